@@ -1,0 +1,91 @@
+import type { CommandOf } from '../commands.js';
+import { checkVersion, err, ok, type Outcome } from '../outcome.js';
+import { acceptReservation, endReservation } from '../reservation-ops.js';
+import type { StepContext } from '../step-context.js';
+import { advanceTarget, cancelTask, dropTask, settleTask } from '../task-ops.js';
+import { setWorkerActivity } from '../worker-activity.js';
+import type { WorkspaceState } from '../workspace-state.js';
+
+/** Instructions that need telephony, which the hub does not have. */
+const VOICE_INSTRUCTIONS = new Set(['dequeue', 'call', 'redirect', 'conference', 'supervise']);
+
+/**
+ * Applies `reservation.update`. Accept and reject need a pending reservation; wrapping and
+ * completed an accepted one. Any update of a reservation that has ended is 410 Gone.
+ */
+export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reservation.update'>, ctx: StepContext): Outcome {
+  const reservation = state.reservations.get(cmd.sid);
+  const outOfScope =
+    !reservation ||
+    (cmd.taskSid !== undefined && reservation.taskSid !== cmd.taskSid) ||
+    (cmd.workerSid !== undefined && reservation.workerSid !== cmd.workerSid);
+  if (!reservation || outOfScope) return err('NOT_FOUND', `Reservation ${cmd.sid} not found`);
+  const bad = checkVersion(cmd.ifMatch, reservation.version);
+  if (bad) return bad;
+  const status = cmd.status ?? instructionStatus(cmd.instruction);
+  const ended = reservation.status !== 'pending' && reservation.status !== 'accepted' && reservation.status !== 'wrapping';
+  const gone = err('GONE', `Reservation ${reservation.sid} is no longer pending: it was ${reservation.status}`);
+  if (cmd.instruction !== undefined && VOICE_INSTRUCTIONS.has(cmd.instruction)) {
+    if (reservation.status !== 'pending') return gone;
+    return err('BAD_REQUEST', `Instruction ${cmd.instruction} needs telephony, which this hub does not provide`);
+  }
+  if (status === undefined) return err('BAD_REQUEST', 'ReservationStatus or Instruction is required');
+  const task = state.tasks.get(reservation.taskSid)!;
+  switch (status) {
+    case 'accepted':
+      if (reservation.status !== 'pending') return gone;
+      acceptReservation(state, reservation, ctx);
+      return ok(reservation);
+    case 'rejected': {
+      if (reservation.status !== 'pending') return gone;
+      const activity = cmd.workerActivitySid !== undefined ? state.activities.get(cmd.workerActivitySid) : undefined;
+      if (cmd.workerActivitySid !== undefined && !activity) {
+        return err('BAD_REQUEST', `WorkerActivitySid ${cmd.workerActivitySid} is not an Activity of this workspace`);
+      }
+      if (!task.rejectedWorkerSids.includes(reservation.workerSid)) task.rejectedWorkerSids.push(reservation.workerSid);
+      ctx.save('task', task);
+      endReservation(state, reservation, 'rejected', ctx);
+      const worker = state.workers.get(reservation.workerSid);
+      if (worker && activity) setWorkerActivity(state, worker, activity.sid, ctx);
+      return ok(reservation);
+    }
+    case 'wrapping':
+    case 'completed':
+      if (ended) return gone;
+      if (reservation.status === 'pending') return err('CONFLICT', `Reservation ${reservation.sid} is pending; accept it first`);
+      if (status === 'wrapping' && reservation.status === 'wrapping') return ok(reservation);
+      settleTask(state, task, status, null, ctx);
+      return ok(reservation);
+  }
+}
+
+function instructionStatus(instruction: string | undefined): 'accepted' | 'rejected' | undefined {
+  if (instruction === 'accept') return 'accepted';
+  if (instruction === 'reject') return 'rejected';
+  return undefined;
+}
+
+/** Applies `timer.fired`; a timer whose deadline moved or whose subject ended is ignored. */
+export function fireTimer(state: WorkspaceState, cmd: CommandOf<'timer.fired'>, ctx: StepContext): Outcome {
+  const [kind, sid = ''] = cmd.key.split(':');
+  if (kind === 'reservation') {
+    const reservation = state.reservations.get(sid);
+    if (!reservation || reservation.status !== 'pending' || reservation.timeoutAt > ctx.now) return ok(null);
+    endReservation(state, reservation, 'timeout', ctx);
+    const worker = state.workers.get(reservation.workerSid);
+    const timeoutActivity = state.workspace.timeoutActivitySid;
+    if (worker && state.activities.has(timeoutActivity)) setWorkerActivity(state, worker, timeoutActivity, ctx);
+    return ok(reservation);
+  }
+  const task = state.tasks.get(sid);
+  if (!task) return ok(null);
+  const waiting = task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved';
+  if (kind === 'ttl' && waiting && task.dateCreated + task.timeout * 1000 <= ctx.now) {
+    cancelTask(state, task, 'Task TTL Exceeded', ctx);
+  } else if (kind === 'target' && waiting) {
+    advanceTarget(state, task, ctx);
+  } else if (kind === 'purge' && task.purgeAt !== null && task.purgeAt <= ctx.now) {
+    dropTask(state, task, ctx);
+  }
+  return ok(task);
+}

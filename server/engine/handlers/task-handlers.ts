@@ -1,0 +1,175 @@
+import type { CommandOf } from '../commands.js';
+import type { TaskRecord } from '../model.js';
+import { checkAttributes, checkVersion, err, ok, type Outcome } from '../outcome.js';
+import { endReservation } from '../reservation-ops.js';
+import { routeTask } from '../route.js';
+import { timerKey, type StepContext } from '../step-context.js';
+import { cancelTask, dropTask, emitTaskEvent, enterWorkflow, moveToQueue, settleTask } from '../task-ops.js';
+import { parseAttributes, type WorkspaceState } from '../workspace-state.js';
+
+/** TaskRouter's bounds on task fields. */
+export const MAX_PRIORITY = 2_147_483_647;
+export const DEFAULT_TASK_TIMEOUT_S = 86_400;
+export const MAX_TASK_TIMEOUT_S = 1_209_600;
+
+function checkPriority(priority: number | undefined) {
+  if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > MAX_PRIORITY)) {
+    return err('BAD_REQUEST', `Priority must be an integer from 0 to ${MAX_PRIORITY}`);
+  }
+  return null;
+}
+
+function checkVirtualStartTime(vst: number | undefined, now: number) {
+  if (vst === undefined) return null;
+  if (!Number.isFinite(vst) || vst > now) return err('BAD_REQUEST', 'VirtualStartTime must not be in the future');
+  if (vst < Date.UTC(1900, 0, 1)) return err('BAD_REQUEST', 'VirtualStartTime must not be before 1900');
+  return null;
+}
+
+/** Applies `task.create`: the task enters its workflow (or a queue given directly) and is routed at once. */
+export function createTask(state: WorkspaceState, cmd: CommandOf<'task.create'>, ctx: StepContext): Outcome {
+  const attributes = cmd.attributes ?? '{}';
+  const bad = checkAttributes(attributes) ?? checkPriority(cmd.priority) ?? checkVirtualStartTime(cmd.virtualStartTime, ctx.now);
+  if (bad) return bad;
+  const timeout = cmd.timeout ?? DEFAULT_TASK_TIMEOUT_S;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TASK_TIMEOUT_S) {
+    return err('BAD_REQUEST', `Timeout must be an integer from 1 to ${MAX_TASK_TIMEOUT_S}`);
+  }
+  const channel = state.findTaskChannel(cmd.taskChannel ?? 'default');
+  if (!channel) return err('BAD_REQUEST', `TaskChannel ${cmd.taskChannel ?? 'default'} is not a TaskChannel of this workspace`);
+
+  let workflowSid = cmd.workflowSid ?? null;
+  if (workflowSid !== null && !state.workflows.has(workflowSid)) return err('BAD_REQUEST', `WorkflowSid ${workflowSid} is not a Workflow of this workspace`);
+  const queueSid = cmd.taskQueueSid ?? null;
+  if (queueSid !== null && !state.taskQueues.has(queueSid)) return err('BAD_REQUEST', `TaskQueueSid ${queueSid} is not a TaskQueue of this workspace`);
+  if (cmd.routingTarget !== undefined) {
+    const target = cmd.routingTarget;
+    const known = state.workers.has(target) || state.taskQueues.has(target) || state.workflows.has(target);
+    if (!known) return err('BAD_REQUEST', `RoutingTarget ${target} is not a Worker, TaskQueue or Workflow of this workspace`);
+    if (target.startsWith('WW')) workflowSid = target;
+  }
+  const directQueue = queueSid ?? (cmd.routingTarget?.startsWith('WQ') ? cmd.routingTarget : null);
+  if (workflowSid === null && directQueue === null) {
+    if (state.workflows.size !== 1) return err('BAD_REQUEST', 'WorkflowSid is required when the workspace does not have exactly one Workflow');
+    workflowSid = state.workflows.keys().next().value!;
+  }
+  if (cmd.routingTarget?.startsWith('WK') && directQueue === null && workflowSid === null) {
+    return err('BAD_REQUEST', 'A Worker RoutingTarget needs a TaskQueueSid or a Workflow');
+  }
+
+  const task: TaskRecord = {
+    sid: ctx.ids('WT'),
+    workspaceSid: state.workspace.sid,
+    workflowSid: directQueue !== null && cmd.workflowSid === undefined ? null : workflowSid,
+    taskQueueSid: null,
+    taskChannelSid: channel.sid,
+    attributes,
+    priority: cmd.priority ?? 0,
+    timeout,
+    assignmentStatus: 'pending',
+    reason: null,
+    dateCreated: ctx.now,
+    dateUpdated: ctx.now,
+    virtualStartTime: cmd.virtualStartTime ?? ctx.now,
+    workflowEnteredAt: ctx.now,
+    taskQueueEnteredAt: null,
+    step: null,
+    assignmentCount: 0,
+    rejectedWorkerSids: [],
+    routingTarget: cmd.routingTarget ?? null,
+    ignoreCapacity: cmd.ignoreCapacity ?? (cmd.routingTarget?.startsWith('WK') ?? false),
+    purgeAt: null,
+    version: 0,
+  };
+  state.tasks.set(task.sid, task);
+  state.taskAttributes.set(task.sid, parseAttributes(attributes));
+  ctx.save('task', task);
+  ctx.setTimer(timerKey.ttl(task.sid), task.dateCreated + timeout * 1000);
+  emitTaskEvent(state, task, 'task.created', `Task ${task.sid} created`, ctx);
+  if (directQueue !== null) {
+    moveToQueue(state, task, directQueue, null, ctx);
+    routeTask(state, task, ctx);
+  } else {
+    enterWorkflow(state, task, ctx);
+  }
+  return ok(task);
+}
+
+/** Applies `task.update`: status moves, attributes (re-routing a waiting task), priority, channel, start time. */
+export function updateTask(state: WorkspaceState, cmd: CommandOf<'task.update'>, ctx: StepContext): Outcome {
+  const task = state.tasks.get(cmd.sid);
+  if (!task) return err('NOT_FOUND', `Task ${cmd.sid} not found`);
+  const bad =
+    checkVersion(cmd.ifMatch, task.version) ??
+    (cmd.attributes !== undefined ? checkAttributes(cmd.attributes) : null) ??
+    checkPriority(cmd.priority) ??
+    checkVirtualStartTime(cmd.virtualStartTime, ctx.now);
+  if (bad) return bad;
+  const waiting = task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved';
+  const status = cmd.assignmentStatus;
+  if (status === 'canceled' && !waiting) return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus} and cannot be canceled`);
+  if (status === 'wrapping' && task.assignmentStatus !== 'assigned') return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus}, not assigned`);
+  if (status === 'completed' && task.assignmentStatus !== 'assigned' && task.assignmentStatus !== 'wrapping') {
+    return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus}, not assigned or wrapping`);
+  }
+  const channel = cmd.taskChannel !== undefined ? state.findTaskChannel(cmd.taskChannel) : undefined;
+  if (cmd.taskChannel !== undefined) {
+    if (!channel) return err('BAD_REQUEST', `TaskChannel ${cmd.taskChannel} is not a TaskChannel of this workspace`);
+    if (channel.sid !== task.taskChannelSid && task.assignmentStatus !== 'pending') {
+      return err('CONFLICT', 'TaskChannel can change only while the task is pending');
+    }
+  }
+  const finished = task.assignmentStatus === 'completed' || task.assignmentStatus === 'canceled';
+  if (finished && (cmd.attributes !== undefined || cmd.priority !== undefined || cmd.virtualStartTime !== undefined || channel)) {
+    return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus} and cannot change`);
+  }
+
+  if (status === 'canceled') {
+    cancelTask(state, task, cmd.reason ?? 'Task canceled', ctx);
+    return ok(task);
+  }
+  if (status === 'wrapping' || status === 'completed') {
+    if (cmd.attributes !== undefined) applyAttributes(state, task, cmd.attributes);
+    settleTask(state, task, status, cmd.reason ?? null, ctx);
+    return ok(task);
+  }
+
+  const resort = cmd.priority !== undefined || cmd.virtualStartTime !== undefined || (channel && channel.sid !== task.taskChannelSid);
+  if (resort && waiting) state.routing.unlist(task);
+  if (cmd.priority !== undefined) task.priority = cmd.priority;
+  if (cmd.virtualStartTime !== undefined) task.virtualStartTime = cmd.virtualStartTime;
+  if (channel) task.taskChannelSid = channel.sid;
+  const attributesChanged = cmd.attributes !== undefined && cmd.attributes !== task.attributes;
+  if (cmd.attributes !== undefined) applyAttributes(state, task, cmd.attributes);
+  task.dateUpdated = ctx.now;
+  task.version += 1;
+  ctx.save('task', task);
+  emitTaskEvent(state, task, 'task.updated', `Task ${task.sid} updated`, ctx);
+  if (waiting && attributesChanged && task.workflowSid) {
+    // New attributes may match another filter: offers made under the old ones are withdrawn.
+    for (const reservation of [...(state.pendingOfTask.get(task.sid) ?? [])]) endReservation(state, reservation, 'canceled', ctx);
+    ctx.tasksToRoute.delete(task);
+    enterWorkflow(state, task, ctx);
+  } else if (waiting) {
+    const queue = task.taskQueueSid ? state.taskQueues.get(task.taskQueueSid) : undefined;
+    if (queue && state.pendingCount(task.sid) < queue.maxReservedWorkers) state.routing.list(task);
+    ctx.tasksToRoute.add(task);
+  }
+  return ok(task);
+}
+
+function applyAttributes(state: WorkspaceState, task: TaskRecord, attributes: string): void {
+  task.attributes = attributes;
+  state.taskAttributes.set(task.sid, parseAttributes(attributes));
+}
+
+/** Applies `task.delete`: the task and its reservations are gone, any held capacity freed. */
+export function deleteTask(state: WorkspaceState, cmd: CommandOf<'task.delete'>, ctx: StepContext): Outcome {
+  const task = state.tasks.get(cmd.sid);
+  if (!task) return err('NOT_FOUND', `Task ${cmd.sid} not found`);
+  const bad = checkVersion(cmd.ifMatch, task.version);
+  if (bad) return bad;
+  emitTaskEvent(state, task, 'task.deleted', `Task ${task.sid} deleted`, ctx);
+  dropTask(state, task, ctx);
+  return ok(task);
+}

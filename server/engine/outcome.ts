@@ -1,0 +1,44 @@
+import { fail, type ErrorCode, type SwitchboardError } from '../../shared/errors.js';
+
+/** What a command handler returns: the affected resource, or an error and no change. */
+export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: SwitchboardError };
+
+/** A successful outcome. */
+export function ok<T>(value: T): Outcome<T> {
+  return { ok: true, value };
+}
+
+/** A failed outcome. */
+export function err(code: ErrorCode, message: string): { ok: false; error: SwitchboardError } {
+  return { ok: false, error: fail(code, message) };
+}
+
+/** TaskRouter's limit on attributes text. */
+export const MAX_ATTRIBUTES_LENGTH = 4096;
+
+/** Checks attributes text: a JSON object of at most 4096 characters. Returns an error outcome or null. */
+export function checkAttributes(text: string, param = 'Attributes'): { ok: false; error: SwitchboardError } | null {
+  if (text.length > MAX_ATTRIBUTES_LENGTH) return err('BAD_REQUEST', `${param} must be at most ${MAX_ATTRIBUTES_LENGTH} characters`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return err('BAD_REQUEST', `${param} must be valid JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return err('BAD_REQUEST', `${param} must be a JSON object`);
+  return null;
+}
+
+/** Checks a FriendlyName: 1 to 64 characters. */
+export function checkName(name: string, param = 'FriendlyName'): { ok: false; error: SwitchboardError } | null {
+  if (name.trim().length === 0) return err('BAD_REQUEST', `${param} must not be empty`);
+  if (name.length > 64) return err('BAD_REQUEST', `${param} must be at most 64 characters`);
+  return null;
+}
+
+/** Checks an `If-Match` header against a record's version. */
+export function checkVersion(ifMatch: string | undefined, version: number): { ok: false; error: SwitchboardError } | null {
+  if (ifMatch === undefined) return null;
+  const wanted = ifMatch.replace(/^W\//, '').replace(/"/g, '').trim();
+  return wanted === String(version) ? null : err('PRECONDITION_FAILED', `If-Match ${ifMatch} does not match the current version ${version}`);
+}

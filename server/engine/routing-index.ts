@@ -1,0 +1,175 @@
+import type { TaskRecord, WorkerRecord } from './model.js';
+import { WaitingList } from './waiting-list.js';
+import type { WorkspaceState } from './workspace-state.js';
+
+/**
+ * The indexes that keep a routing decision independent of the workspace's size:
+ * which workers each queue targets, which of them can take a task on each channel right now
+ * (in longest-idle order), and which tasks wait in each queue on each channel (in routing order).
+ */
+export class RoutingIndex {
+  /** queue SID -> SIDs of workers matching its TargetWorkers. */
+  readonly members = new Map<string, Set<string>>();
+  /** worker SID -> queues it belongs to. */
+  readonly queuesOfWorker = new Map<string, Set<string>>();
+  /** queue SID -> channel SID -> workers with free capacity there; insertion order is idle order. */
+  private readonly ready = new Map<string, Map<string, Set<string>>>();
+  /** queue SID -> channel SID -> routable tasks. */
+  private readonly waiting = new Map<string, Map<string, WaitingList>>();
+  private readonly listedIn = new Map<string, WaitingList>();
+  /** worker channel SID -> whether it was ready at the last sync. */
+  private readonly readyFlags = new Map<string, boolean>();
+
+  constructor(private readonly state: WorkspaceState) {}
+
+  /** Workers ready for `channelSid` tasks in `queueSid`, longest idle first. */
+  readyWorkers(queueSid: string, channelSid: string): ReadonlySet<string> {
+    return this.ready.get(queueSid)?.get(channelSid) ?? EMPTY;
+  }
+
+  /** Waiting lists of a queue, per channel. */
+  waitingLists(queueSid: string): ReadonlyMap<string, WaitingList> {
+    return this.waiting.get(queueSid) ?? EMPTY_MAP;
+  }
+
+  /** True when the task is listed as routable. */
+  isListed(taskSid: string): boolean {
+    return this.listedIn.has(taskSid);
+  }
+
+  /** Lists a routable task in its queue. */
+  list(task: TaskRecord): void {
+    if (this.listedIn.has(task.sid) || !task.taskQueueSid) return;
+    const queue = this.state.taskQueues.get(task.taskQueueSid);
+    if (!queue) return;
+    let byChannel = this.waiting.get(queue.sid);
+    if (!byChannel) this.waiting.set(queue.sid, (byChannel = new Map()));
+    let list = byChannel.get(task.taskChannelSid);
+    if (!list) byChannel.set(task.taskChannelSid, (list = new WaitingList(queue.taskOrder === 'LIFO')));
+    list.insert(task);
+    this.listedIn.set(task.sid, list);
+  }
+
+  /** Unlists a task (assigned, canceled, fully reserved, or about to change its sort keys). */
+  unlist(task: TaskRecord): void {
+    const list = this.listedIn.get(task.sid);
+    if (!list) return;
+    list.remove(task);
+    this.listedIn.delete(task.sid);
+  }
+
+  /** Rebuilds a queue's waiting lists, after its task order changed. */
+  relistQueue(queueSid: string): void {
+    const lists = this.waiting.get(queueSid);
+    if (!lists) return;
+    const tasks = [...lists.values()].flatMap((list) => [...list]);
+    for (const task of tasks) this.unlist(task);
+    this.waiting.delete(queueSid);
+    for (const task of tasks) this.list(task);
+  }
+
+  /** Recomputes which queues a worker belongs to; returns true when that changed. */
+  syncMembership(worker: WorkerRecord): boolean {
+    const view = this.state.workerViews.get(worker.sid) ?? this.state.refreshWorkerView(worker);
+    let changed = false;
+    for (const [queueSid, expression] of this.state.queueExpressions) {
+      const member = expression.alwaysTrue || expression.evaluate(view);
+      const set = this.membersOf(queueSid);
+      if (member === set.has(worker.sid)) continue;
+      changed = true;
+      if (member) this.join(worker.sid, queueSid);
+      else this.leave(worker.sid, queueSid);
+    }
+    return changed;
+  }
+
+  /** Recomputes a queue's members after its expression changed; workers are taken in idle order. */
+  rebuildQueue(queueSid: string): void {
+    for (const workerSid of this.membersOf(queueSid)) this.leave(workerSid, queueSid);
+    const expression = this.state.queueExpressions.get(queueSid);
+    if (!expression) return;
+    for (const worker of this.workersByIdle()) {
+      const view = this.state.workerViews.get(worker.sid) ?? this.state.refreshWorkerView(worker);
+      if (expression.alwaysTrue || expression.evaluate(view)) this.join(worker.sid, queueSid);
+    }
+  }
+
+  /** Drops a queue from every index. */
+  dropQueue(queueSid: string): void {
+    for (const workerSid of this.membersOf(queueSid)) this.leave(workerSid, queueSid);
+    this.members.delete(queueSid);
+    this.ready.delete(queueSid);
+    this.waiting.delete(queueSid);
+  }
+
+  /** Drops a worker from every index. */
+  dropWorker(workerSid: string): void {
+    for (const queueSid of this.queuesOfWorker.get(workerSid) ?? []) this.leave(workerSid, queueSid);
+    this.queuesOfWorker.delete(workerSid);
+    for (const channel of this.state.channelsOfWorker.get(workerSid)?.values() ?? []) this.readyFlags.delete(channel.sid);
+  }
+
+  /**
+   * Puts a worker in or out of the ready sets of its queues after its activity, capacity or load changed.
+   * `touched` moves it to the back of the idle order: on every channel (true) or on one channel SID.
+   */
+  syncReadiness(worker: WorkerRecord, touched: boolean | string = false): void {
+    const channels = this.state.channelsOfWorker.get(worker.sid);
+    if (!channels) return;
+    const queues = this.queuesOfWorker.get(worker.sid);
+    for (const channel of channels.values()) {
+      const isReady = this.state.freeCapacity(worker, channel) > 0;
+      const touch = touched === true || touched === channel.taskChannelSid;
+      const was = this.readyFlags.get(channel.sid) ?? false;
+      this.readyFlags.set(channel.sid, isReady);
+      if (!queues || (was === isReady && !touch)) continue;
+      for (const queueSid of queues) {
+        const set = this.readySet(queueSid, channel.taskChannelSid);
+        if (!isReady) set.delete(worker.sid);
+        else if (touch || !set.has(worker.sid)) {
+          set.delete(worker.sid);
+          set.add(worker.sid);
+        }
+      }
+    }
+  }
+
+  /** Workers ordered by how long they have been idle, for rebuilding ready sets in the right order. */
+  workersByIdle(): WorkerRecord[] {
+    return [...this.state.workers.values()].sort((a, b) => a.dateStatusChanged - b.dateStatusChanged || (a.sid < b.sid ? -1 : 1));
+  }
+
+  private membersOf(queueSid: string): Set<string> {
+    let set = this.members.get(queueSid);
+    if (!set) this.members.set(queueSid, (set = new Set()));
+    return set;
+  }
+
+  private readySet(queueSid: string, channelSid: string): Set<string> {
+    let byChannel = this.ready.get(queueSid);
+    if (!byChannel) this.ready.set(queueSid, (byChannel = new Map()));
+    let set = byChannel.get(channelSid);
+    if (!set) byChannel.set(channelSid, (set = new Set()));
+    return set;
+  }
+
+  private join(workerSid: string, queueSid: string): void {
+    this.membersOf(queueSid).add(workerSid);
+    let queues = this.queuesOfWorker.get(workerSid);
+    if (!queues) this.queuesOfWorker.set(workerSid, (queues = new Set()));
+    queues.add(queueSid);
+    const worker = this.state.workers.get(workerSid);
+    for (const channel of this.state.channelsOfWorker.get(workerSid)?.values() ?? []) {
+      if (worker && this.state.freeCapacity(worker, channel) > 0) this.readySet(queueSid, channel.taskChannelSid).add(workerSid);
+    }
+  }
+
+  private leave(workerSid: string, queueSid: string): void {
+    this.members.get(queueSid)?.delete(workerSid);
+    this.queuesOfWorker.get(workerSid)?.delete(queueSid);
+    for (const set of this.ready.get(queueSid)?.values() ?? []) set.delete(workerSid);
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+const EMPTY_MAP: ReadonlyMap<string, WaitingList> = new Map();

@@ -1,0 +1,81 @@
+import type { SidPrefix } from '../../shared/sid.js';
+import type { Actor } from './commands.js';
+import type { Effect, RecordChange } from './effects.js';
+import type { EventRecord, RecordKind, RecordKinds, TaskRecord } from './model.js';
+
+/** Where the engine gets new SIDs: injected, so a step stays deterministic. */
+export type IdSource = (prefix: SidPrefix) => string;
+
+/**
+ * The scratchpad of one step: the time, who asked, the records it changed, the effects it produced,
+ * and the routing work it queued for the end of the step.
+ */
+export class StepContext {
+  private readonly effects: Effect[] = [];
+  private readonly changes = new Map<string, RecordChange>();
+  /** Tasks that entered or re-entered routing and must look for workers. */
+  readonly tasksToRoute = new Set<TaskRecord>();
+  /** Workers that gained capacity and must look for tasks. */
+  readonly workersToRoute = new Set<string>();
+
+  constructor(
+    readonly now: number,
+    readonly actor: Actor,
+    readonly ids: IdSource,
+    readonly workspaceSid: string,
+  ) {}
+
+  /** Marks a record as changed; the last value of a step is what gets persisted. */
+  save<K extends RecordKind>(kind: K, record: RecordKinds[K]): void {
+    this.changes.set(kind + record.sid, { kind, sid: record.sid, record } as RecordChange);
+  }
+
+  /** Marks a record as deleted. */
+  remove(kind: RecordKind, sid: string): void {
+    this.changes.set(kind + sid, { kind, sid, record: null } as RecordChange);
+  }
+
+  /** Records an event. */
+  emit(event: Omit<EventRecord, 'sid' | 'workspaceSid' | 'date' | 'actorType' | 'actorSid'>): void {
+    this.effects.push({
+      type: 'event',
+      event: {
+        sid: this.ids('EV'),
+        workspaceSid: this.workspaceSid,
+        date: this.now,
+        actorType: this.actor.type,
+        actorSid: this.actor.type === 'worker' ? this.actor.sid : null,
+        ...event,
+      },
+    });
+  }
+
+  /** Arms (or re-arms) a timer that comes back as a `timer.fired` command. */
+  setTimer(key: string, at: number): void {
+    this.effects.push({ type: 'timer.set', key, at });
+  }
+
+  /** Disarms a timer. */
+  clearTimer(key: string): void {
+    this.effects.push({ type: 'timer.clear', key });
+  }
+
+  /** Queues any other effect. */
+  push(effect: Effect): void {
+    this.effects.push(effect);
+  }
+
+  /** The step's effects, the persist effect first so the shell can commit before it acts. */
+  finish(): Effect[] {
+    if (this.changes.size === 0) return this.effects;
+    return [{ type: 'persist', changes: [...this.changes.values()] }, ...this.effects];
+  }
+}
+
+/** Timer keys, one namespace per deadline kind. */
+export const timerKey = {
+  reservation: (sid: string) => `reservation:${sid}`,
+  ttl: (sid: string) => `ttl:${sid}`,
+  target: (sid: string) => `target:${sid}`,
+  purge: (sid: string) => `purge:${sid}`,
+};

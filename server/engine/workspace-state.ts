@@ -1,0 +1,119 @@
+import type { CompiledExpression } from './expression/index.js';
+import type {
+  ActivityRecord,
+  ReservationRecord,
+  TaskChannelRecord,
+  TaskQueueRecord,
+  TaskRecord,
+  WorkerChannelRecord,
+  WorkerRecord,
+  WorkflowRecord,
+  WorkspaceRecord,
+} from './model.js';
+import { RoutingIndex } from './routing-index.js';
+import type { CompiledWorkflow } from './workflow-config.js';
+
+/** Parses JSON attributes text into the value expressions read; invalid text reads as an empty object. */
+export function parseAttributes(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Everything one workspace holds: the persisted records, and beside them the derived data that
+ * makes routing fast (parsed attributes, compiled expressions, capacity in use, indexes).
+ */
+export class WorkspaceState {
+  readonly activities = new Map<string, ActivityRecord>();
+  readonly taskChannels = new Map<string, TaskChannelRecord>();
+  readonly workers = new Map<string, WorkerRecord>();
+  readonly workerChannels = new Map<string, WorkerChannelRecord>();
+  readonly taskQueues = new Map<string, TaskQueueRecord>();
+  readonly workflows = new Map<string, WorkflowRecord>();
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly reservations = new Map<string, ReservationRecord>();
+
+  /** Worker attributes plus `sid`, `friendly_name`, `activity_sid`, `activity_name`, as expressions see them. */
+  readonly workerViews = new Map<string, Record<string, unknown>>();
+  readonly taskAttributes = new Map<string, Record<string, unknown>>();
+  readonly queueExpressions = new Map<string, CompiledExpression>();
+  readonly compiledWorkflows = new Map<string, CompiledWorkflow>();
+  /** worker SID -> task channel SID -> worker channel. */
+  readonly channelsOfWorker = new Map<string, Map<string, WorkerChannelRecord>>();
+  /** worker channel SID -> reservations holding its capacity (pending, accepted, wrapping). */
+  readonly channelLoad = new Map<string, number>();
+  /** worker SID -> reservations holding any capacity. */
+  readonly workerLoad = new Map<string, number>();
+  readonly reservationsOfTask = new Map<string, Set<ReservationRecord>>();
+  readonly reservationsOfWorker = new Map<string, Set<ReservationRecord>>();
+  /** task SID -> its pending reservations. */
+  readonly pendingOfTask = new Map<string, Set<ReservationRecord>>();
+  readonly routing = new RoutingIndex(this);
+
+  constructor(public workspace: WorkspaceRecord) {}
+
+  /** The activity of a worker. */
+  activityOf(worker: WorkerRecord): ActivityRecord {
+    return this.activities.get(worker.activitySid)!;
+  }
+
+  /** Finds a task channel by SID or unique name. */
+  findTaskChannel(ref: string): TaskChannelRecord | undefined {
+    const bySid = this.taskChannels.get(ref);
+    if (bySid) return bySid;
+    for (const channel of this.taskChannels.values()) if (channel.uniqueName === ref) return channel;
+    return undefined;
+  }
+
+  /** Recomputes the expression view of a worker after its attributes, name or activity changed. */
+  refreshWorkerView(worker: WorkerRecord): Record<string, unknown> {
+    const activity = this.activities.get(worker.activitySid);
+    const view = {
+      ...parseAttributes(worker.attributes),
+      sid: worker.sid,
+      friendly_name: worker.friendlyName,
+      activity_sid: worker.activitySid,
+      activity_name: activity?.friendlyName ?? null,
+    };
+    this.workerViews.set(worker.sid, view);
+    return view;
+  }
+
+  /** Capacity a worker still has on a channel, under the workspace's multitasking mode. */
+  freeCapacity(worker: WorkerRecord, channel: WorkerChannelRecord): number {
+    if (!channel.available || !this.activityOf(worker).available) return 0;
+    if (!this.workspace.multiTaskEnabled) {
+      return (this.workerLoad.get(worker.sid) ?? 0) === 0 && channel.capacity > 0 ? 1 : 0;
+    }
+    return Math.max(0, channel.capacity - (this.channelLoad.get(channel.sid) ?? 0));
+  }
+
+  /** Pending reservations of a task. */
+  pendingCount(taskSid: string): number {
+    return this.pendingOfTask.get(taskSid)?.size ?? 0;
+  }
+
+  /** Adds a reservation to the per-task and per-worker indexes. */
+  indexReservation(reservation: ReservationRecord): void {
+    addTo(this.reservationsOfTask, reservation.taskSid, reservation);
+    addTo(this.reservationsOfWorker, reservation.workerSid, reservation);
+  }
+
+  /** Moves a reservation's capacity in or out of its worker channel. */
+  adjustLoad(reservation: ReservationRecord, delta: 1 | -1): void {
+    const channel = this.channelsOfWorker.get(reservation.workerSid)?.get(reservation.taskChannelSid);
+    if (channel) this.channelLoad.set(channel.sid, (this.channelLoad.get(channel.sid) ?? 0) + delta);
+    this.workerLoad.set(reservation.workerSid, (this.workerLoad.get(reservation.workerSid) ?? 0) + delta);
+  }
+}
+
+/** Adds `value` to the set at `key`, creating the set when needed. */
+export function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}

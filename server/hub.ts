@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { fail, SwitchboardError } from '../shared/errors.js';
+import { sidFromBytes, type SidPrefix } from '../shared/sid.js';
+import type { Actor, Command } from './engine/commands.js';
+import type { Effect } from './engine/effects.js';
+import { WorkspaceEngine, type NewWorkspace } from './engine/engine.js';
+import type { EventRecord, WorkspaceRecord } from './engine/model.js';
+import type { Outcome } from './engine/outcome.js';
+import type { IdSource } from './engine/step-context.js';
+import type { CommitBatch, EventQuery, Store } from './store/store.js';
+import { Timers } from './timers.js';
+
+/** Random SIDs from the OS's generator. */
+export const randomIds: IdSource = (prefix: SidPrefix) => sidFromBytes(prefix, randomBytes(16));
+
+/**
+ * Told of every event as it happens (synchronously, inside the step, so it can read the state the
+ * event describes); what it returns runs once the event is durable.
+ */
+export type EventListener = (event: EventRecord, engine: WorkspaceEngine) => (() => void) | void;
+
+/** Told of every assignment-callback effect once the reservation is durable. */
+export type CallbackListener = (effect: Extract<Effect, { type: 'assignment.callback' }>, workspaceSid: string) => void;
+
+/** What a hub needs from outside. */
+export interface HubOptions {
+  store: Store;
+  accountSid: string;
+  ids?: IdSource;
+  now?: () => number;
+}
+
+/**
+ * The imperative shell: owns one engine per workspace, feeds them commands, and performs their
+ * effects — group-committing every change of a tick before any reply or push leaves, arming
+ * timers, and handing events and callbacks to the transports that subscribed.
+ */
+export class Hub {
+  private readonly engines = new Map<string, WorkspaceEngine>();
+  private readonly timers: Timers;
+  private readonly eventListeners = new Set<EventListener>();
+  private readonly callbackListeners = new Set<CallbackListener>();
+  private batch: CommitBatch = { changes: [], events: [], deletedWorkspaces: [] };
+  private afterCommit: Array<() => void> = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+  readonly ids: IdSource;
+  readonly now: () => number;
+  readonly store: Store;
+  readonly accountSid: string;
+
+  private constructor(options: HubOptions) {
+    this.store = options.store;
+    this.accountSid = options.accountSid;
+    this.ids = options.ids ?? randomIds;
+    this.now = options.now ?? Date.now;
+    this.timers = new Timers(this.now, (key) => this.fireTimer(key));
+  }
+
+  /** Opens a hub on a store: restores every workspace, re-arms timers, routes what was waiting. */
+  static async open(options: HubOptions): Promise<Hub> {
+    const hub = new Hub(options);
+    for (const [, records] of await hub.store.load()) {
+      const { engine, effects } = WorkspaceEngine.restore(records, hub.ids);
+      hub.engines.set(engine.state.workspace.sid, engine);
+      hub.perform(engine, effects);
+    }
+    for (const engine of hub.engines.values()) hub.perform(engine, engine.routeAll(hub.now()));
+    await hub.flush();
+    return hub;
+  }
+
+  /** Subscribes to events; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Subscribes to assignment callbacks; returns the unsubscribe function. */
+  onAssignmentCallback(listener: CallbackListener): () => void {
+    this.callbackListeners.add(listener);
+    return () => this.callbackListeners.delete(listener);
+  }
+
+  /** Every workspace, oldest first. */
+  workspaces(): WorkspaceEngine[] {
+    return [...this.engines.values()];
+  }
+
+  /** The engine of a workspace, for reads. */
+  engine(workspaceSid: string): WorkspaceEngine | undefined {
+    return this.engines.get(workspaceSid);
+  }
+
+  /** Creates a workspace; resolves once it is durable. */
+  async createWorkspace(params: Omit<NewWorkspace, 'accountSid'>): Promise<WorkspaceRecord> {
+    const { engine, effects } = WorkspaceEngine.create({ ...params, accountSid: this.accountSid }, this.now(), this.ids);
+    this.engines.set(engine.state.workspace.sid, engine);
+    this.perform(engine, effects);
+    await this.flush();
+    return engine.state.workspace;
+  }
+
+  /** Deletes a workspace and everything in it; resolves once that is durable. */
+  async deleteWorkspace(sid: string): Promise<boolean> {
+    const engine = this.engines.get(sid);
+    if (!engine) return false;
+    for (const key of [...this.timerKeysOf(sid)]) this.timers.clear(key);
+    this.engines.delete(sid);
+    this.batch.deletedWorkspaces.push(sid);
+    this.batch.changes = this.batch.changes.filter((c) => c.workspaceSid !== sid);
+    await this.flush();
+    return true;
+  }
+
+  /**
+   * Runs one command in a workspace. Resolves after the change is committed, so a success the
+   * caller reports is never lost; a rejected command changes nothing.
+   */
+  async dispatch(workspaceSid: string, command: Command, actor: Actor = { type: 'account' }): Promise<Outcome> {
+    const outcome = this.dispatchNow(workspaceSid, command, actor);
+    await this.flush();
+    return outcome;
+  }
+
+  /** Runs one command and queues its effects; the caller must await `flush()` before acknowledging. */
+  dispatchNow(workspaceSid: string, command: Command, actor: Actor = { type: 'account' }): Outcome {
+    if (this.closed) return { ok: false, error: fail('UNAVAILABLE', 'The hub is shutting down') };
+    const engine = this.engines.get(workspaceSid);
+    if (!engine) return { ok: false, error: fail('NOT_FOUND', `Workspace ${workspaceSid} not found`) };
+    let result;
+    try {
+      result = engine.step(command, this.now(), actor);
+    } catch (error) {
+      // A bug in a step must not take the hub down; the command is refused.
+      return { ok: false, error: error instanceof SwitchboardError ? error : fail('INTERNAL', `Internal error: ${(error as Error).message}`) };
+    }
+    if (!result.ok) return { ok: false, error: result.error };
+    this.perform(engine, result.effects);
+    return { ok: true, value: result.value };
+  }
+
+  /** Resolves when everything queued so far is durable and its follow-ups have run. */
+  flush(): Promise<void> {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      this.flushing = this.flushing.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.commit());
+    }
+    return this.flushing;
+  }
+
+  /** Events of a workspace, newest first. */
+  queryEvents(query: EventQuery): Promise<EventRecord[]> {
+    return this.store.queryEvents(query);
+  }
+
+  /** Stops timers, commits what is queued and closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.clearAll();
+    await this.flush();
+    await this.store.close();
+  }
+
+  private async commit(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.batch;
+    const after = this.afterCommit;
+    this.batch = { changes: [], events: [], deletedWorkspaces: [] };
+    this.afterCommit = [];
+    if (batch.changes.length > 0 || batch.events.length > 0 || batch.deletedWorkspaces.length > 0) {
+      await this.store.commit(batch);
+    }
+    for (const fn of after) {
+      try {
+        fn();
+      } catch {
+        // A failing listener (a closed socket) must not stop the others.
+      }
+    }
+  }
+
+  private perform(engine: WorkspaceEngine, effects: Effect[]): void {
+    const workspaceSid = engine.state.workspace.sid;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'persist':
+          for (const c of effect.changes) {
+            this.batch.changes.push({ workspaceSid, kind: c.kind, sid: c.sid, json: c.record ? JSON.stringify(c.record) : null });
+          }
+          break;
+        case 'event': {
+          this.batch.events.push(effect.event);
+          for (const listener of this.eventListeners) {
+            const then = listener(effect.event, engine);
+            if (then) this.afterCommit.push(then);
+          }
+          break;
+        }
+        case 'timer.set':
+          this.timers.set(`${workspaceSid}|${effect.key}`, effect.at);
+          break;
+        case 'timer.clear':
+          this.timers.clear(`${workspaceSid}|${effect.key}`);
+          break;
+        case 'assignment.callback':
+          this.afterCommit.push(() => {
+            for (const listener of this.callbackListeners) listener(effect, workspaceSid);
+          });
+          break;
+      }
+    }
+  }
+
+  private fireTimer(key: string): void {
+    const [workspaceSid = '', timerKey = ''] = key.split('|');
+    void this.dispatch(workspaceSid, { type: 'timer.fired', key: timerKey }, { type: 'system' });
+  }
+
+  private *timerKeysOf(workspaceSid: string): Iterable<string> {
+    // Timers are keyed `${workspace}|${key}`; the engine knows which keys it armed.
+    const state = this.engines.get(workspaceSid)?.state;
+    if (!state) return;
+    for (const sid of state.reservations.keys()) yield `${workspaceSid}|reservation:${sid}`;
+    for (const sid of state.tasks.keys()) for (const k of ['ttl', 'target', 'purge']) yield `${workspaceSid}|${k}:${sid}`;
+  }
+}

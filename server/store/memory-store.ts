@@ -1,0 +1,64 @@
+import type { RecordChange } from '../engine/effects.js';
+import type { EventRecord } from '../engine/model.js';
+import { matchesEventQuery } from './event-query.js';
+import type { CommitBatch, EventQuery, Store } from './store.js';
+
+/** A store that keeps everything in memory: for `SWITCHBOARD_DATA=:memory:` and tests. */
+export class MemoryStore implements Store {
+  private readonly records = new Map<string, Map<string, string>>();
+  private events: EventRecord[] = [];
+  private readonly meta = new Map<string, string>();
+
+  async load(): Promise<Map<string, RecordChange[]>> {
+    const out = new Map<string, RecordChange[]>();
+    for (const [workspaceSid, rows] of this.records) {
+      out.set(workspaceSid, [...rows.entries()].map(([key, json]) => ({ kind: key.split(':')[0], sid: key.split(':')[1], record: JSON.parse(json) }) as RecordChange));
+    }
+    return out;
+  }
+
+  async commit(batch: CommitBatch): Promise<void> {
+    for (const sid of batch.deletedWorkspaces) {
+      this.records.delete(sid);
+      this.events = this.events.filter((e) => e.workspaceSid !== sid);
+    }
+    for (const change of batch.changes) {
+      let rows = this.records.get(change.workspaceSid);
+      if (!rows) this.records.set(change.workspaceSid, (rows = new Map()));
+      const key = `${change.kind}:${change.sid}`;
+      if (change.json === null) rows.delete(key);
+      else rows.set(key, change.json);
+    }
+    this.events.push(...batch.events.map((e) => structuredClone(e)));
+  }
+
+  async queryEvents(query: EventQuery): Promise<EventRecord[]> {
+    const out: EventRecord[] = [];
+    for (let i = this.events.length - 1; i >= 0 && out.length < query.limit; i -= 1) {
+      const event = this.events[i]!;
+      if (matchesEventQuery(event, query)) out.push(event);
+    }
+    return out;
+  }
+
+  async purgeEvents(before: number): Promise<number> {
+    const kept = this.events.filter((e) => e.date >= before);
+    const purged = this.events.length - kept.length;
+    this.events = kept;
+    return purged;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.meta.get(key);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.meta.set(key, value);
+  }
+
+  async backup(): Promise<void> {
+    throw new Error('An in-memory store has nothing to back up');
+  }
+
+  async close(): Promise<void> {}
+}
