@@ -116,7 +116,9 @@ export type Command =
       workerActivitySid?: string;
       instruction?: string;
     } & Versioned)
-  | { type: 'timer.fired'; key: string };
+  | { type: 'timer.fired'; key: string }
+  /** An assignment callback failed or asked for what the hub cannot do: recorded as a `callback.error` event. */
+  | { type: 'callback.report'; reservationSid: string; url: string; code: number; message: string };
 
 /** The `type` of every command. */
 export type CommandType = Command['type'];

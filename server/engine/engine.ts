@@ -42,6 +42,7 @@ const HANDLERS = {
   'task.delete': tasks.deleteTask,
   'reservation.update': reservations.updateReservation,
   'timer.fired': reservations.fireTimer,
+  'callback.report': reservations.reportCallback,
 } satisfies { [K in CommandType]: Handler<K> };
 
 /** The result of one step: the outcome for the caller and the effects for the shell. */

@@ -89,3 +89,25 @@ export function fireTimer(state: WorkspaceState, cmd: CommandOf<'timer.fired'>, 
   }
   return ok(task);
 }
+
+/** Applies `callback.report`: no state changes, one `callback.error` event for the operator. */
+export function reportCallback(state: WorkspaceState, cmd: CommandOf<'callback.report'>, ctx: StepContext): Outcome {
+  const reservation = state.reservations.get(cmd.reservationSid);
+  if (!reservation) return err('NOT_FOUND', `Reservation ${cmd.reservationSid} not found`);
+  ctx.emit({
+    eventType: 'callback.error',
+    description: `Assignment callback for reservation ${reservation.sid}: ${cmd.message}`,
+    resourceType: 'reservation',
+    resourceSid: reservation.sid,
+    workerSid: null,
+    data: {
+      reservation_sid: reservation.sid,
+      task_sid: reservation.taskSid,
+      worker_sid: reservation.workerSid,
+      callback_url: cmd.url,
+      error_code: cmd.code,
+      error_message: cmd.message,
+    },
+  });
+  return ok(reservation);
+}
