@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { fail, SwitchboardError } from '../shared/errors.js';
-import { sidFromBytes, type SidPrefix } from '../shared/sid.js';
 import type { Actor, Command } from './engine/commands.js';
 import type { Effect } from './engine/effects.js';
 import { WorkspaceEngine, type NewWorkspace } from './engine/engine.js';
@@ -8,10 +6,9 @@ import type { EventRecord, WorkspaceRecord } from './engine/model.js';
 import type { Outcome } from './engine/outcome.js';
 import type { IdSource } from './engine/step-context.js';
 import type { CommitBatch, EventQuery, Store } from './store/store.js';
+import { pooledIds } from './ids.js';
 import { Timers } from './timers.js';
 
-/** Random SIDs from the OS's generator. */
-export const randomIds: IdSource = (prefix: SidPrefix) => sidFromBytes(prefix, randomBytes(16));
 
 /**
  * Told of every event as it happens (synchronously, inside the step, so it can read the state the
@@ -53,7 +50,7 @@ export class Hub {
   private constructor(options: HubOptions) {
     this.store = options.store;
     this.accountSid = options.accountSid;
-    this.ids = options.ids ?? randomIds;
+    this.ids = options.ids ?? pooledIds();
     this.now = options.now ?? Date.now;
     this.timers = new Timers(this.now, (key) => this.fireTimer(key));
   }

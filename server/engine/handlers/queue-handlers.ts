@@ -38,7 +38,7 @@ function checkQueueFields(state: WorkspaceState, cmd: QueueFields): Outcome<Retu
 export function createTaskQueue(state: WorkspaceState, cmd: CommandOf<'taskQueue.create'>, ctx: StepContext): Outcome {
   const bad = checkName(cmd.friendlyName);
   if (bad) return bad;
-  const checked = checkQueueFields(state, { targetWorkers: '1==1', ...cmd });
+  const checked = checkQueueFields(state, { ...cmd, targetWorkers: cmd.targetWorkers ?? '1==1' });
   if (!checked.ok) return checked;
   for (const q of state.taskQueues.values()) {
     if (q.friendlyName === cmd.friendlyName) return err('CONFLICT', `A TaskQueue named ${cmd.friendlyName} already exists`);

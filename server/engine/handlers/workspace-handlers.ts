@@ -2,7 +2,7 @@ import type { CommandOf } from '../commands.js';
 import type { ActivityRecord, TaskChannelRecord, WorkerChannelRecord } from '../model.js';
 import { checkName, err, ok, type Outcome } from '../outcome.js';
 import type { StepContext } from '../step-context.js';
-import { addTo, type WorkspaceState } from '../workspace-state.js';
+import type { WorkspaceState } from '../workspace-state.js';
 
 /** TaskRouter's limit on task channels per workspace. */
 export const MAX_TASK_CHANNELS = 15;
@@ -75,7 +75,13 @@ export function updateActivity(state: WorkspaceState, cmd: CommandOf<'activity.u
     activity.friendlyName = cmd.friendlyName;
   }
   activity.dateUpdated = ctx.now;
-  for (const worker of state.workers.values()) if (worker.activitySid === activity.sid) state.refreshWorkerView(worker);
+  for (const worker of state.workers.values()) {
+    if (worker.activitySid !== activity.sid) continue;
+    state.refreshWorkerView(worker);
+    // Queue and target expressions may read `activity_name`.
+    state.routing.syncMembership(worker);
+    ctx.workersToRoute.add(worker.sid);
+  }
   ctx.save('activity', activity);
   emitResource(ctx, 'activity.updated', 'activity', activity.sid, `Activity ${activity.friendlyName} updated`);
   return ok(activity);

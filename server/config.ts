@@ -1,0 +1,89 @@
+/** The hub's configuration, read from the environment and validated; a bad value names its variable. */
+import { z } from 'zod';
+
+/** Log levels the hub understands (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Everything the composition root needs to start a hub. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Directory of the SQLite database, or `:memory:` for none. */
+  data: string;
+  /** Whether to serve the demo pages and seed a demo workspace. */
+  demo: boolean;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Origin used in resource URLs; default: the Host each request came to. */
+  publicUrl?: string;
+}
+
+const flag = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return true;
+      const s = v.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'off'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be one of true/false/1/0/yes/no/on/off, got "${v}"` });
+      return z.NEVER;
+    });
+
+const EnvSchema = z.object({
+  PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return 3000;
+      const n = /^\d+$/.test(v.trim()) ? Number(v) : Number.NaN;
+      if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+        ctx.addIssue({ code: 'custom', message: `PORT must be an integer from 0 to 65535, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  HOST: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? '127.0.0.1' : v.trim())),
+  SWITCHBOARD_DATA: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? './data' : v.trim())),
+  SWITCHBOARD_DEMO: flag('SWITCHBOARD_DEMO'),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const level = v === undefined || v === '' ? 'info' : v.trim().toLowerCase();
+      if ((LOG_LEVELS as readonly string[]).includes(level)) return level as Config['logLevel'];
+      ctx.addIssue({ code: 'custom', message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${v}"` });
+      return z.NEVER;
+    }),
+  SWITCHBOARD_PUBLIC_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), {
+      message: 'SWITCHBOARD_PUBLIC_URL must be an http(s) origin such as https://hub.example.com',
+    }),
+});
+
+/** Reads the configuration from `env` (default: the process's); throws an Error naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new Error(issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    data: e.SWITCHBOARD_DATA,
+    demo: e.SWITCHBOARD_DEMO,
+    logLevel: e.LOG_LEVEL,
+    ...(e.SWITCHBOARD_PUBLIC_URL ? { publicUrl: e.SWITCHBOARD_PUBLIC_URL.replace(/\/+$/, '') } : {}),
+  };
+}

@@ -1,0 +1,179 @@
+/** Bad input gets the right status and a Twilio error body, and changes nothing. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../store/memory-store.js';
+import { closeAllHarnesses, seedWorkspace, startHarness, type Harness, type Params, type RequestOptions, type Seeded, type TestAuth } from './test-harness.js';
+
+let h: Harness;
+let seed: Seeded;
+let base: string;
+let task: any;
+let reservation: any;
+
+/** Every record of the workspace, as JSON: equal before and after means nothing changed. */
+function snapshot(): string {
+  const s = h.hub.engine(seed.ws.sid)!.state;
+  return JSON.stringify([s.workspace, ...[s.activities, s.workers, s.workerChannels, s.taskQueues, s.workflows, s.tasks, s.reservations].map((m) => [...m.values()])]);
+}
+
+async function refused(status: number, method: string, path: string, params: Params = {}, auth: TestAuth = 'account', options: RequestOptions = {}) {
+  const before = snapshot();
+  const events = (await h.hub.queryEvents({ workspaceSid: seed.ws.sid, limit: 100_000 })).length;
+  const res = await h.request(method, path, params, auth, options);
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.body).toMatchObject({ status, code: expect.any(Number), message: expect.any(String), more_info: expect.stringMatching(/^https:\/\/www\.twilio\.com\/docs\/errors\/\d+$/) });
+  expect(snapshot()).toBe(before);
+  expect((await h.hub.queryEvents({ workspaceSid: seed.ws.sid, limit: 100_000 })).length).toBe(events);
+  return res.body as { code: number; message: string };
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  seed = await seedWorkspace(h, { workers: 2, maxReservedWorkers: 1 });
+  base = `/v1/Workspaces/${seed.ws.sid}`;
+  task = (await h.request('POST', `${base}/Tasks`, { WorkflowSid: seed.workflow.sid })).body;
+  reservation = (await h.request('GET', `${base}/Tasks/${task.sid}/Reservations`)).body.reservations[0];
+});
+afterAll(closeAllHarnesses);
+
+describe('wrong types', () => {
+  it.each([
+    ['Priority', `Tasks`, { Priority: 'high' }],
+    ['Timeout', `Tasks`, { Timeout: '1.5' }],
+    ['VirtualStartTime', `Tasks`, { VirtualStartTime: 'yesterday' }],
+    ['WorkflowSid', `Tasks`, { WorkflowSid: 'WW123' }],
+    ['MaxReservedWorkers', `TaskQueues`, { FriendlyName: 'Q2', MaxReservedWorkers: 'many' }],
+    ['TaskOrder', `TaskQueues`, { FriendlyName: 'Q2', TaskOrder: 'RANDOM' }],
+    ['Available', `Activities`, { FriendlyName: 'Maybe', Available: 'perhaps' }],
+    ['FriendlyName', `Workers`, {}],
+  ])('%s is named in the 400', async (param, path, params) => {
+    const body = await refused(400, 'POST', `${base}/${path}`, params);
+    expect(body.code).toBe(20001);
+    expect(body.message).toContain(param);
+  });
+
+  it('rejects wrong JSON types too', async () => {
+    const body = await refused(400, 'POST', `${base}/Tasks`, { Priority: true } as Params, 'account', { json: true });
+    expect(body.message).toContain('Priority');
+  });
+
+  it('rejects bad list filters and paging', async () => {
+    expect((await refused(400, 'GET', `${base}/Workers`, { Available: 'perhaps' })).message).toContain('Available');
+    expect((await refused(400, 'GET', `${base}/Tasks`, { AssignmentStatus: ['pending', 'lost'] })).message).toContain('AssignmentStatus');
+    expect((await refused(400, 'GET', `${base}/Tasks`, { Ordering: 'DateCreated:asc,VirtualStartTime:desc' })).message).toContain('Ordering');
+    expect((await refused(400, 'GET', `${base}/Workers`, { PageSize: 1001 })).message).toContain('PageSize');
+    expect((await refused(400, 'GET', `${base}/Events`, { Minutes: 'ten' })).message).toContain('Minutes');
+    expect((await refused(400, 'GET', `${base}/Activities`, { PageToken: 'garbage' })).message).toContain('PageToken');
+  });
+});
+
+describe('domain limits', () => {
+  it.each([0, 51])('MaxReservedWorkers %i is refused', async (n) => {
+    expect((await refused(400, 'POST', `${base}/TaskQueues`, { FriendlyName: 'Q3', MaxReservedWorkers: n })).message).toContain('MaxReservedWorkers');
+    expect((await refused(400, 'POST', `${base}/TaskQueues/${seed.queue.sid}`, { MaxReservedWorkers: n })).message).toContain('MaxReservedWorkers');
+  });
+
+  it('refuses attributes over 4096 characters', async () => {
+    const big = JSON.stringify({ notes: 'x'.repeat(4100) });
+    expect((await refused(400, 'POST', `${base}/Tasks`, { Attributes: big })).message).toContain('Attributes');
+    expect((await refused(400, 'POST', `${base}/Workers`, { FriendlyName: 'big', Attributes: big })).message).toContain('Attributes');
+    expect((await refused(400, 'POST', `${base}/Workers/${seed.workers[0].sid}`, { Attributes: big })).message).toContain('Attributes');
+  });
+
+  it('names the position of a bad expression', async () => {
+    expect((await refused(400, 'POST', `${base}/TaskQueues`, { FriendlyName: 'Q4', TargetWorkers: "skills HAS 'a' AND" })).message).toMatch(/position \d+/);
+    expect((await refused(400, 'GET', `${base}/Workers`, { TargetWorkersExpression: 'a == (' })).message).toMatch(/TargetWorkersExpression.*position \d+/);
+    expect((await refused(400, 'GET', `${base}/Tasks`, { EvaluateTaskAttributes: '== 1' })).message).toMatch(/position \d+/);
+  });
+
+  it('answers 412 to a stale If-Match', async () => {
+    const w = seed.workers[1];
+    expect((await refused(412, 'POST', `${base}/Workers/${w.sid}`, { Attributes: '{"a":1}' }, 'account', { headers: { 'if-match': '"77"' } })).code).toBe(20412);
+  });
+});
+
+describe('unknown resources and routes', () => {
+  const zero = (prefix: string) => prefix + '0'.repeat(32);
+  it.each([
+    ['GET', () => `${base}/Tasks/${zero('WT')}`],
+    ['POST', () => `${base}/Workers/${zero('WK')}`],
+    ['GET', () => `/v1/Workspaces/${zero('WS')}/Workers`],
+    ['POST', () => `${base}/Tasks/${task.sid}/Reservations/${zero('WR')}`],
+    ['GET', () => `${base}/Workers/${seed.workers[1].sid}/Reservations/${reservation.sid}`.replace(seed.workers[1].sid, reservation.worker_sid === seed.workers[1].sid ? seed.workers[0].sid : seed.workers[1].sid)],
+    ['GET', () => `${base}/Events/${zero('EV')}`],
+    ['GET', () => `${base}/Workers/${seed.workers[0].sid}/Channels/nosuch`],
+    ['GET', () => `/v1/Nowhere`],
+  ])('%s %s is 404', async (method, path) => {
+    expect((await refused(404, method, path(), method === 'POST' ? { ReservationStatus: 'accepted', FriendlyName: 'x' } : {})).code).toBe(20404);
+  });
+
+  it('answers 405 for a method a path does not serve', async () => {
+    expect((await refused(405, 'PUT', `${base}/Tasks/${task.sid}`)).code).toBe(20004);
+    expect((await refused(405, 'DELETE', `${base}/Workers/${seed.workers[0].sid}/Channels`)).code).toBe(20004);
+  });
+});
+
+describe('bodies', () => {
+  it('answers 400 to malformed JSON', async () => {
+    const body = await refused(400, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: '{"Priority": 1', contentType: 'application/json' } });
+    expect(body.message).toMatch(/JSON/);
+  });
+
+  it('answers 400 to a JSON array body', async () => {
+    await refused(400, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: '[1,2]', contentType: 'application/json' } });
+  });
+
+  it('answers 413 to a body over 1 MiB', async () => {
+    const huge = `Attributes=${'x'.repeat(2 * 1024 * 1024)}`;
+    expect((await refused(413, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: huge, contentType: 'application/x-www-form-urlencoded' } })).code).toBe(20413);
+  });
+});
+
+describe('authentication and worker tokens', () => {
+  it('answers 401 with a Basic challenge without or with wrong credentials', async () => {
+    await refused(401, 'POST', `${base}/Tasks`, {}, 'none');
+    await refused(401, 'GET', `${base}/Tasks`, {}, { basic: [h.credentials.accountSid, 'wrong-token'] });
+    await refused(401, 'GET', `${base}/Tasks`, {}, { header: 'Digest abc' });
+    await refused(401, 'GET', `${base}/Tasks`, {}, { bearer: 'not.a.jwt' });
+    const res = await h.request('GET', '/v1/Workspaces', {}, 'none');
+    expect(res.headers.get('www-authenticate')).toBe('Basic realm="Switchboard"');
+  });
+
+  it('accepts an API key and refuses an expired worker token', async () => {
+    const [sid, secret] = [...h.credentials.apiKeys][0]!;
+    expect((await h.request('GET', `${base}/Workers`, {}, { basic: [sid, secret] })).status).toBe(200);
+    const expired = await h.token(seed.ws.sid, reservation.worker_sid, { now: Math.floor(Date.now() / 1000) - 7200, ttl: 60 });
+    expect((await refused(401, 'GET', `${base}/Workers/${reservation.worker_sid}`, {}, { bearer: expired })).message).toMatch(/expired/);
+  });
+
+  it("refuses another worker's reservation with 403, on either path", async () => {
+    const other = seed.workers.find((w) => w.sid !== reservation.worker_sid);
+    const token = await h.token(seed.ws.sid, other.sid);
+    const accept = { ReservationStatus: 'accepted' };
+    expect((await refused(403, 'POST', `${base}/Tasks/${task.sid}/Reservations/${reservation.sid}`, accept, { bearer: token })).code).toBe(20403);
+    await refused(403, 'POST', `${base}/Workers/${reservation.worker_sid}/Reservations/${reservation.sid}`, accept, { bearer: token });
+    await refused(403, 'GET', `${base}/Workers/${reservation.worker_sid}`, {}, { bearer: token });
+    await refused(403, 'GET', `${base}/Tasks/${task.sid}`, {}, { bearer: token });
+    await refused(403, 'GET', `${base}/Workers`, {}, { bearer: token });
+    await refused(403, 'POST', `${base}/TaskQueues`, { FriendlyName: 'mine' }, { bearer: token });
+    await refused(403, 'POST', `${base}/Workers/${other.sid}`, { FriendlyName: 'renamed' }, { bearer: token });
+    const elsewhere = await h.token('WS' + '1'.repeat(32), other.sid);
+    await refused(403, 'GET', `${base}/Activities`, {}, { bearer: elsewhere });
+  });
+});
+
+describe('unexpected failures', () => {
+  it('answers 500 with a Twilio body and keeps serving', async () => {
+    class BrokenEvents extends MemoryStore {
+      override async queryEvents(): Promise<never> {
+        throw new Error('disk on fire');
+      }
+    }
+    const broken = await startHarness({ store: new BrokenEvents() });
+    const ws = (await broken.request('POST', '/v1/Workspaces', { FriendlyName: 'B' })).body;
+    const res = await broken.request('GET', `/v1/Workspaces/${ws.sid}/Events`);
+    expect(res.status).toBe(500);
+    expect(res.body).toMatchObject({ code: 20500, status: 500 });
+    expect(res.body.message).not.toContain('disk on fire');
+    expect((await broken.request('GET', `/v1/Workspaces/${ws.sid}`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,150 @@
+/** Routes of statistics: workspace, task queues, workers and workflows; real-time, cumulative, or both. */
+import { z } from 'zod';
+import type { EventRecord, WorkerRecord } from '../../engine/model.js';
+import type { WorkspaceState } from '../../engine/workspace-state.js';
+import type { EventQuery } from '../../store/store.js';
+import { found, stateOf, type Api, type Call } from '../api.js';
+import { pageOf } from '../paging.js';
+import { list, parseParams, text } from '../params.js';
+import { workspaceUrl } from '../serialize.js';
+import { cumulative, workersCumulative } from '../statistics/cumulative.js';
+import { queueRealtime, workersRealtime, workflowRealtime, workspaceRealtime } from '../statistics/realtime.js';
+import { timeWindow, type TimeWindow } from '../time-window.js';
+
+/** Events read for one statistics call, at most. */
+const MAX_EVENTS = 1_000_000;
+
+const Common = z.object({
+  TaskChannel: text(64).optional(),
+  SplitByWaitTime: list().refine((v) => v.every((t) => /^\d+$/.test(t)), { error: 'must be a comma-separated list of seconds' }).optional(),
+});
+const WorkerFilters = z.object({ TaskQueueSid: text().optional(), TaskQueueName: text().optional(), FriendlyName: text().optional() });
+
+interface StatsCall {
+  s: WorkspaceState;
+  window: TimeWindow;
+  now: number;
+  taskChannel: string | undefined;
+  splits: number[];
+  events(narrow?: Partial<EventQuery>): Promise<EventRecord[]>;
+}
+
+function stats(call: Call): StatsCall {
+  const s = stateOf(call);
+  const now = call.hub.now();
+  const common = parseParams(Common, call.input);
+  const window = timeWindow(call.input, now);
+  const events = (narrow: Partial<EventQuery> = {}) =>
+    call.hub.queryEvents({ workspaceSid: s.workspace.sid, startDate: window.start, endDate: window.end, taskChannel: common.TaskChannel, limit: MAX_EVENTS, ...narrow });
+  return { s, window, now, taskChannel: common.TaskChannel, splits: (common.SplitByWaitTime ?? []).map(Number), events };
+}
+
+/** The account, workspace and URL fields every statistics body carries. */
+function head(call: Call, s: WorkspaceState, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const url = `${call.base.baseUrl}${call.req.url.split('?')[0]}`;
+  return { account_sid: s.workspace.accountSid, workspace_sid: s.workspace.sid, ...extra, url };
+}
+
+function filteredWorkers(s: WorkspaceState, call: Call): WorkerRecord[] {
+  const f = parseParams(WorkerFilters, call.input);
+  const queueSid = f.TaskQueueName !== undefined ? ([...s.taskQueues.values()].find((q) => q.friendlyName === f.TaskQueueName)?.sid ?? '') : f.TaskQueueSid;
+  const members = queueSid === undefined ? undefined : (s.routing.members.get(queueSid) ?? new Set<string>());
+  return [...s.workers.values()].filter((w) => (!members || members.has(w.sid)) && (f.FriendlyName === undefined || w.friendlyName === f.FriendlyName));
+}
+
+/** Registers the statistics routes. */
+export function statisticsRoutes(api: Api): void {
+  const WS = '/Workspaces/:ws';
+  api.get(`${WS}/RealTimeStatistics`, (call) => {
+    const c = stats(call);
+    return { status: 200, body: { ...head(call, c.s), ...workspaceRealtime(c.s, c.now, c.taskChannel) } };
+  });
+  api.get(`${WS}/CumulativeStatistics`, async (call) => {
+    const c = stats(call);
+    return { status: 200, body: { ...head(call, c.s), ...cumulative(await c.events(), c.window, c.splits) } };
+  });
+  api.get(`${WS}/Statistics`, async (call) => {
+    const c = stats(call);
+    const body = { ...head(call, c.s), realtime: workspaceRealtime(c.s, c.now, c.taskChannel), cumulative: cumulative(await c.events(), c.window, c.splits) };
+    return { status: 200, body };
+  });
+
+  const Q = `${WS}/TaskQueues`;
+  const queueCumulative = async (c: StatsCall, sid: string) => cumulative(await c.events({ taskQueueSid: sid }), c.window, c.splits, 'task-queue.entered');
+  api.get(`${Q}/Statistics`, async (call) => {
+    const c = stats(call);
+    const name = parseParams(z.object({ FriendlyName: text().optional() }), call.input).FriendlyName;
+    const queues = [...c.s.taskQueues.values()].filter((q) => name === undefined || q.friendlyName === name);
+    const events = await c.events();
+    const body = pageOf(call, 'task_queues_statistics', queues, (q) => ({
+      account_sid: c.s.workspace.accountSid,
+      workspace_sid: c.s.workspace.sid,
+      task_queue_sid: q.sid,
+      realtime: queueRealtime(c.s, q.sid, c.now, c.taskChannel),
+      cumulative: cumulative(events.filter((e) => e.data['task_queue_sid'] === q.sid), c.window, c.splits, 'task-queue.entered'),
+      url: `${workspaceUrl(call.base, c.s.workspace.sid)}/TaskQueues/${q.sid}/Statistics`,
+    }));
+    return { status: 200, body };
+  });
+  api.get(`${Q}/:wq/RealTimeStatistics`, (call) => {
+    const c = stats(call);
+    const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
+    return { status: 200, body: { ...head(call, c.s, { task_queue_sid: q.sid }), ...queueRealtime(c.s, q.sid, c.now, c.taskChannel) } };
+  });
+  api.get(`${Q}/:wq/CumulativeStatistics`, async (call) => {
+    const c = stats(call);
+    const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
+    return { status: 200, body: { ...head(call, c.s, { task_queue_sid: q.sid }), ...(await queueCumulative(c, q.sid)) } };
+  });
+  api.get(`${Q}/:wq/Statistics`, async (call) => {
+    const c = stats(call);
+    const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
+    const body = { ...head(call, c.s, { task_queue_sid: q.sid }), realtime: queueRealtime(c.s, q.sid, c.now, c.taskChannel), cumulative: await queueCumulative(c, q.sid) };
+    return { status: 200, body };
+  });
+
+  const W = `${WS}/Workers`;
+  const workersCum = async (c: StatsCall, workers: WorkerRecord[]) => {
+    const sids = new Set(workers.map((w) => w.sid));
+    const events = (await c.events()).filter((e) => typeof e.data['worker_sid'] === 'string' && sids.has(e.data['worker_sid']));
+    return workersCumulative(c.s, events, c.window);
+  };
+  api.get(`${W}/RealTimeStatistics`, (call) => {
+    const c = stats(call);
+    return { status: 200, body: { ...head(call, c.s), ...workersRealtime(c.s, filteredWorkers(c.s, call)) } };
+  });
+  api.get(`${W}/CumulativeStatistics`, async (call) => {
+    const c = stats(call);
+    return { status: 200, body: { ...head(call, c.s), ...(await workersCum(c, filteredWorkers(c.s, call))) } };
+  });
+  api.get(`${W}/Statistics`, async (call) => {
+    const c = stats(call);
+    const workers = filteredWorkers(c.s, call);
+    return { status: 200, body: { ...head(call, c.s), realtime: workersRealtime(c.s, workers), cumulative: await workersCum(c, workers) } };
+  });
+  api.get(`${W}/:wk/Statistics`, async (call) => {
+    const c = stats(call);
+    const w = found(c.s.workers, call.path['wk'], 'Worker');
+    const events = await c.events({ workerSid: w.sid });
+    return { status: 200, body: { ...head(call, c.s, { worker_sid: w.sid }), cumulative: workersCumulative(c.s, events, c.window) } };
+  }, (call, grant) => call.path['wk'] === grant.workerSid);
+
+  const F = `${WS}/Workflows/:ww`;
+  const flowCumulative = async (c: StatsCall, sid: string) => cumulative(await c.events({ workflowSid: sid }), c.window, c.splits, 'task.created');
+  api.get(`${F}/RealTimeStatistics`, (call) => {
+    const c = stats(call);
+    const w = found(c.s.workflows, call.path['ww'], 'Workflow');
+    return { status: 200, body: { ...head(call, c.s, { workflow_sid: w.sid }), ...workflowRealtime(c.s, w.sid, c.now, c.taskChannel) } };
+  });
+  api.get(`${F}/CumulativeStatistics`, async (call) => {
+    const c = stats(call);
+    const w = found(c.s.workflows, call.path['ww'], 'Workflow');
+    return { status: 200, body: { ...head(call, c.s, { workflow_sid: w.sid }), ...(await flowCumulative(c, w.sid)) } };
+  });
+  api.get(`${F}/Statistics`, async (call) => {
+    const c = stats(call);
+    const w = found(c.s.workflows, call.path['ww'], 'Workflow');
+    const body = { ...head(call, c.s, { workflow_sid: w.sid }), realtime: workflowRealtime(c.s, w.sid, c.now, c.taskChannel), cumulative: await flowCumulative(c, w.sid) };
+    return { status: 200, body };
+  });
+}

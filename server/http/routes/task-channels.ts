@@ -1,0 +1,48 @@
+/** Routes of `/Workspaces/{WS}/TaskChannels`: kinds of work; an instance is addressed by SID or unique name. */
+import { z } from 'zod';
+import type { TaskChannelRecord } from '../../engine/model.js';
+import { dispatch, found, stateOf, type Api } from '../api.js';
+import { pageOf } from '../paging.js';
+import { bool, parseParams, text } from '../params.js';
+import { serializeTaskChannel } from '../serialize.js';
+
+const ChannelCreate = z.object({ FriendlyName: text(), UniqueName: text(), ChannelOptimizedRouting: bool().optional() });
+const ChannelUpdate = z.object({ FriendlyName: text().optional(), ChannelOptimizedRouting: bool().optional() });
+
+/** Registers the task channel routes. */
+export function taskChannelRoutes(api: Api): void {
+  const C = '/Workspaces/:ws/TaskChannels';
+  api.get(C, (call) => {
+    const s = stateOf(call);
+    return { status: 200, body: pageOf(call, 'task_channels', [...s.taskChannels.values()], (c) => serializeTaskChannel(s, c, call.base)) };
+  });
+  api.post(C, async (call) => {
+    const s = stateOf(call);
+    const p = parseParams(ChannelCreate, call.input);
+    const c = await dispatch<TaskChannelRecord>(call, {
+      type: 'taskChannel.create',
+      friendlyName: p.FriendlyName,
+      uniqueName: p.UniqueName,
+      channelOptimizedRouting: p.ChannelOptimizedRouting,
+    });
+    return { status: 201, body: serializeTaskChannel(s, c, call.base) };
+  });
+  api.get(`${C}/:sid`, (call) => {
+    const s = stateOf(call);
+    const c = s.findTaskChannel(call.path['sid']!) ?? found(s.taskChannels, call.path['sid'], 'TaskChannel');
+    return { status: 200, body: serializeTaskChannel(s, c, call.base) };
+  });
+  api.post(`${C}/:sid`, async (call) => {
+    const s = stateOf(call);
+    const p = parseParams(ChannelUpdate, call.input);
+    const sid = s.findTaskChannel(call.path['sid']!)?.sid ?? call.path['sid']!;
+    const c = await dispatch<TaskChannelRecord>(call, { type: 'taskChannel.update', sid, friendlyName: p.FriendlyName, channelOptimizedRouting: p.ChannelOptimizedRouting });
+    return { status: 200, body: serializeTaskChannel(s, c, call.base) };
+  });
+  api.delete(`${C}/:sid`, async (call) => {
+    const s = stateOf(call);
+    const sid = s.findTaskChannel(call.path['sid']!)?.sid ?? call.path['sid']!;
+    await dispatch(call, { type: 'taskChannel.delete', sid });
+    return { status: 204 };
+  });
+}

@@ -1,0 +1,159 @@
+/** Routes of `/Workspaces/{WS}/Tasks`. */
+import { z } from 'zod';
+import { fail } from '../../../shared/errors.js';
+import type { WorkerGrant } from '../../auth/tokens.js';
+import { compileExpression } from '../../engine/expression/index.js';
+import type { TaskRecord, TaskStatus } from '../../engine/model.js';
+import type { WorkspaceState } from '../../engine/workspace-state.js';
+import { dispatch, found, stateOf, type Api, type Call } from '../api.js';
+import { pageOf } from '../paging.js';
+import { bool, date, int, jsonText, list, oneOf, parseParams, sid, text } from '../params.js';
+import { serializeTask } from '../serialize.js';
+
+const Create = z.object({
+  Attributes: jsonText().optional(),
+  WorkflowSid: sid('WW').optional(),
+  TaskQueueSid: sid('WQ').optional(),
+  Timeout: int().optional(),
+  Priority: int().optional(),
+  TaskChannel: text(64).optional(),
+  VirtualStartTime: date().optional(),
+  RoutingTarget: sid('WK', 'WQ', 'WW').optional(),
+  IgnoreCapacity: bool().optional(),
+});
+const Update = z.object({
+  Attributes: jsonText().optional(),
+  AssignmentStatus: oneOf(['canceled', 'wrapping', 'completed']).optional(),
+  Reason: text(1024).optional(),
+  Priority: int().optional(),
+  TaskChannel: text(64).optional(),
+  VirtualStartTime: date().optional(),
+});
+const STATUSES = new Set<string>(['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled']);
+const List = z.object({
+  AssignmentStatus: list().refine((v) => v.every((s) => STATUSES.has(s)), { error: `must be among ${[...STATUSES].join(', ')}` }).optional(),
+  WorkflowSid: text().optional(),
+  WorkflowName: text().optional(),
+  TaskQueueSid: text().optional(),
+  TaskQueueName: text().optional(),
+  EvaluateTaskAttributes: text(4096).optional(),
+  Priority: int().optional(),
+  RoutingTarget: text().optional(),
+  Ordering: text(200).optional(),
+});
+
+type Key = 'dateCreated' | 'priority' | 'virtualStartTime';
+const ORDER_KEYS: Record<string, Key> = { DateCreated: 'dateCreated', Priority: 'priority', VirtualStartTime: 'virtualStartTime' };
+
+function ordering(text: string): Array<[Key, number]> {
+  const out = text.split(',').map((part): [Key, number] => {
+    const [name = '', dir = 'asc'] = part.trim().split(':');
+    const key = ORDER_KEYS[name];
+    if (!key || (dir !== 'asc' && dir !== 'desc')) throw fail('BAD_REQUEST', `Ordering ${part} must be DateCreated, Priority or VirtualStartTime with :asc or :desc`);
+    return [key, dir === 'asc' ? 1 : -1];
+  });
+  const keys = out.map(([k]) => k);
+  if (keys.includes('dateCreated') && keys.includes('virtualStartTime')) throw fail('BAD_REQUEST', 'Ordering may not combine DateCreated and VirtualStartTime');
+  return out;
+}
+
+/** Tasks matching a list call's filters, ordered as asked (default: oldest first). */
+function filterTasks(s: WorkspaceState, call: Call): TaskRecord[] {
+  const q = parseParams(List, call.input);
+  const statuses = q.AssignmentStatus && q.AssignmentStatus.length > 0 ? new Set<TaskStatus>(q.AssignmentStatus as TaskStatus[]) : undefined;
+  const byName = <T extends { sid: string; friendlyName: string }>(records: Iterable<T>, name: string) => [...records].find((r) => r.friendlyName === name)?.sid ?? '';
+  const workflowSid = q.WorkflowName !== undefined ? byName(s.workflows.values(), q.WorkflowName) : q.WorkflowSid;
+  const queueSid = q.TaskQueueName !== undefined ? byName(s.taskQueues.values(), q.TaskQueueName) : q.TaskQueueSid;
+  let expression: ((attributes: Record<string, unknown>) => boolean) | undefined;
+  if (q.EvaluateTaskAttributes !== undefined) {
+    const compiled = compileExpression(q.EvaluateTaskAttributes);
+    if (!compiled.ok) throw fail('BAD_REQUEST', `EvaluateTaskAttributes is invalid at position ${compiled.error.position}: ${compiled.error.message}`);
+    expression = (attributes) => compiled.expression.alwaysTrue || compiled.expression.evaluate(attributes);
+  }
+  const order = q.Ordering !== undefined ? ordering(q.Ordering) : undefined;
+  const out = [...s.tasks.values()].filter(
+    (t) =>
+      (!statuses || statuses.has(t.assignmentStatus)) &&
+      (workflowSid === undefined || t.workflowSid === workflowSid) &&
+      (queueSid === undefined || t.taskQueueSid === queueSid) &&
+      (q.Priority === undefined || t.priority === q.Priority) &&
+      (q.RoutingTarget === undefined || t.routingTarget === q.RoutingTarget) &&
+      (!expression || expression(s.taskAttributes.get(t.sid) ?? {})),
+  );
+  if (order) {
+    out.sort((a, b) => {
+      for (const [key, dir] of order) if (a[key] !== b[key]) return (a[key] - b[key]) * dir;
+      return 0;
+    });
+  }
+  return out;
+}
+
+/** A worker token reaches the tasks it holds a reservation for. */
+function holdsTask(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
+  const taskSid = call.path['wt']!;
+  if (!s.tasks.has(taskSid)) return true; // the handler answers 404
+  for (const r of s.reservationsOfTask.get(taskSid) ?? []) if (r.workerSid === grant.workerSid) return true;
+  return false;
+}
+
+/** ...and may only wrap it up or complete it. */
+function settlesTask(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
+  const allowed = new Set(['AssignmentStatus', 'Reason']);
+  const status = call.input['AssignmentStatus'];
+  const onlyAllowed = Object.keys(call.input).every((k) => allowed.has(k) || !(k in Update.shape));
+  return holdsTask(call, grant, s) && onlyAllowed && (status === 'wrapping' || status === 'completed');
+}
+
+/** Registers the task routes. */
+export function taskRoutes(api: Api): void {
+  const T = '/Workspaces/:ws/Tasks';
+  api.get(T, (call) => {
+    const s = stateOf(call);
+    const now = call.hub.now();
+    return { status: 200, body: pageOf(call, 'tasks', filterTasks(s, call), (t) => serializeTask(s, t, call.base, now)) };
+  });
+  api.post(T, async (call) => {
+    const s = stateOf(call);
+    const p = parseParams(Create, call.input);
+    const t = await dispatch<TaskRecord>(call, {
+      type: 'task.create',
+      attributes: p.Attributes,
+      workflowSid: p.WorkflowSid,
+      taskQueueSid: p.TaskQueueSid,
+      timeout: p.Timeout,
+      priority: p.Priority,
+      taskChannel: p.TaskChannel,
+      virtualStartTime: p.VirtualStartTime,
+      routingTarget: p.RoutingTarget,
+      ignoreCapacity: p.IgnoreCapacity,
+    });
+    return { status: 201, body: serializeTask(s, t, call.base, call.hub.now()), etag: t.version };
+  });
+  api.get(`${T}/:wt`, (call) => {
+    const s = stateOf(call);
+    const t = found(s.tasks, call.path['wt'], 'Task');
+    return { status: 200, body: serializeTask(s, t, call.base, call.hub.now()), etag: t.version };
+  }, holdsTask);
+  api.post(`${T}/:wt`, async (call) => {
+    const s = stateOf(call);
+    const p = parseParams(Update, call.input);
+    const t = await dispatch<TaskRecord>(call, {
+      type: 'task.update',
+      sid: call.path['wt']!,
+      attributes: p.Attributes,
+      assignmentStatus: p.AssignmentStatus,
+      reason: p.Reason,
+      priority: p.Priority,
+      taskChannel: p.TaskChannel,
+      virtualStartTime: p.VirtualStartTime,
+      ifMatch: call.ifMatch,
+    });
+    return { status: 200, body: serializeTask(s, t, call.base, call.hub.now()), etag: t.version };
+  }, settlesTask);
+  api.delete(`${T}/:wt`, async (call) => {
+    stateOf(call);
+    await dispatch(call, { type: 'task.delete', sid: call.path['wt']!, ifMatch: call.ifMatch });
+    return { status: 204 };
+  });
+}
