@@ -14,7 +14,7 @@ const ref = z.string().check(z.minLength(1), z.maxLength(64));
 const sid = z.string().check(z.length(34));
 
 /** Hello: the first frame on a socket. The token travels here, never in the URL (access logs). */
-export const AuthMessageSchema = z.object({
+export const AuthMessageSchema = z.strictObject({
   type: z.literal('auth'),
   ref,
   token: z.string().check(z.maxLength(8192)),
@@ -24,23 +24,23 @@ export const AuthMessageSchema = z.object({
   setWorkerOfflineIfDisconnected: z.optional(z.boolean()),
 });
 
-/** Every command a client may send. */
+/** Every command a client may send. Unknown fields are refused, so a typo is an error, not a silent no-op. */
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   AuthMessageSchema,
-  z.object({ type: z.literal('token.update'), ref, token: z.string().check(z.maxLength(8192)) }),
-  z.object({
+  z.strictObject({ type: z.literal('token.update'), ref, token: z.string().check(z.maxLength(8192)) }),
+  z.strictObject({
     type: z.literal('worker.update'),
     ref,
     activitySid: z.optional(sid),
     attributes: z.optional(z.record(z.string(), z.unknown())),
     rejectPendingReservations: z.optional(z.boolean()),
   }),
-  z.object({ type: z.literal('channel.update'), ref, channel: z.string().check(z.maxLength(64)), capacity: z.optional(z.number()), available: z.optional(z.boolean()) }),
-  z.object({ type: z.literal('reservation.accept'), ref, reservationSid: sid }),
-  z.object({ type: z.literal('reservation.reject'), ref, reservationSid: sid, activitySid: z.optional(sid) }),
-  z.object({ type: z.literal('task.wrap'), ref, taskSid: sid, reason: z.optional(z.string().check(z.maxLength(1024))) }),
-  z.object({ type: z.literal('task.complete'), ref, taskSid: sid, reason: z.optional(z.string().check(z.maxLength(1024))) }),
-  z.object({ type: z.literal('ping'), ref }),
+  z.strictObject({ type: z.literal('channel.update'), ref, channel: z.string().check(z.maxLength(64)), capacity: z.optional(z.number()), available: z.optional(z.boolean()) }),
+  z.strictObject({ type: z.literal('reservation.accept'), ref, reservationSid: sid }),
+  z.strictObject({ type: z.literal('reservation.reject'), ref, reservationSid: sid, activitySid: z.optional(sid) }),
+  z.strictObject({ type: z.literal('task.wrap'), ref, taskSid: sid, reason: z.optional(z.string().check(z.maxLength(1024))) }),
+  z.strictObject({ type: z.literal('task.complete'), ref, taskSid: sid, reason: z.optional(z.string().check(z.maxLength(1024))) }),
+  z.strictObject({ type: z.literal('ping'), ref }),
 ]);
 
 /** A command from a client. */

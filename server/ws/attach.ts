@@ -1,0 +1,152 @@
+/**
+ * The native WebSocket endpoint for the Switchboard SDK on the hub's HTTP server: upgrades on
+ * `/v1/sockets` (other paths are left to other handlers), pings peers, pushes each event that
+ * concerns a worker to that worker's sessions once it is committed, and moves a worker offline
+ * when its last session drops if it asked for that.
+ */
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer } from 'ws';
+import { MAX_FRAME_BYTES } from '../../shared/protocol.js';
+import type { Credentials } from '../auth/tokens.js';
+import type { WorkspaceEngine } from '../engine/engine.js';
+import type { EventRecord } from '../engine/model.js';
+import type { UrlBase } from '../http/serialize.js';
+import type { Hub } from '../hub.js';
+import { pushFrame } from './payloads.js';
+import { SessionRegistry, type SocketStats } from './session-registry.js';
+import { CLOSE, resolveSocketOptions, type SocketOptions } from './socket-options.js';
+import { WorkerSession, type SessionHost } from './worker-session.js';
+
+/** The running endpoint. */
+export interface WorkerSockets {
+  /** Stops accepting sockets, closes every session (1001) and resolves once they are gone. */
+  close(): Promise<void>;
+  /** Authenticated sessions right now. */
+  sessionCount(): number;
+  /** Counters for operators and tests. */
+  stats(): SocketStats;
+}
+
+const HOST_HEADER = /^[A-Za-z0-9.\-:[\]]{1,255}$/;
+
+function baseOf(req: http.IncomingMessage, publicUrl: string | undefined): UrlBase {
+  if (publicUrl) return { baseUrl: publicUrl };
+  const secure = (req.socket as Partial<TLSSocket>).encrypted === true;
+  const local = req.socket.localAddress ?? '127.0.0.1';
+  const host = req.headers.host && HOST_HEADER.test(req.headers.host) ? req.headers.host : `${local.includes(':') ? `[${local}]` : local}:${req.socket.localPort}`;
+  return { baseUrl: `${secure ? 'https' : 'http'}://${host}` };
+}
+
+/** Attaches the worker socket endpoint to `server`; pass it as `startServer`'s `attachSockets`. */
+export function attachWorkerSockets(server: http.Server, hub: Hub, credentials: Credentials, options: SocketOptions = {}): WorkerSockets {
+  const opts = resolveSocketOptions(options, hub.now);
+  const registry = new SessionRegistry<WorkerSession>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false, perMessageDeflate: false });
+  let closing: Promise<void> | undefined;
+  let shuttingDown = false;
+
+  const goOffline = (workspaceSid: string, workerSid: string) => {
+    const state = hub.engine(workspaceSid)?.state;
+    const worker = state?.workers.get(workerSid);
+    if (!state || !worker) return;
+    let offline = state.activities.get(state.workspace.defaultActivitySid);
+    for (const activity of state.activities.values()) if (activity.friendlyName === 'Offline') offline = activity;
+    if (!offline || worker.activitySid === offline.sid) return;
+    const command = { type: 'worker.update', sid: workerSid, activitySid: offline.sid } as const;
+    hub.dispatch(workspaceSid, command, { type: 'worker', sid: workerSid }).catch(() => undefined);
+  };
+
+  const host: SessionHost = {
+    hub,
+    credentials,
+    options: opts,
+    registry,
+    ended(session: WorkerSession, last: boolean) {
+      // On shutdown the workers are not leaving: they will reconnect to the next hub.
+      if (last && !shuttingDown && session.offlineOnDisconnect && session.workspaceSid && session.workerSid) {
+        goOffline(session.workspaceSid, session.workerSid);
+      }
+    },
+  };
+
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      return;
+    }
+    if (pathname !== opts.path) return;
+    if (shuttingDown) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (shuttingDown) ws.terminate();
+      else new WorkerSession(ws, baseOf(req, opts.publicUrl), host);
+    });
+  };
+  server.on('upgrade', onUpgrade);
+
+  const keepAlive = setInterval(() => {
+    for (const session of registry.sockets()) if (!session.heartbeat()) registry.counters.deadPeersCut += 1;
+  }, opts.pingIntervalMs);
+  keepAlive.unref();
+
+  // Runs inside the step: build each frame now, from the state the event left behind, once per
+  // URL origin (usually one); send it only after the commit.
+  const pushes = (event: EventRecord, engine: WorkspaceEngine): (() => void) | undefined => {
+    if (event.workerSid === null) return undefined;
+    const live = registry.sessionsOf(event.workerSid);
+    if (!live || live.size === 0) return undefined;
+    const targets = [...live].filter((s) => s.workspaceSid === event.workspaceSid);
+    if (event.eventType === 'worker.deleted') return () => targets.forEach((s) => s.end(CLOSE.WORKER_GONE));
+    const frames = new Map<string, Buffer | undefined>();
+    const now = hub.now();
+    for (const session of targets) {
+      const key = session.base.baseUrl;
+      if (frames.has(key)) continue;
+      const frame = pushFrame(event, engine.state, session.base, now);
+      frames.set(key, frame && Buffer.from(JSON.stringify(frame)));
+    }
+    return () => {
+      for (const session of targets) {
+        const frame = frames.get(session.base.baseUrl);
+        if (frame) session.push(frame);
+      }
+    };
+  };
+  const unsubscribe = hub.onEvent((event, engine) => {
+    try {
+      return pushes(event, engine);
+    } catch {
+      // A push that cannot be built must never fail the command that caused it.
+      return undefined;
+    }
+  });
+
+  const close = async () => {
+    shuttingDown = true;
+    server.off('upgrade', onUpgrade);
+    clearInterval(keepAlive);
+    unsubscribe();
+    const sessions = registry.sockets();
+    for (const session of sessions) session.end(CLOSE.GOING_AWAY);
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(sessions.map((s) => s.disconnected)),
+      new Promise<void>((resolve) => (grace = setTimeout(resolve, opts.closeGraceMs))),
+    ]);
+    clearTimeout(grace);
+    for (const session of sessions) session.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  };
+
+  return {
+    close: () => (closing ??= close()),
+    sessionCount: () => registry.sessionCount(),
+    stats: () => registry.stats(),
+  };
+}

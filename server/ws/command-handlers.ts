@@ -1,0 +1,114 @@
+/**
+ * One handler per client command, turning it into an engine command dispatched as the session's
+ * worker. The map is typed over `ClientMessageType` with `satisfies`, so a new protocol command
+ * does not compile until it is handled here. No business rule lives here beyond the token's reach.
+ */
+import { fail, type SwitchboardError } from '../../shared/errors.js';
+import type { ClientMessage, ClientMessageType } from '../../shared/protocol.js';
+import type { Command } from '../engine/commands.js';
+import type { ReservationRecord, TaskRecord, WorkerChannelRecord, WorkerRecord } from '../engine/model.js';
+import type { WorkspaceState } from '../engine/workspace-state.js';
+import { serializeTask, serializeWorker, serializeWorkerChannel, type UrlBase } from '../http/serialize.js';
+import type { Hub } from '../hub.js';
+import { reservationPayload } from './payloads.js';
+
+/** What a handler answers: the reply's data, or the error to reply with. */
+export type CommandResult = { ok: true; data?: unknown } | { ok: false; error: SwitchboardError };
+
+/** What a handler may use: the hub, the session's identity, and the session's token operations. */
+export interface CommandContext {
+  hub: Hub;
+  workspaceSid: string;
+  workerSid: string;
+  base: UrlBase;
+  /** Verifies a new token for the same worker and swaps it in. */
+  updateToken(token: string): Promise<CommandResult>;
+}
+
+type Message<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;
+type Handler<T extends ClientMessageType> = (ctx: CommandContext, message: Message<T>) => Promise<CommandResult>;
+
+/**
+ * Runs a command as the worker and serializes its result from the state right after the step
+ * (later steps may change the live record); answers only once the change is committed.
+ */
+async function run<T>(ctx: CommandContext, command: Command, serialize: (s: WorkspaceState, value: T) => unknown): Promise<CommandResult> {
+  const outcome = ctx.hub.dispatchNow(ctx.workspaceSid, command, { type: 'worker', sid: ctx.workerSid });
+  const state = ctx.hub.engine(ctx.workspaceSid)?.state;
+  const data = outcome.ok && state ? serialize(state, outcome.value as T) : undefined;
+  // A refusal waits too: it may rest on changes of this tick that are not durable yet.
+  await ctx.hub.flush();
+  return outcome.ok ? { ok: true, data } : { ok: false, error: outcome.error };
+}
+
+function reservation(ctx: CommandContext) {
+  return (s: WorkspaceState, r: ReservationRecord) => reservationPayload(s, r, ctx.base, ctx.hub.now());
+}
+
+/** A task the worker holds (an accepted or wrapping reservation of its own), or why not. */
+function ownTask(ctx: CommandContext, taskSid: string): SwitchboardError | undefined {
+  const state = ctx.hub.engine(ctx.workspaceSid)?.state;
+  const task = state?.tasks.get(taskSid);
+  if (!state || !task) return fail('NOT_FOUND', `Task ${taskSid} not found`);
+  for (const r of state.reservationsOfTask.get(task.sid) ?? []) {
+    if (r.workerSid === ctx.workerSid && (r.status === 'accepted' || r.status === 'wrapping')) return undefined;
+  }
+  return fail('FORBIDDEN', `Task ${taskSid} is not assigned to this worker`);
+}
+
+async function settleTask(ctx: CommandContext, taskSid: string, status: 'wrapping' | 'completed', reason: string | undefined): Promise<CommandResult> {
+  const refused = ownTask(ctx, taskSid);
+  if (refused) return { ok: false, error: refused };
+  return run<TaskRecord>(ctx, { type: 'task.update', sid: taskSid, assignmentStatus: status, reason }, (s, t) =>
+    serializeTask(s, t, ctx.base, ctx.hub.now()),
+  );
+}
+
+/** The handler of every client command. */
+export const COMMAND_HANDLERS = {
+  auth: async () => ({ ok: false, error: fail('BAD_REQUEST', 'This socket is already authenticated; use token.update to present a new token') }),
+
+  'token.update': (ctx, m) => ctx.updateToken(m.token),
+
+  'worker.update': (ctx, m) =>
+    run<WorkerRecord>(
+      ctx,
+      {
+        type: 'worker.update',
+        sid: ctx.workerSid,
+        activitySid: m.activitySid,
+        attributes: m.attributes === undefined ? undefined : JSON.stringify(m.attributes),
+        rejectPendingReservations: m.rejectPendingReservations,
+      },
+      (s, w) => serializeWorker(s, w, ctx.base),
+    ),
+
+  'channel.update': (ctx, m) =>
+    run<WorkerChannelRecord>(
+      ctx,
+      { type: 'workerChannel.update', workerSid: ctx.workerSid, sid: m.channel, capacity: m.capacity, available: m.available },
+      (s, c) => serializeWorkerChannel(s, c, ctx.base),
+    ),
+
+  'reservation.accept': (ctx, m) =>
+    run(ctx, { type: 'reservation.update', sid: m.reservationSid, workerSid: ctx.workerSid, status: 'accepted' }, reservation(ctx)),
+
+  'reservation.reject': (ctx, m) =>
+    run(
+      ctx,
+      { type: 'reservation.update', sid: m.reservationSid, workerSid: ctx.workerSid, status: 'rejected', workerActivitySid: m.activitySid },
+      reservation(ctx),
+    ),
+
+  'task.wrap': (ctx, m) => settleTask(ctx, m.taskSid, 'wrapping', m.reason),
+
+  'task.complete': (ctx, m) => settleTask(ctx, m.taskSid, 'completed', m.reason),
+
+  ping: async () => ({ ok: true }),
+} satisfies { [K in ClientMessageType]: Handler<K> };
+
+/** Runs the handler of a message's type. */
+export function handleCommand(ctx: CommandContext, message: ClientMessage): Promise<CommandResult> {
+  const handler = COMMAND_HANDLERS[message.type] as Handler<ClientMessageType>;
+  return handler(ctx, message);
+}
