@@ -25,6 +25,8 @@ export interface HubOptions {
   accountSid: string;
   ids?: IdSource;
   now?: () => number;
+  /** Called once if a commit fails; the hub refuses all work from then on (main.ts exits for a restart). */
+  onFatal?: (error: Error) => void;
 }
 
 /**
@@ -42,12 +44,16 @@ export class Hub {
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Set when a commit failed: memory is ahead of the store, so the hub refuses all further work. */
+  private failure: Error | null = null;
   readonly ids: IdSource;
   readonly now: () => number;
   readonly store: Store;
   readonly accountSid: string;
+  private readonly onFatal: ((error: Error) => void) | undefined;
 
   private constructor(options: HubOptions) {
+    this.onFatal = options.onFatal;
     this.store = options.store;
     this.accountSid = options.accountSid;
     this.ids = options.ids ?? pooledIds();
@@ -123,6 +129,7 @@ export class Hub {
 
   /** Runs one command and queues its effects; the caller must await `flush()` before acknowledging. */
   dispatchNow(workspaceSid: string, command: Command, actor: Actor = { type: 'account' }): Outcome {
+    if (this.failure) return { ok: false, error: fail('UNAVAILABLE', `The store failed; restart the hub: ${this.failure.message}`) };
     if (this.closed) return { ok: false, error: fail('UNAVAILABLE', 'The hub is shutting down') };
     const engine = this.engines.get(workspaceSid);
     if (!engine) return { ok: false, error: fail('NOT_FOUND', `Workspace ${workspaceSid} not found`) };
@@ -142,7 +149,11 @@ export class Hub {
   flush(): Promise<void> {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      this.flushing = this.flushing.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.commit());
+      // Each flush waits for the one before; a failed one leaves the hub failed, not a poisoned chain.
+      this.flushing = this.flushing
+        .catch(() => undefined)
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => this.commit());
     }
     return this.flushing;
   }
@@ -167,8 +178,17 @@ export class Hub {
     const after = this.afterCommit;
     this.batch = { changes: [], events: [], deletedWorkspaces: [] };
     this.afterCommit = [];
+    if (this.failure) throw this.failure;
     if (batch.changes.length > 0 || batch.events.length > 0 || batch.deletedWorkspaces.length > 0) {
-      await this.store.commit(batch);
+      try {
+        await this.store.commit(batch);
+      } catch (error) {
+        // Fail-stop: nothing of this batch is acknowledged, and the next start recovers the last durable state.
+        this.failure = error instanceof Error ? error : new Error(String(error));
+        this.timers.clearAll();
+        this.onFatal?.(this.failure);
+        throw this.failure;
+      }
     }
     for (const fn of after) {
       try {
@@ -191,8 +211,12 @@ export class Hub {
         case 'event': {
           this.batch.events.push(effect.event);
           for (const listener of this.eventListeners) {
-            const then = listener(effect.event, engine);
-            if (then) this.afterCommit.push(then);
+            try {
+              const then = listener(effect.event, engine);
+              if (then) this.afterCommit.push(then);
+            } catch {
+              // A listener's bug must not leave the step's other effects half performed.
+            }
           }
           break;
         }
