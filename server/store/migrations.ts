@@ -1,0 +1,100 @@
+import type { Database } from 'better-sqlite3';
+
+/** Marks a SQLite file as Switchboard's (`PRAGMA application_id`, "SwBd"), so a foreign database is refused. */
+export const APPLICATION_ID = 0x53774264;
+
+/** One schema step: `up` moves a database from `version - 1` to `version`. */
+export interface Migration {
+  version: number;
+  description: string;
+  up: (db: Database) => void;
+}
+
+/**
+ * The ordered schema history. Never edit a shipped migration: append one. Records are JSON, so a
+ * new field of the engine's records needs no migration; only a new table, column or index does.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'records, events with their filter indexes, meta',
+    up: (db) =>
+      db.exec(`
+        -- A rowid table (not WITHOUT ROWID): an upsert keeps the rowid, so loading by rowid gives
+        -- records back in the order they were first written, as the in-memory store does.
+        CREATE TABLE records (
+          workspace_sid TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          sid TEXT NOT NULL,
+          json TEXT NOT NULL,
+          PRIMARY KEY (workspace_sid, kind, sid)
+        );
+        CREATE TABLE events (
+          sid TEXT PRIMARY KEY NOT NULL,
+          workspace_sid TEXT NOT NULL,
+          date INTEGER NOT NULL,
+          event_type TEXT NOT NULL,
+          resource_sid TEXT NOT NULL,
+          worker_sid TEXT,
+          task_sid TEXT,
+          reservation_sid TEXT,
+          task_queue_sid TEXT,
+          workflow_sid TEXT,
+          task_channel TEXT,
+          task_channel_sid TEXT,
+          json TEXT NOT NULL
+        );
+        -- Paging walks (workspace, date, sid) backwards; each filter gets an index that keeps that order,
+        -- partial where the column is often empty so the index holds only rows it can match.
+        CREATE INDEX events_page ON events (workspace_sid, date, sid);
+        CREATE INDEX events_type ON events (workspace_sid, event_type, date, sid);
+        CREATE INDEX events_resource ON events (workspace_sid, resource_sid, date, sid);
+        CREATE INDEX events_worker ON events (workspace_sid, worker_sid, date, sid) WHERE worker_sid IS NOT NULL;
+        CREATE INDEX events_task ON events (workspace_sid, task_sid, date, sid) WHERE task_sid IS NOT NULL;
+        CREATE INDEX events_reservation ON events (workspace_sid, reservation_sid, date, sid) WHERE reservation_sid IS NOT NULL;
+        CREATE INDEX events_queue ON events (workspace_sid, task_queue_sid, date, sid) WHERE task_queue_sid IS NOT NULL;
+        CREATE INDEX events_workflow ON events (workspace_sid, workflow_sid, date, sid) WHERE workflow_sid IS NOT NULL;
+        -- Retention purges by date across workspaces.
+        CREATE INDEX events_age ON events (date);
+        CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+      `),
+  },
+];
+
+/** What `migrate` did. */
+export interface MigrationResult {
+  from: number;
+  to: number;
+}
+
+/**
+ * Brings a database to the newest schema: every pending migration and the new `user_version` in
+ * one transaction, so a failed migration leaves the file as it was. Refuses a database written by
+ * a newer Switchboard, and a SQLite file that belongs to something else.
+ */
+export function migrate(db: Database, file: string, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+  const latest = migrations.at(-1)?.version ?? 0;
+  const from = db.pragma('user_version', { simple: true }) as number;
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  if (from === 0) {
+    // Version 0 is a new file; one that already has tables was made by another program.
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+    if (tables.n > 0) throw new Error(`${file} is not a Switchboard database: it is a SQLite database with other tables`);
+  } else if (appId !== APPLICATION_ID) {
+    throw new Error(`${file} is not a Switchboard database: its application_id is ${appId}`);
+  }
+  if (from > latest) {
+    throw new Error(`${file} has schema version ${from}, newer than this Switchboard understands (${latest}): run a newer Switchboard, or restore a backup`);
+  }
+  if (from === latest) return { from, to: from };
+  db.transaction(() => {
+    for (const migration of migrations) {
+      if (migration.version <= from) continue;
+      migration.up(db);
+      // Both pragmas write the file header inside the transaction, so they roll back with it.
+      db.pragma(`user_version = ${migration.version}`);
+    }
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+  }).immediate();
+  return { from, to: latest };
+}
