@@ -1,0 +1,34 @@
+import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
+
+/** The body of an error as the hub sends it. */
+export interface ErrorPayload {
+  code: number;
+  message: string;
+  status: number;
+}
+
+/**
+ * Why a command failed: `status` is the HTTP status the REST API would answer (410 when a
+ * reservation was already taken, rescinded or timed out), `code` the Twilio-style numeric code.
+ */
+export class SwitchboardError extends Error {
+  override readonly name = 'SwitchboardError';
+
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+
+  /** The error of a hub reply. */
+  static from(body: ErrorPayload): SwitchboardError {
+    return new SwitchboardError(body.message, body.status, body.code);
+  }
+
+  /** An error raised by the SDK itself, with a code from the hub's closed set. */
+  static local(code: ErrorCode, message: string): SwitchboardError {
+    return new SwitchboardError(message, ERROR_CODES[code].status, ERROR_CODES[code].code);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The SDK against a real hub (port 0, in-memory store, demo seeded) over real sockets: the wire
+ * protocol as both sides implement it, without a browser.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from '../../server/server.js';
+import type { Reservation } from './reservation.js';
+import type { WebSocketConstructor } from './connection.js';
+import { Worker } from './worker.js';
+
+let running: RunningServer;
+const workers: Worker[] = [];
+
+beforeEach(async () => {
+  running = await startServer({ port: 0, host: '127.0.0.1', data: ':memory:', demo: true, logLevel: 'silent' }, { logRequests: false, closeGraceMs: 500 });
+});
+afterEach(async () => {
+  for (const w of workers.splice(0)) w.disconnect();
+  await running.close();
+});
+
+async function connect(name: string): Promise<Worker> {
+  const response = await fetch(`${running.url}/demo/token?worker=${name}`);
+  const { token } = (await response.json()) as { token: string };
+  const worker = new Worker(token, { url: running.url, WebSocket: WebSocket as unknown as WebSocketConstructor });
+  workers.push(worker);
+  await new Promise<void>((resolve, reject) => {
+    worker.once('ready', () => resolve());
+    worker.once('error', reject);
+  });
+  return worker;
+}
+
+const next = <T>(subscribe: (resolve: (value: T) => void) => void) => new Promise<T>((resolve) => subscribe(resolve));
+
+async function createTask(attributes: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${running.url}/demo/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ attributes }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { sid: string }).sid;
+}
+
+describe('Worker against a real hub', () => {
+  it('syncs the worker from the snapshot', async () => {
+    const alice = await connect('Alice');
+    expect(alice.friendlyName).toBe('Alice');
+    expect(alice.activityName).toBe('Available');
+    expect(alice.available).toBe(true);
+    expect(alice.attributes).toMatchObject({ skills: ['support', 'billing'] });
+    expect([...alice.activities.values()].map((a) => a.friendlyName).sort()).toEqual(['Available', 'Offline', 'Unavailable']);
+    expect([...alice.channels.values()].map((c) => c.taskChannelUniqueName).sort()).toEqual(['chat', 'default', 'sms', 'voice']);
+    expect(alice.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('offers a task to both; concurrent accepts: exactly one wins, the other gets 410 and a rescind', async () => {
+    const [alice, bob] = await Promise.all([connect('Alice'), connect('Bob')]);
+    const offered = Promise.all([
+      next<Reservation>((r) => alice.once('reservation.created', r)),
+      next<Reservation>((r) => bob.once('reservation.created', r)),
+    ]);
+    const taskSid = await createTask({ topic: 'Race' });
+    const [ra, rb] = await offered;
+    expect(ra.task.sid).toBe(taskSid);
+    expect(rb.task.sid).toBe(taskSid);
+    expect(ra.task.attributes).toEqual({ topic: 'Race' });
+    expect(ra.task.queueName).toBe('Support');
+    expect(ra.timeoutAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
+
+    const results = await Promise.allSettled([ra.accept(), rb.accept()]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.reason).toMatchObject({ name: 'SwitchboardError', status: 410 });
+    const loser = results[0]!.status === 'rejected' ? ra : rb;
+    const winner = loser === ra ? rb : ra;
+    if (loser.status !== 'rescinded') await next((r) => loser.once('rescinded', r));
+    expect(loser.status).toBe('rescinded');
+    expect(winner.status).toBe('accepted');
+
+    await winner.task.wrapUp();
+    expect(winner.status).toBe('wrapping');
+    await winner.task.complete('done');
+    expect(winner.status).toBe('completed');
+  });
+
+  it('update() changes the activity and attributes, and a reject can change the activity', async () => {
+    const alice = await connect('Alice');
+    const unavailable = [...alice.activities.values()].find((a) => a.friendlyName === 'Unavailable')!;
+    const available = [...alice.activities.values()].find((a) => a.friendlyName === 'Available')!;
+    await alice.update({ activitySid: unavailable.sid, attributes: { skills: ['sales'] } });
+    expect(alice.activityName).toBe('Unavailable');
+    expect(alice.attributes).toEqual({ skills: ['sales'] });
+    await available.setAsCurrent();
+    expect(alice.available).toBe(true);
+
+    const offer = next<Reservation>((r) => alice.once('reservation.created', r));
+    await createTask({ topic: 'Reject me' });
+    const r = await offer;
+    await r.reject({ activitySid: unavailable.sid });
+    expect(r.status).toBe('rejected');
+    if (alice.activitySid !== unavailable.sid) await next((resolve) => alice.once('activity.update', resolve));
+    expect(alice.activityName).toBe('Unavailable');
+    expect(alice.reservations.size).toBe(0);
+  });
+
+  it('a refused token is reported and not retried', async () => {
+    const worker = new Worker('not.a.token', { url: running.url, WebSocket: WebSocket as unknown as WebSocketConstructor });
+    workers.push(worker);
+    const error = next<{ status: number }>((r) => worker.once('error', r));
+    const down = next<{ willReconnect: boolean }>((r) => worker.once('disconnected', r));
+    expect((await error).status).toBe(401);
+    expect((await down).willReconnect).toBe(false);
+    expect(worker.connectionState).toBe('disconnected');
+  });
+});
