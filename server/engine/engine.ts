@@ -3,7 +3,7 @@ import type { Actor, Command, CommandOf, CommandType } from './commands.js';
 import type { Effect } from './effects.js';
 import { compileExpression } from './expression/index.js';
 import type { RecordChange } from './effects.js';
-import type { WorkspaceRecord } from './model.js';
+import type { WorkerChannelRecord, WorkspaceRecord } from './model.js';
 import type { Outcome } from './outcome.js';
 import { drainRouting } from './route.js';
 import { StepContext, timerKey, type IdSource } from './step-context.js';
@@ -149,7 +149,13 @@ export class WorkspaceEngine {
     // Longest idle first, so the ready sets come back in the order they had.
     for (const worker of s.routing.workersByIdle()) s.refreshWorkerView(worker);
     for (const queueSid of s.taskQueues.keys()) s.routing.rebuildQueue(queueSid);
-    for (const worker of s.routing.workersByIdle()) s.routing.syncReadiness(worker);
+    // Each channel's ready sets in idle order: idle since the later of the last activity change and the last offer there.
+    const idleSince = (wc: WorkerChannelRecord) => Math.max(wc.lastReservedAt, s.workers.get(wc.workerSid)?.dateStatusChanged ?? 0);
+    const byIdle = [...s.workerChannels.values()].sort((a, b) => idleSince(a) - idleSince(b) || (a.workerSid < b.workerSid ? -1 : a.workerSid > b.workerSid ? 1 : 0));
+    for (const wc of byIdle) {
+      const worker = s.workers.get(wc.workerSid);
+      if (worker) s.routing.syncReadiness(worker, wc.taskChannelSid);
+    }
     const effects: Effect[] = [];
     for (const task of s.tasks.values()) {
       const queue = task.taskQueueSid ? s.taskQueues.get(task.taskQueueSid) : undefined;

@@ -128,8 +128,9 @@ export function endReservation(
       task.version += 1;
       ctx.save('task', task);
     }
-    // A fuller task listed again may now take another worker.
-    if (!state.routing.isListed(task.sid) && task.taskQueueSid) state.routing.list(task);
+    // A full task listed again may now take another worker, unless its queue's limit was lowered below its offers.
+    const queue = task.taskQueueSid ? state.taskQueues.get(task.taskQueueSid) : undefined;
+    if (queue && state.pendingCount(task.sid) < queue.maxReservedWorkers) state.routing.list(task);
     ctx.tasksToRoute.add(task);
   }
   emitReservationEvent(state, reservation, `reservation.${status}`, ctx, extra);

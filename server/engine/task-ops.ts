@@ -1,6 +1,6 @@
 import type { TaskRecord } from './model.js';
 import { taskEventData } from './event-data.js';
-import { endReservation, settleReservation } from './reservation-ops.js';
+import { emitReservationEvent, endReservation, settleReservation } from './reservation-ops.js';
 import { currentTarget, routeTask } from './route.js';
 import { timerKey, type StepContext } from './step-context.js';
 import type { WorkspaceState } from './workspace-state.js';
@@ -29,22 +29,37 @@ export function emitTaskEvent(
 
 /**
  * Runs a task through its workflow's filters from `fromFilter`: the first match sends it to that
- * filter's first live target; with none, the default filter (first evaluation only) or, after a
- * timeout, cancellation with `workflow.timeout`.
+ * filter's first live target; with none, the default filter (first evaluation only), or cancellation
+ * with `workflow.skipped` (every target skipped) or, after a timeout, `workflow.timeout`.
  */
 export function enterWorkflow(state: WorkspaceState, task: TaskRecord, ctx: StepContext, fromFilter = 0): void {
   const workflow = task.workflowSid ? state.compiledWorkflows.get(task.workflowSid) : undefined;
   if (!workflow) return;
   const attributes = state.taskAttributes.get(task.sid) ?? {};
+  let matched = false;
   for (let fi = fromFilter; fi < workflow.filters.length; fi += 1) {
     const filter = workflow.filters[fi]!;
     if (filter.expression.alwaysTrue || filter.expression.evaluate(attributes)) {
+      matched = true;
       if (enterTarget(state, task, fi, 0, ctx)) return;
     }
   }
   if (fromFilter === 0 && workflow.defaultQueueSid) {
     moveToQueue(state, task, workflow.defaultQueueSid, { filter: -1, target: 0 }, ctx);
     routeTask(state, task, ctx);
+    return;
+  }
+  if (fromFilter === 0 && matched) {
+    // Every target of every matching filter was skipped and there is no default filter.
+    ctx.emit({
+      eventType: 'workflow.skipped',
+      description: `Task ${task.sid} skipped every target of its workflow`,
+      resourceType: 'workflow',
+      resourceSid: task.workflowSid!,
+      workerSid: null,
+      data: taskEventData(state, task, ctx.now),
+    });
+    cancelTask(state, task, 'Workflow Skipped', ctx);
     return;
   }
   if (fromFilter > 0) {
@@ -184,6 +199,8 @@ export function dropTask(state: WorkspaceState, task: TaskRecord, ctx: StepConte
   for (const reservation of [...(state.pendingOfTask.get(task.sid) ?? [])]) endReservation(state, reservation, 'canceled', ctx);
   for (const reservation of state.reservationsOfTask.get(task.sid) ?? []) {
     if (reservation.status === 'accepted' || reservation.status === 'wrapping') {
+      // The worker holds this task: tell it, or its page keeps a task that no longer exists.
+      emitReservationEvent(state, reservation, 'reservation.canceled', ctx, { reservation_status: 'canceled', reason: 'task deleted' });
       state.adjustLoad(reservation, -1);
       const worker = state.workers.get(reservation.workerSid);
       if (worker) {

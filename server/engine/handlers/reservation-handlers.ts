@@ -24,20 +24,21 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
   if (bad) return bad;
   const status = cmd.status ?? instructionStatus(cmd.instruction);
   const ended = reservation.status !== 'pending' && reservation.status !== 'accepted' && reservation.status !== 'wrapping';
-  const gone = err('GONE', `Reservation ${reservation.sid} is no longer pending: it was ${reservation.status}`);
+  // Built only when needed: an error captures a stack trace, which would cost every successful update.
+  const gone = () => err('GONE', `Reservation ${reservation.sid} is no longer pending: it was ${reservation.status}`);
   if (cmd.instruction !== undefined && VOICE_INSTRUCTIONS.has(cmd.instruction)) {
-    if (reservation.status !== 'pending') return gone;
+    if (reservation.status !== 'pending') return gone();
     return err('BAD_REQUEST', `Instruction ${cmd.instruction} needs telephony, which this hub does not provide`);
   }
   if (status === undefined) return err('BAD_REQUEST', 'ReservationStatus or Instruction is required');
   const task = state.tasks.get(reservation.taskSid)!;
   switch (status) {
     case 'accepted':
-      if (reservation.status !== 'pending') return gone;
+      if (reservation.status !== 'pending') return gone();
       acceptReservation(state, reservation, ctx);
       return ok(reservation);
     case 'rejected': {
-      if (reservation.status !== 'pending') return gone;
+      if (reservation.status !== 'pending') return gone();
       const activity = cmd.workerActivitySid !== undefined ? state.activities.get(cmd.workerActivitySid) : undefined;
       if (cmd.workerActivitySid !== undefined && !activity) {
         return err('BAD_REQUEST', `WorkerActivitySid ${cmd.workerActivitySid} is not an Activity of this workspace`);
@@ -51,7 +52,7 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
     }
     case 'wrapping':
     case 'completed':
-      if (ended) return gone;
+      if (ended) return gone();
       if (reservation.status === 'pending') return err('CONFLICT', `Reservation ${reservation.sid} is pending; accept it first`);
       if (status === 'wrapping' && reservation.status === 'wrapping') return ok(reservation);
       settleTask(state, task, status, null, ctx);

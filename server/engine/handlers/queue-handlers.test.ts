@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import type { Command } from '../commands.js';
+import type { TaskQueueRecord, WorkflowRecord } from '../model.js';
+import { eventTypes, persistedKeys } from '../test-support/effect-views.js';
+import { EngineHarness } from '../test-support/engine-harness.js';
+
+const config = (routing: object) => JSON.stringify({ task_routing: routing });
+
+describe('taskQueue.create', () => {
+  it("has TaskRouter's defaults", () => {
+    const h = EngineHarness.create();
+    const { value, effects } = h.run<TaskQueueRecord>({ type: 'taskQueue.create', friendlyName: 'Q' });
+    expect(value).toMatchObject({ targetWorkers: '1==1', maxReservedWorkers: 1, taskOrder: 'FIFO', reservationActivitySid: null, assignmentActivitySid: null });
+    expect(persistedKeys(effects)).toEqual([`taskQueue:${value.sid}`]);
+    expect(eventTypes(effects)).toEqual(['task-queue.created']);
+  });
+
+  it('takes as members the workers its expression matches', () => {
+    const h = EngineHarness.create();
+    const ann = h.addWorker('Ann', { attributes: { skills: ['a'] } });
+    h.addWorker('Ben', { attributes: { skills: ['b'] } });
+    const q = h.addQueue('A', { targetWorkers: "skills HAS 'a'" });
+    expect([...h.state.routing.members.get(q.sid)!]).toEqual([ann.sid]);
+  });
+
+  it.each<[string, Omit<Extract<Command, { type: 'taskQueue.create' }>, 'type'>, string]>([
+    ['an empty name', { friendlyName: '' }, 'BAD_REQUEST'],
+    ['MaxReservedWorkers 0', { friendlyName: 'Q', maxReservedWorkers: 0 }, 'BAD_REQUEST'],
+    ['MaxReservedWorkers 51', { friendlyName: 'Q', maxReservedWorkers: 51 }, 'BAD_REQUEST'],
+    ['MaxReservedWorkers 1.5', { friendlyName: 'Q', maxReservedWorkers: 1.5 }, 'BAD_REQUEST'],
+    ['an invalid TargetWorkers', { friendlyName: 'Q', targetWorkers: 'skills HAS' }, 'BAD_REQUEST'],
+    ['an unknown ReservationActivitySid', { friendlyName: 'Q', reservationActivitySid: 'WAnope' }, 'BAD_REQUEST'],
+    ['an unknown AssignmentActivitySid', { friendlyName: 'Q', assignmentActivitySid: 'WAnope' }, 'BAD_REQUEST'],
+    ['a duplicate name', { friendlyName: 'Existing' }, 'CONFLICT'],
+  ])('refuses %s and changes nothing', (_, fields, code) => {
+    const h = EngineHarness.create();
+    h.addQueue('Existing');
+    expect(h.mustFail({ type: 'taskQueue.create', ...fields }).code).toBe(code);
+  });
+
+  it.each([1, 50])('accepts MaxReservedWorkers %i', (n) => {
+    const h = EngineHarness.create();
+    expect(h.addQueue('Q', { maxReservedWorkers: n }).maxReservedWorkers).toBe(n);
+  });
+});
+
+describe('taskQueue.update', () => {
+  it('re-matches members when TargetWorkers changes, with task-queue.expression.updated', () => {
+    const h = EngineHarness.create();
+    const ann = h.addWorker('Ann', { attributes: { skills: ['a'] } });
+    const ben = h.addWorker('Ben', { attributes: { skills: ['b'] } });
+    const q = h.addQueue('Q', { targetWorkers: "skills HAS 'a'" });
+    const { effects } = h.run({ type: 'taskQueue.update', sid: q.sid, targetWorkers: "skills HAS 'b'" });
+    expect([...h.state.routing.members.get(q.sid)!]).toEqual([ben.sid]);
+    expect(h.state.routing.members.get(q.sid)!.has(ann.sid)).toBe(false);
+    expect(eventTypes(effects)).toEqual(['task-queue.expression.updated']);
+  });
+
+  it('routes waiting tasks to the workers a new expression admits', () => {
+    const h = EngineHarness.create();
+    const ben = h.addWorker('Ben', { attributes: { skills: ['b'] } });
+    const q = h.addQueue('Q', { targetWorkers: "skills HAS 'a'" });
+    const task = h.addTask({ taskQueueSid: q.sid });
+    expect(h.reservationsOf(task.sid)).toEqual([]);
+    const { effects } = h.run({ type: 'taskQueue.update', sid: q.sid, targetWorkers: "skills HAS 'b'" });
+    expect(eventTypes(effects)).toEqual(['task-queue.expression.updated', 'reservation.created']);
+    expect(h.onlyPending(task.sid).workerSid).toBe(ben.sid);
+  });
+
+  it.each<[string, (q: TaskQueueRecord) => Command, string]>([
+    ['an unknown queue', () => ({ type: 'taskQueue.update', sid: 'WQnope', friendlyName: 'x' }), 'NOT_FOUND'],
+    ['MaxReservedWorkers 0', (q) => ({ type: 'taskQueue.update', sid: q.sid, maxReservedWorkers: 0 }), 'BAD_REQUEST'],
+    ['an invalid TargetWorkers', (q) => ({ type: 'taskQueue.update', sid: q.sid, targetWorkers: '((' }), 'BAD_REQUEST'],
+    ['the name of another queue', (q) => ({ type: 'taskQueue.update', sid: q.sid, friendlyName: 'Other' }), 'CONFLICT'],
+    ['an unknown activity', (q) => ({ type: 'taskQueue.update', sid: q.sid, assignmentActivitySid: 'WAnope' }), 'BAD_REQUEST'],
+  ])('refuses %s and changes nothing', (_, command, code) => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    h.addQueue('Other');
+    expect(h.mustFail(command(q)).code).toBe(code);
+  });
+});
+
+describe('taskQueue.delete', () => {
+  it('deletes an unused queue', () => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    const { effects } = h.run({ type: 'taskQueue.delete', sid: q.sid });
+    expect(persistedKeys(effects)).toEqual([`taskQueue:${q.sid}-`]);
+    expect(eventTypes(effects)).toEqual(['task-queue.deleted']);
+  });
+
+  it.each<[string, (h: EngineHarness, q: TaskQueueRecord) => void, string]>([
+    ['a queue a workflow routes to', (h, q) => void h.addWorkflow('W', { filters: [], default_filter: { queue: q.sid } }), 'BAD_REQUEST'],
+    ['a queue holding a waiting task', (h, q) => void h.addTask({ taskQueueSid: q.sid }), 'BAD_REQUEST'],
+  ])('refuses %s and changes nothing', (_, arrange, code) => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    arrange(h, q);
+    expect(h.mustFail({ type: 'taskQueue.delete', sid: q.sid }).code).toBe(code);
+  });
+
+  it('refuses an unknown queue', () => {
+    expect(EngineHarness.create().mustFail({ type: 'taskQueue.delete', sid: 'WQnope' }).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('workflows', () => {
+  it('creates a workflow with a 120 s reservation timeout by default', () => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    const { value, effects } = h.run<WorkflowRecord>({ type: 'workflow.create', friendlyName: 'W', configuration: config({ filters: [], default_filter: { queue: q.sid } }) });
+    expect(value.taskReservationTimeout).toBe(120);
+    expect(eventTypes(effects)).toEqual(['workflow.created']);
+  });
+
+  it('updates and deletes a workflow without live tasks', () => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    const w = h.addWorkflow('W', { filters: [], default_filter: { queue: q.sid } });
+    h.run({ type: 'workflow.update', sid: w.sid, taskReservationTimeout: 30, friendlyName: 'W2' });
+    expect(h.state.workflows.get(w.sid)).toMatchObject({ taskReservationTimeout: 30, friendlyName: 'W2' });
+    const { effects } = h.run({ type: 'workflow.delete', sid: w.sid });
+    expect(persistedKeys(effects)).toEqual([`workflow:${w.sid}-`]);
+  });
+
+  it.each<[string, (q: string) => string]>([
+    ['text that is not JSON', () => '{'],
+    ['no task_routing', () => '{}'],
+    ['filters that are not an array', () => config({ filters: {} })],
+    ['a filter with no targets', (q) => config({ filters: [{ expression: '1==1', targets: [] }], default_filter: { queue: q } })],
+    ['a filter with an invalid expression', (q) => config({ filters: [{ expression: 'a ==', targets: [{ queue: q }] }] })],
+    ['a target on an unknown queue', () => config({ filters: [{ expression: '1==1', targets: [{ queue: 'WQnope' }] }] })],
+    ['a first target without a queue', () => config({ filters: [{ expression: '1==1', targets: [{ priority: 1 }] }] })],
+    ['a zero timeout', (q) => config({ filters: [{ targets: [{ queue: q, timeout: 0 }] }] })],
+    ['a negative priority', (q) => config({ filters: [{ targets: [{ queue: q, priority: -1 }] }] })],
+    ['an invalid target expression', (q) => config({ filters: [{ targets: [{ queue: q, expression: 'task.x IN' }] }] })],
+    ['an invalid skip_if', (q) => config({ filters: [{ targets: [{ queue: q, skip_if: 'workers.available ==' }] }] })],
+    ['an invalid order_by', (q) => config({ filters: [{ targets: [{ queue: q, order_by: 'worker.level SIDEWAYS' }] }] })],
+    ['a default filter on an unknown queue', () => config({ filters: [], default_filter: { queue: 'WQnope' } })],
+  ])('refuses a configuration with %s', (_, configuration) => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    const error = h.mustFail({ type: 'workflow.create', friendlyName: 'W', configuration: configuration(q.sid) });
+    expect([error.code, error.status]).toEqual(['BAD_REQUEST', 400]);
+  });
+
+  it('accepts a string priority and timeout, as TaskRouter does', () => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    h.addWorkflow('W', { filters: [{ targets: [{ queue: q.sid, priority: '10', timeout: '30' }] }] });
+    expect(h.state.workflows.size).toBe(1);
+  });
+
+  it.each<[string, Partial<Extract<Command, { type: 'workflow.create' }>>]>([
+    ['TaskReservationTimeout 0', { taskReservationTimeout: 0 }],
+    ['TaskReservationTimeout 86401', { taskReservationTimeout: 86_401 }],
+    ['an AssignmentCallbackUrl that is not http', { assignmentCallbackUrl: 'ftp://x' }],
+    ['a FallbackAssignmentCallbackUrl that is not a URL', { fallbackAssignmentCallbackUrl: 'nope' }],
+    ['an empty name', { friendlyName: '' }],
+  ])('refuses %s', (_, fields) => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    const configuration = config({ filters: [], default_filter: { queue: q.sid } });
+    expect(h.mustFail({ type: 'workflow.create', friendlyName: 'W', configuration, ...fields }).code).toBe('BAD_REQUEST');
+  });
+
+  it.each<[string, (h: EngineHarness, w: WorkflowRecord) => Command, string]>([
+    ['updating an unknown workflow', () => ({ type: 'workflow.update', sid: 'WWnope', friendlyName: 'x' }), 'NOT_FOUND'],
+    ['updating to a bad configuration', (_, w) => ({ type: 'workflow.update', sid: w.sid, configuration: '[]' }), 'BAD_REQUEST'],
+    ['deleting an unknown workflow', () => ({ type: 'workflow.delete', sid: 'WWnope' }), 'NOT_FOUND'],
+    ['deleting a workflow with a waiting task', (h, w) => (h.addTask({ workflowSid: w.sid }), { type: 'workflow.delete', sid: w.sid }), 'BAD_REQUEST'],
+  ])('refuses %s and changes nothing', (_, command, code) => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    const w = h.addWorkflow('W', { filters: [], default_filter: { queue: q.sid } });
+    expect(h.mustFail(command(h, w)).code).toBe(code);
+  });
+
+  it('re-evaluates pending tasks with ReEvaluateTasks', () => {
+    const h = EngineHarness.create();
+    const first = h.addQueue('First');
+    const second = h.addQueue('Second');
+    const w = h.addWorkflow('W', { filters: [], default_filter: { queue: first.sid } });
+    const task = h.addTask({ workflowSid: w.sid });
+    expect(h.task(task.sid).taskQueueSid).toBe(first.sid);
+    const { effects } = h.run({
+      type: 'workflow.update',
+      sid: w.sid,
+      configuration: config({ filters: [], default_filter: { queue: second.sid } }),
+      reEvaluateTasks: true,
+    });
+    expect(h.task(task.sid).taskQueueSid).toBe(second.sid);
+    expect(eventTypes(effects)).toEqual(['workflow.updated', 'task-queue.entered']);
+  });
+});

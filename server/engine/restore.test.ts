@@ -1,0 +1,167 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Effect } from './effects.js';
+import { timerOps } from './test-support/effect-views.js';
+import { EngineHarness } from './test-support/engine-harness.js';
+import { InvariantChecker } from './test-support/invariants.js';
+import { actionArbitrary, applyAction, randomWorkspace } from './test-support/random-actions.js';
+
+const json = (effects: Effect[]): unknown => JSON.parse(JSON.stringify(effects));
+
+/** A snapshot with each ready set sorted: what must survive a restore whatever the idle order. */
+function withoutIdleOrder(snapshot: unknown): unknown {
+  const s = snapshot as { ready: [string, string, string[]][] };
+  return { ...s, ready: s.ready.map(([q, c, workers]) => [q, c, [...workers].sort()]) };
+}
+
+/**
+ * Sales (multi-reservation 2) escalating to Support after 60 s; Ann and Ben idle in Sales,
+ * Sam in Support. Every change happens at its own millisecond.
+ */
+function busyWorkspace() {
+  const h = EngineHarness.create();
+  const sales = h.addQueue('Sales', { targetWorkers: "team == 'sales'", maxReservedWorkers: 2 });
+  const support = h.addQueue('Support', { targetWorkers: "team == 'support'" });
+  h.addWorkflow(
+    'W',
+    { filters: [{ expression: '1==1', targets: [{ queue: sales.sid, timeout: 60 }, { queue: support.sid }] }] },
+    { taskReservationTimeout: 30 },
+  );
+  const tick = () => h.clock.advance(1_000);
+  const ann = h.addWorker('Ann', { attributes: { team: 'sales' } });
+  tick();
+  const ben = h.addWorker('Ben', { attributes: { team: 'sales' } });
+  tick();
+  const sam = h.addWorker('Sam', { attributes: { team: 'support' }, activity: 'Offline' });
+  tick();
+  const offered = h.addTask({ attributes: { n: 1 }, timeout: 3_600 });
+  tick();
+  const waiting = h.addTask({ attributes: { n: 2 } });
+  tick();
+  return { h, ann, ben, sam, offered, waiting, sales, support };
+}
+
+describe('restore', () => {
+  it('brings back the same records, pending reservations and indexes', () => {
+    const { h } = busyWorkspace();
+    const { twin } = h.restore();
+    expect(twin.snapshot()).toEqual(h.snapshot());
+    expect(twin.pending().map((r) => [r.sid, r.workerSid, r.timeoutAt])).toEqual(h.pending().map((r) => [r.sid, r.workerSid, r.timeoutAt]));
+    expect(twin.pending()).toHaveLength(2);
+  });
+
+  it('re-arms every timer from its absolute deadline', () => {
+    const { h, offered, waiting } = busyWorkspace();
+    const { effects } = h.restore();
+    const [first, second] = h.pending();
+    const created = h.task(offered.sid).dateCreated;
+    expect(timerOps(effects).sort()).toEqual(
+      [
+        `set ttl:${offered.sid}@${created + 3_600_000}`,
+        `set target:${offered.sid}@${created + 60_000}`,
+        `set ttl:${waiting.sid}@${h.task(waiting.sid).dateCreated + 86_400_000}`,
+        `set target:${waiting.sid}@${h.task(waiting.sid).dateCreated + 60_000}`,
+        `set reservation:${first!.sid}@${first!.timeoutAt}`,
+        `set reservation:${second!.sid}@${second!.timeoutAt}`,
+      ].sort(),
+    );
+    expect(effects.every((e) => e.type === 'timer.set')).toBe(true);
+    expect(new Map([...h.timers.entries()])).toEqual(new Map(effects.flatMap((e) => (e.type === 'timer.set' ? [[e.key, e.at] as const] : []))));
+  });
+
+  it('has nothing left to route right after a restore', () => {
+    const { h } = busyWorkspace();
+    const { twin } = h.restore();
+    expect(twin.engine.routeAll(twin.clock.now)).toEqual([]);
+  });
+
+  it('then behaves exactly like the engine it was restored from', () => {
+    const { h, ann, ben, sam, offered, waiting } = busyWorkspace();
+    const { twin } = h.restore();
+    const both = (act: (x: EngineHarness) => Effect[]) => {
+      const a = act(h);
+      const b = act(twin);
+      expect(json(b)).toEqual(json(a));
+      return a;
+    };
+    const annOffer = h.pending().find((r) => r.workerSid === ann.sid)!;
+    // Ann accepts: Ben's offer on the same task is rescinded, Ben takes the waiting task.
+    both((x) => x.accept(annOffer.sid).effects);
+    expect(h.onlyPending(waiting.sid).workerSid).toBe(ben.sid);
+    // Ben's offer times out (30 s): he goes Offline; the waiting task escalates to Support at 60 s.
+    both((x) => x.advance(30_000));
+    both((x) => x.setActivity(sam.sid, 'Available'));
+    both((x) => x.advance(30_000));
+    expect(h.onlyPending(waiting.sid).workerSid).toBe(sam.sid);
+    both((x) => x.setTaskStatus(offered.sid, 'completed').effects);
+    both((x) => [x.addTask({ attributes: { n: 3 } })].flatMap(() => x.events.slice(-3).map((e) => ({ type: 'event' as const, event: e }))));
+    expect(twin.snapshot()).toEqual(h.snapshot());
+  });
+
+  it('fires at once a deadline that passed while the hub was down', () => {
+    const { h } = busyWorkspace();
+    const [offer] = h.pending();
+    h.clock.advance(45_000); // down for 45 s: no timers fired
+    const { twin } = h.restore();
+    const effects = twin.advance(0);
+    expect(twin.reservation(offer!.sid).status).toBe('timeout');
+    expect(effects.some((e) => e.type === 'event' && e.event.eventType === 'reservation.timeout')).toBe(true);
+  });
+
+  it('does not bring back what was deleted', () => {
+    const { h, offered } = busyWorkspace();
+    h.setTaskStatus(offered.sid, 'canceled');
+    h.advance(300_000);
+    expect(h.state.tasks.has(offered.sid)).toBe(false);
+    const { twin } = h.restore();
+    expect(twin.state.tasks.has(offered.sid)).toBe(false);
+    expect(twin.reservationsOf(offered.sid)).toEqual([]);
+  });
+
+  it('at any point of a random history: same records and offers, same deadlines, nothing to route, and routing continues', () => {
+    fc.assert(
+      fc.property(fc.array(actionArbitrary, { maxLength: 40, size: 'max' }), fc.array(actionArbitrary, { maxLength: 20 }), (history, future) => {
+        const { h, workers, queues } = randomWorkspace();
+        for (const action of history) applyAction(h, workers, queues, action);
+        const { twin } = h.restore();
+        expect(withoutIdleOrder(twin.snapshot())).toEqual(withoutIdleOrder(h.snapshot()));
+        expect(twin.engine.routeAll(twin.clock.now)).toEqual([]);
+        // The twin arms a subset of the original's timers, at the same deadlines; the rest are stale and fire as no-ops.
+        const live = h.timers.entries();
+        for (const [key, at] of twin.timers.entries()) expect([key, live.get(key)]).toEqual([key, at]);
+        for (const [key] of live) {
+          if (twin.timers.at(key) !== undefined) continue;
+          h.clock.moveTo(live.get(key)!);
+          expect(h.step({ type: 'timer.fired', key }, { type: 'system' }).effects).toEqual([]);
+        }
+        const checker = new InvariantChecker();
+        checker.observe(twin.state);
+        expect(checker.check(twin.state, twin.clock.now, { timersFired: true }).filter((p) => !p.includes(' holds '))).toEqual([]);
+        for (const action of future) {
+          const { problems } = applyAction(twin, workers, queues, action);
+          problems.push(...checker.check(twin.state, twin.clock.now, { timersFired: true }));
+          expect(problems).toEqual([]);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  }, 60_000);
+});
+
+describe('restore keeps the idle order', () => {
+  it('a worker who got an offer since (still with free capacity) stays behind those idle longer', () => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    h.addWorkflow('W', { filters: [], default_filter: { queue: q.sid } });
+    const ann = h.addWorker('Ann', { capacity: { chat: 2 } });
+    h.clock.advance(1_000);
+    const ben = h.addWorker('Ben', { capacity: { chat: 2 } });
+    h.clock.advance(1_000);
+    const first = h.addTask({ taskChannel: 'chat' });
+    expect(h.onlyPending(first.sid).workerSid).toBe(ann.sid);
+    h.clock.advance(1_000);
+    const { twin } = h.restore();
+    expect(twin.snapshot()).toEqual(h.snapshot());
+    expect(twin.onlyPending(twin.addTask({ taskChannel: 'chat' }).sid).workerSid).toBe(ben.sid);
+  });
+});

@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import type { Effect } from './effects.js';
+import type { ReservationStatus, TaskStatus } from './model.js';
+import { eventsOf, eventTypes, persistedKeys, timerOps } from './test-support/effect-views.js';
+import type { EngineHarness } from './test-support/engine-harness.js';
+import { singleQueueWorkspace } from './test-support/fixtures.js';
+
+describe('task lifecycle pending -> reserved -> assigned -> wrapping -> completed', () => {
+  const { h } = singleQueueWorkspace({}, { taskReservationTimeout: 30 });
+  const t0 = h.clock.now;
+  const ann = h.addWorker('Ann', { activity: 'Offline' });
+  const task = h.addTask({ attributes: { type: 'ticket' } });
+  const rsid = () => h.reservationsOf(task.sid)[0]!.sid;
+  const wcsid = () => h.state.channelsOfWorker.get(ann.sid)!.get(h.channel('default'))!.sid;
+
+  // Each row runs after the previous one, on the same workspace.
+  it.each<[string, () => Effect[], TaskStatus, ReservationStatus | null, string[], () => string[], () => string[]]>([
+    [
+      'a worker becomes available: the task is reserved',
+      () => h.setActivity(ann.sid, 'Available'),
+      'reserved',
+      'pending',
+      ['worker.activity.update', 'reservation.created'],
+      () => [`set reservation:${rsid()}@${t0 + 30_000}`],
+      () => [`worker:${ann.sid}`, `workerChannel:${wcsid()}`, `task:${task.sid}`, `reservation:${rsid()}`],
+    ],
+    [
+      'the worker accepts: the task is assigned and its deadlines are cleared',
+      () => h.accept(rsid()).effects,
+      'assigned',
+      'accepted',
+      ['reservation.accepted'],
+      () => [`clear reservation:${rsid()}`, `clear ttl:${task.sid}`, `clear target:${task.sid}`],
+      () => [`reservation:${rsid()}`, `task:${task.sid}`],
+    ],
+    [
+      'the task wraps up',
+      () => h.setTaskStatus(task.sid, 'wrapping').effects,
+      'wrapping',
+      'wrapping',
+      ['reservation.wrapup', 'task.wrapup'],
+      () => [],
+      () => [`reservation:${rsid()}`, `task:${task.sid}`],
+    ],
+    [
+      'the task completes: it is kept 5 minutes, then purged',
+      () => h.setTaskStatus(task.sid, 'completed', 'resolved').effects,
+      'completed',
+      'completed',
+      ['reservation.completed', 'task.completed'],
+      () => [`clear ttl:${task.sid}`, `clear target:${task.sid}`, `set purge:${task.sid}@${t0 + 300_000}`],
+      () => [`reservation:${rsid()}`, `task:${task.sid}`],
+    ],
+  ])('%s', (_, act, taskStatus, reservationStatus, events, timers, persisted) => {
+    const effects = act();
+    expect(h.task(task.sid).assignmentStatus).toBe(taskStatus);
+    expect(h.reservationsOf(task.sid)[0]?.status ?? null).toBe(reservationStatus);
+    expect(eventTypes(effects)).toEqual(events);
+    expect(timerOps(effects)).toEqual(timers());
+    expect(persistedKeys(effects)).toEqual(persisted());
+    expect(effects[0]?.type).toBe('persist');
+  });
+
+  it('the completed task carries its reason', () => {
+    expect(h.task(task.sid).reason).toBe('resolved');
+    expect(h.events.at(-1)?.data).toMatchObject({ task_assignment_status: 'completed', task_completed_reason: 'resolved' });
+  });
+
+  it('the purge timer drops the task and its reservation', () => {
+    const reservation = rsid();
+    const effects = h.advance(300_000);
+    expect(h.state.tasks.has(task.sid)).toBe(false);
+    expect(persistedKeys(effects)).toEqual([`reservation:${reservation}-`, `task:${task.sid}-`]);
+    expect(h.store.get('task', task.sid)).toBeUndefined();
+  });
+});
+
+describe('cancel', () => {
+  it.each<[string, number]>([
+    ['a pending task (no worker)', 0],
+    ['a reserved task (two offers)', 2],
+  ])('cancels %s: offers canceled, deadlines cleared, task.canceled with the reason', (_, workers) => {
+    const { h } = singleQueueWorkspace({ maxReservedWorkers: 2 });
+    for (let i = 0; i < workers; i += 1) h.addWorker(`W${i}`);
+    const task = h.addTask();
+    const offers = h.reservationsOf(task.sid);
+    expect(offers).toHaveLength(workers);
+    const { effects } = h.run({ type: 'task.update', sid: task.sid, assignmentStatus: 'canceled', reason: 'caller hung up' });
+    expect(h.task(task.sid)).toMatchObject({ assignmentStatus: 'canceled', reason: 'caller hung up' });
+    expect(offers.map((r) => h.reservation(r.sid).status)).toEqual(offers.map(() => 'canceled'));
+    expect(eventTypes(effects)).toEqual([...offers.map(() => 'reservation.canceled'), 'task.canceled']);
+    expect(timerOps(effects)).toEqual([
+      ...offers.map((r) => `clear reservation:${r.sid}`),
+      `clear ttl:${task.sid}`,
+      `clear target:${task.sid}`,
+      `set purge:${task.sid}@${h.clock.now + 300_000}`,
+    ]);
+    expect(eventsOf(effects).at(-1)?.data).toMatchObject({ task_canceled_reason: 'caller hung up' });
+  });
+
+  it('frees the workers of canceled offers for the next task', () => {
+    const { h } = singleQueueWorkspace();
+    const ann = h.addWorker('Ann');
+    const first = h.addTask();
+    const second = h.addTask();
+    expect(h.reservationsOf(second.sid)).toEqual([]);
+    h.setTaskStatus(first.sid, 'canceled');
+    expect(h.onlyPending(second.sid).workerSid).toBe(ann.sid);
+  });
+});
+
+describe('task TTL', () => {
+  function ttlCase(withWorker: boolean): { h: EngineHarness; taskSid: string } {
+    const { h } = singleQueueWorkspace({}, { taskReservationTimeout: 600 });
+    if (withWorker) h.addWorker('Ann');
+    return { h, taskSid: h.addTask({ timeout: 60 }).sid };
+  }
+
+  it.each([
+    ['a pending task', false, ['task.canceled']],
+    ['a reserved task', true, ['reservation.canceled', 'task.canceled']],
+  ])('cancels %s once its timeout passes', (_, withWorker, events) => {
+    const { h, taskSid } = ttlCase(withWorker);
+    expect(eventTypes(h.advance(59_999))).toEqual([]);
+    expect(h.task(taskSid).assignmentStatus).not.toBe('canceled');
+    const effects = h.advance(1);
+    expect(eventTypes(effects)).toEqual(events);
+    expect(h.task(taskSid)).toMatchObject({ assignmentStatus: 'canceled', reason: 'Task TTL Exceeded' });
+  });
+
+  it('does not cancel a task accepted before its timeout', () => {
+    const { h, taskSid } = ttlCase(true);
+    h.accept(h.onlyPending(taskSid).sid);
+    expect(h.timers.at(`ttl:${taskSid}`)).toBeUndefined();
+    h.advance(120_000);
+    expect(h.task(taskSid).assignmentStatus).toBe('assigned');
+  });
+
+  it('ignores a TTL timer fired early', () => {
+    const { h, taskSid } = ttlCase(false);
+    const result = h.step({ type: 'timer.fired', key: `ttl:${taskSid}` }, { type: 'system' });
+    expect(result).toMatchObject({ ok: true, effects: [] });
+    expect(h.task(taskSid).assignmentStatus).toBe('pending');
+  });
+});
+
+describe('back to pending', () => {
+  it.each<[string, (h: EngineHarness, sid: string) => void, string]>([
+    ['the only offer is rejected', (h, sid) => void h.rejectOffer(sid), 'reservation.rejected'],
+    ['the only offer times out', (h) => void h.advance(120_000), 'reservation.timeout'],
+  ])('a task returns to pending when %s', (_, end, event) => {
+    const { h } = singleQueueWorkspace();
+    h.addWorker('Ann');
+    const task = h.addTask();
+    const offer = h.onlyPending(task.sid);
+    const before = h.events.length;
+    end(h, offer.sid);
+    expect(h.task(task.sid).assignmentStatus).toBe('pending');
+    expect(h.events.slice(before).map((e) => e.eventType)).toContain(event);
+    expect(h.state.routing.isListed(task.sid)).toBe(true);
+  });
+});
+
+describe('events', () => {
+  it('carry the actor, the time and the worker they concern', () => {
+    const { h } = singleQueueWorkspace();
+    const ann = h.addWorker('Ann');
+    const task = h.addTask();
+    const offer = h.onlyPending(task.sid);
+    h.clock.advance(1_000);
+    const result = h.step({ type: 'reservation.update', sid: offer.sid, status: 'accepted' }, { type: 'worker', sid: ann.sid });
+    const [accepted] = eventsOf(result.effects);
+    expect(accepted).toMatchObject({
+      eventType: 'reservation.accepted',
+      actorType: 'worker',
+      actorSid: ann.sid,
+      workerSid: ann.sid,
+      resourceSid: offer.sid,
+      date: h.clock.now,
+      workspaceSid: h.state.workspace.sid,
+    });
+    expect(accepted?.data).toMatchObject({ task_sid: task.sid, worker_sid: ann.sid, reservation_sid: offer.sid, task_age: 1 });
+  });
+});
+
+describe('max assignment count', () => {
+  it('cancels a task after 1,000 reservation rounds', () => {
+    const { h } = singleQueueWorkspace({}, { taskReservationTimeout: 1 });
+    // Timing out leaves the worker Available, so the same worker is offered the task round after round.
+    h.run({ type: 'workspace.update', timeoutActivitySid: h.activity('Available') });
+    h.addWorker('Ann');
+    const task = h.addTask();
+    for (let round = 1; round < 1_000; round += 1) h.advance(1_000);
+    expect(h.task(task.sid)).toMatchObject({ assignmentStatus: 'reserved', assignmentCount: 1_000 });
+    const effects = h.advance(1_000);
+    expect(eventTypes(effects)).toEqual(['reservation.timeout', 'task.canceled']);
+    expect(h.task(task.sid)).toMatchObject({ assignmentStatus: 'canceled', reason: 'Task TTL Exceeded or Max assignment count exceeded' });
+  });
+});

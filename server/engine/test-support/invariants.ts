@@ -1,0 +1,236 @@
+import { compileExpression, type CompiledExpression } from '../expression/index.js';
+import { CAPACITY_HOLDING, RESERVATION_TRANSITIONS, TASK_TRANSITIONS } from '../lifecycle.js';
+import type { ReservationStatus, TaskRecord, TaskStatus, WorkerRecord } from '../model.js';
+import type { WorkspaceState } from '../workspace-state.js';
+import type { RecordStore } from './record-store.js';
+
+const compiled = new Map<string, CompiledExpression>();
+function expression(source: string): CompiledExpression {
+  let e = compiled.get(source);
+  if (!e) {
+    const result = compileExpression(source);
+    if (!result.ok) throw new Error(`Invalid expression in a fixture: ${source}`);
+    compiled.set(source, (e = result.expression));
+  }
+  return e;
+}
+
+function reachable<S extends string>(table: Readonly<Record<S, readonly S[]>>, from: S, to: S): boolean {
+  const seen = new Set<S>([from]);
+  const queue: S[] = [from];
+  while (queue.length > 0) {
+    const s = queue.shift()!;
+    if (s === to) return true;
+    for (const next of table[s]) if (!seen.has(next)) seen.add(next), queue.push(next);
+  }
+  return false;
+}
+
+/** A worker as expressions see it, rebuilt from its record alone. */
+export function bruteWorkerView(state: WorkspaceState, worker: WorkerRecord): Record<string, unknown> {
+  let attributes: Record<string, unknown> = {};
+  try {
+    attributes = JSON.parse(worker.attributes) as Record<string, unknown>;
+  } catch {
+    // invalid attributes read as none
+  }
+  return {
+    ...attributes,
+    sid: worker.sid,
+    friendly_name: worker.friendlyName,
+    activity_sid: worker.activitySid,
+    activity_name: state.activities.get(worker.activitySid)?.friendlyName ?? null,
+  };
+}
+
+type WorkflowJson = { task_routing: { filters: { targets: Record<string, unknown>[] }[] } };
+const parsedConfigurations = new Map<string, WorkflowJson>();
+
+/** The target a task is routed by, read from the workflow's JSON text (not the compiled form). */
+function bruteTarget(state: WorkspaceState, task: TaskRecord): Record<string, unknown> | null {
+  if (!task.step || !task.workflowSid || task.step.filter < 0) return null;
+  const workflow = state.workflows.get(task.workflowSid);
+  if (!workflow) return null;
+  let config = parsedConfigurations.get(workflow.configuration);
+  if (!config) parsedConfigurations.set(workflow.configuration, (config = JSON.parse(workflow.configuration) as WorkflowJson));
+  return config.task_routing.filters[task.step.filter]?.targets[task.step.target] ?? null;
+}
+
+/**
+ * Checks a workspace against the rules the engine must keep, recomputed by brute force from the
+ * records alone. It remembers statuses and loads between calls, to check moves and growth.
+ */
+export class InvariantChecker {
+  private readonly reservationStatus = new Map<string, ReservationStatus>();
+  private readonly taskStatus = new Map<string, TaskStatus>();
+  private readonly load = new Map<string, number>();
+
+  /** Takes the current statuses and loads as the starting point, without checking them (e.g. right after a restore). */
+  observe(state: WorkspaceState): void {
+    for (const r of state.reservations.values()) this.reservationStatus.set(r.sid, r.status);
+    for (const t of state.tasks.values()) this.taskStatus.set(t.sid, t.assignmentStatus);
+    for (const r of state.reservations.values()) {
+      const key = `${r.workerSid}/${r.taskChannelSid}`;
+      if (CAPACITY_HOLDING.has(r.status)) this.load.set(key, (this.load.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** Returns every violation found after a step at time `now` (empty when all hold). */
+  check(state: WorkspaceState, now: number, options: { timersFired: boolean }): string[] {
+    const problems: string[] = [];
+    const holding = new Map<string, number>();
+    const winners = new Map<string, number>();
+    const pendingOf = new Map<string, number>();
+    const offeredTo = new Map<string, Set<string>>();
+    const created = new Set<string>();
+
+    for (const r of state.reservations.values()) {
+      const before = this.reservationStatus.get(r.sid);
+      if (before === undefined) created.add(`${r.workerSid}/${r.taskChannelSid}`);
+      if (before !== undefined && before !== r.status && !reachable(RESERVATION_TRANSITIONS, before, r.status)) {
+        problems.push(`reservation ${r.sid} moved ${before} -> ${r.status}`);
+      }
+      if (before === undefined && !reachable(RESERVATION_TRANSITIONS, 'pending', r.status)) {
+        problems.push(`reservation ${r.sid} appeared as ${r.status}`);
+      }
+      this.reservationStatus.set(r.sid, r.status);
+      const channelKey = `${r.workerSid}/${r.taskChannelSid}`;
+      if (CAPACITY_HOLDING.has(r.status)) holding.set(channelKey, (holding.get(channelKey) ?? 0) + 1);
+      if (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed') winners.set(r.taskSid, (winners.get(r.taskSid) ?? 0) + 1);
+      if (r.status === 'pending') {
+        pendingOf.set(r.taskSid, (pendingOf.get(r.taskSid) ?? 0) + 1);
+        const offered = offeredTo.get(r.taskSid) ?? new Set<string>();
+        if (offered.has(r.workerSid)) problems.push(`task ${r.taskSid} is offered twice to worker ${r.workerSid}`);
+        offeredTo.set(r.taskSid, offered.add(r.workerSid));
+        if (options.timersFired && r.timeoutAt <= now) problems.push(`reservation ${r.sid} is pending past its deadline`);
+        const task = state.tasks.get(r.taskSid);
+        if (task?.assignmentStatus !== 'reserved') problems.push(`reservation ${r.sid} is pending but its task is ${task?.assignmentStatus}`);
+      }
+    }
+
+    for (const [taskSid, n] of winners) if (n > 1) problems.push(`task ${taskSid} is assigned to ${n} workers`);
+
+    for (const task of state.tasks.values()) {
+      const before = this.taskStatus.get(task.sid);
+      if (before !== undefined && before !== task.assignmentStatus && !reachable(TASK_TRANSITIONS, before, task.assignmentStatus)) {
+        problems.push(`task ${task.sid} moved ${before} -> ${task.assignmentStatus}`);
+      }
+      this.taskStatus.set(task.sid, task.assignmentStatus);
+      const pending = pendingOf.get(task.sid) ?? 0;
+      const won = winners.get(task.sid) ?? 0;
+      const expected: TaskStatus[] =
+        won === 1 ? ['assigned', 'wrapping', 'completed'] : pending > 0 ? ['reserved'] : ['pending', 'canceled'];
+      if (!expected.includes(task.assignmentStatus)) {
+        problems.push(`task ${task.sid} is ${task.assignmentStatus} with ${pending} pending and ${won} accepted reservations`);
+      }
+      if (state.pendingCount(task.sid) !== pending) problems.push(`task ${task.sid}: index says ${state.pendingCount(task.sid)} pending, records ${pending}`);
+      const queue = task.taskQueueSid ? state.taskQueues.get(task.taskQueueSid) : undefined;
+      const waiting = task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved';
+      const shouldList = waiting && queue !== undefined && pending < queue.maxReservedWorkers;
+      if (state.routing.isListed(task.sid) !== shouldList) problems.push(`task ${task.sid} listed=${state.routing.isListed(task.sid)}, expected ${shouldList}`);
+    }
+
+    for (const wc of state.workerChannels.values()) {
+      const key = `${wc.workerSid}/${wc.taskChannelSid}`;
+      const n = holding.get(key) ?? 0;
+      if ((state.channelLoad.get(wc.sid) ?? 0) !== n) problems.push(`worker channel ${wc.sid}: index load ${state.channelLoad.get(wc.sid) ?? 0}, records ${n}`);
+      // Lowering a capacity below the load is allowed; taking on more work beyond it is not.
+      const grew = n > (this.load.get(key) ?? 0) || created.has(key);
+      if (grew && n > wc.capacity) problems.push(`worker ${wc.workerSid} holds ${n} > capacity ${wc.capacity} on ${wc.taskChannelSid}`);
+      this.load.set(key, n);
+    }
+
+    if (!state.workspace.multiTaskEnabled) {
+      // Without multitasking a worker holds one task over all its channels.
+      const perWorker = new Map<string, number>();
+      for (const [key, n] of holding) perWorker.set(key.split('/')[0]!, (perWorker.get(key.split('/')[0]!) ?? 0) + n);
+      for (const [workerSid, n] of perWorker) {
+        const grew = [...created].some((key) => key.startsWith(`${workerSid}/`));
+        if (grew && n > 1) problems.push(`worker ${workerSid} holds ${n} tasks with multitasking off`);
+      }
+    }
+    problems.push(...this.checkRoutingIndex(state, pendingOf, offeredTo));
+    return problems;
+  }
+
+  private checkRoutingIndex(state: WorkspaceState, pendingOf: Map<string, number>, offeredTo: Map<string, Set<string>>): string[] {
+    const problems: string[] = [];
+    const channelLoad = new Map<string, number>();
+    const workerLoad = new Map<string, number>();
+    for (const r of state.reservations.values()) {
+      if (!CAPACITY_HOLDING.has(r.status)) continue;
+      const key = `${r.workerSid}/${r.taskChannelSid}`;
+      channelLoad.set(key, (channelLoad.get(key) ?? 0) + 1);
+      workerLoad.set(r.workerSid, (workerLoad.get(r.workerSid) ?? 0) + 1);
+    }
+    const channelOf = new Map([...state.workerChannels.values()].map((wc) => [`${wc.workerSid}/${wc.taskChannelSid}`, wc]));
+    const free = (worker: WorkerRecord, channelSid: string): boolean => {
+      const key = `${worker.sid}/${channelSid}`;
+      const wc = channelOf.get(key);
+      if (!state.activities.get(worker.activitySid)?.available || !wc?.available) return false;
+      if (!state.workspace.multiTaskEnabled) return (workerLoad.get(worker.sid) ?? 0) === 0 && wc.capacity > 0;
+      return (channelLoad.get(key) ?? 0) < wc.capacity;
+    };
+    const views = new Map([...state.workers.values()].map((w) => [w.sid, bruteWorkerView(state, w)]));
+    const members = new Map<string, WorkerRecord[]>();
+    for (const queue of state.taskQueues.values()) {
+      const e = expression(queue.targetWorkers);
+      const list = [...state.workers.values()].filter((w) => e.evaluate(views.get(w.sid)));
+      members.set(queue.sid, list);
+      const indexed = [...(state.routing.members.get(queue.sid) ?? [])].sort();
+      const brute = list.map((w) => w.sid).sort();
+      if (indexed.join() !== brute.join()) problems.push(`queue ${queue.sid} members ${indexed} != ${brute}`);
+      for (const channelSid of state.taskChannels.keys()) {
+        const ready = [...state.routing.readyWorkers(queue.sid, channelSid)].sort();
+        const bruteReady = list.filter((w) => free(w, channelSid)).map((w) => w.sid).sort();
+        if (ready.join() !== bruteReady.join()) problems.push(`queue ${queue.sid} channel ${channelSid} ready ${ready} != ${bruteReady}`);
+      }
+    }
+    // Never idle while work waits: no waiting task has an eligible worker it was not offered to.
+    for (const task of state.tasks.values()) {
+      if (task.assignmentStatus !== 'pending' && task.assignmentStatus !== 'reserved') continue;
+      const queue = task.taskQueueSid ? state.taskQueues.get(task.taskQueueSid) : undefined;
+      if (!queue || (pendingOf.get(task.sid) ?? 0) >= queue.maxReservedWorkers) continue;
+      const target = bruteTarget(state, task);
+      const targetExpression = typeof target?.['expression'] === 'string' ? expression(target['expression']) : null;
+      const offered = offeredTo.get(task.sid) ?? new Set<string>();
+      const taskAttributes = targetExpression ? (JSON.parse(task.attributes) as unknown) : null;
+      for (const worker of members.get(queue.sid) ?? []) {
+        if (offered.has(worker.sid) || task.rejectedWorkerSids.includes(worker.sid) || !free(worker, task.taskChannelSid)) continue;
+        if (targetExpression && !targetExpression.evaluate({ task: taskAttributes, worker: views.get(worker.sid) })) continue;
+        problems.push(`worker ${worker.friendlyName} is idle while task ${task.sid} waits in ${queue.friendlyName}`);
+      }
+    }
+    return problems;
+  }
+}
+
+/**
+ * Differences between what the persist effects wrote (folded into a store) and the engine's records:
+ * a change the engine made without persisting it shows up here. Empty when they agree.
+ */
+export function unpersistedChanges(state: WorkspaceState, store: RecordStore): string[] {
+  const stored = store.texts();
+  const problems: string[] = [];
+  let live = 0;
+  const compare = (kind: string, records: Iterable<{ sid: string }>) => {
+    for (const r of records) {
+      live += 1;
+      const key = `${kind}:${r.sid}`;
+      const text = stored.get(key);
+      if (text === undefined) problems.push(`${key} was never persisted`);
+      else if (text !== JSON.stringify(r)) problems.push(`${key} changed without being persisted`);
+    }
+  };
+  compare('workspace', [state.workspace]);
+  compare('activity', state.activities.values());
+  compare('taskChannel', state.taskChannels.values());
+  compare('worker', state.workers.values());
+  compare('workerChannel', state.workerChannels.values());
+  compare('taskQueue', state.taskQueues.values());
+  compare('workflow', state.workflows.values());
+  compare('task', state.tasks.values());
+  compare('reservation', state.reservations.values());
+  if (stored.size !== live) problems.push(`${stored.size - live} stored records are gone from the engine`);
+  return problems;
+}
