@@ -4,6 +4,12 @@ import { z } from 'zod';
 /** Log levels the hub understands (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** One of the log levels. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Log line formats: JSON, readable, or readable only when stdout is a terminal. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+
 /** Everything the composition root needs to start a hub. */
 export interface Config {
   port: number;
@@ -12,9 +18,13 @@ export interface Config {
   data: string;
   /** Whether to serve the demo pages and seed a demo workspace. */
   demo: boolean;
-  logLevel: (typeof LOG_LEVELS)[number];
+  logLevel: LogLevel;
+  /** Log line format (default `auto`). */
+  logFormat?: (typeof LOG_FORMATS)[number];
   /** Origin used in resource URLs; default: the Host each request came to. */
   publicUrl?: string;
+  /** A bearer token that may read `/metrics` besides the account credentials. */
+  metricsToken?: string;
 }
 
 const flag = (name: string) =>
@@ -61,6 +71,21 @@ const EnvSchema = z.object({
       ctx.addIssue({ code: 'custom', message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${v}"` });
       return z.NEVER;
     }),
+  LOG_FORMAT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const format = v === undefined || v.trim() === '' ? 'auto' : v.trim().toLowerCase();
+      if ((LOG_FORMATS as readonly string[]).includes(format)) return format as (typeof LOG_FORMATS)[number];
+      ctx.addIssue({ code: 'custom', message: `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got "${v}"` });
+      return z.NEVER;
+    }),
+  SWITCHBOARD_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^[\x21-\x7e]{16,512}$/.test(v), {
+      message: 'SWITCHBOARD_METRICS_TOKEN must be 16 to 512 printable characters without spaces',
+    }),
   SWITCHBOARD_PUBLIC_URL: z
     .string()
     .optional()
@@ -69,13 +94,15 @@ const EnvSchema = z.object({
     }),
 });
 
-/** Reads the configuration from `env` (default: the process's); throws an Error naming the bad variable. */
+/** Reads the configuration from `env` (default: the process's); throws an Error naming each bad variable and what it expects. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = EnvSchema.safeParse(env);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const name = String(issue.path[0] ?? 'environment');
-    throw new Error(issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`);
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+    });
+    throw new Error(lines.join('\n'));
   }
   const e = result.data;
   return {
@@ -84,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     data: e.SWITCHBOARD_DATA,
     demo: e.SWITCHBOARD_DEMO,
     logLevel: e.LOG_LEVEL,
+    ...(e.LOG_FORMAT !== 'auto' ? { logFormat: e.LOG_FORMAT } : {}),
     ...(e.SWITCHBOARD_PUBLIC_URL ? { publicUrl: e.SWITCHBOARD_PUBLIC_URL.replace(/\/+$/, '') } : {}),
+    ...(e.SWITCHBOARD_METRICS_TOKEN ? { metricsToken: e.SWITCHBOARD_METRICS_TOKEN } : {}),
   };
 }

@@ -19,6 +19,12 @@ export type EventListener = (event: EventRecord, engine: WorkspaceEngine) => (()
 /** Told of every assignment-callback effect once the reservation is durable. */
 export type CallbackListener = (effect: Extract<Effect, { type: 'assignment.callback' }>, workspaceSid: string) => void;
 
+/** Told how long engine steps and store commits take (for metrics); called synchronously, must not throw. */
+export interface HubObserver {
+  step(commandType: string, ms: number): void;
+  commit(ms: number, changes: number, events: number): void;
+}
+
 /** What a hub needs from outside. */
 export interface HubOptions {
   store: Store;
@@ -27,7 +33,16 @@ export interface HubOptions {
   now?: () => number;
   /** Called once if a commit fails; the hub refuses all work from then on (main.ts exits for a restart). */
   onFatal?: (error: Error) => void;
+  observer?: HubObserver;
+  /** How long events are kept for the Events resource (default 7 days); older ones are purged every minute. */
+  eventRetentionMs?: number;
 }
+
+/** The default retention of events. */
+export const DEFAULT_EVENT_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/** How often old events are purged: each purge then deletes about a minute's worth. */
+const EVENT_PURGE_INTERVAL_MS = 60_000;
 
 /**
  * The imperative shell: owns one engine per workspace, feeds them commands, and performs their
@@ -37,6 +52,8 @@ export interface HubOptions {
 export class Hub {
   private readonly engines = new Map<string, WorkspaceEngine>();
   private readonly timers: Timers;
+  /** The deadline of every armed timer: Node may fire one ~1 ms before `now()` reaches it, and the engine ignores an early firing. */
+  private readonly deadlines = new Map<string, number>();
   private readonly eventListeners = new Set<EventListener>();
   private readonly callbackListeners = new Set<CallbackListener>();
   private batch: CommitBatch = { changes: [], events: [], deletedWorkspaces: [] };
@@ -51,9 +68,14 @@ export class Hub {
   readonly store: Store;
   readonly accountSid: string;
   private readonly onFatal: ((error: Error) => void) | undefined;
+  private readonly observer: HubObserver | undefined;
+  private readonly eventRetentionMs: number;
+  private eventPurge: NodeJS.Timeout | undefined;
 
   private constructor(options: HubOptions) {
     this.onFatal = options.onFatal;
+    this.observer = options.observer;
+    this.eventRetentionMs = options.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS;
     this.store = options.store;
     this.accountSid = options.accountSid;
     this.ids = options.ids ?? pooledIds();
@@ -71,6 +93,10 @@ export class Hub {
     }
     for (const engine of hub.engines.values()) hub.perform(engine, engine.routeAll(hub.now()));
     await hub.flush();
+    // A failed purge is retried a minute later; it never affects routing.
+    const purge = () => void hub.purgeOldEvents().catch(() => undefined);
+    purge();
+    hub.eventPurge = setInterval(purge, EVENT_PURGE_INTERVAL_MS).unref();
     return hub;
   }
 
@@ -109,7 +135,10 @@ export class Hub {
   async deleteWorkspace(sid: string): Promise<boolean> {
     const engine = this.engines.get(sid);
     if (!engine) return false;
-    for (const key of [...this.timerKeysOf(sid)]) this.timers.clear(key);
+    for (const key of [...this.timerKeysOf(sid)]) {
+      this.timers.clear(key);
+      this.deadlines.delete(key);
+    }
     this.engines.delete(sid);
     this.batch.deletedWorkspaces.push(sid);
     this.batch.changes = this.batch.changes.filter((c) => c.workspaceSid !== sid);
@@ -134,12 +163,14 @@ export class Hub {
     const engine = this.engines.get(workspaceSid);
     if (!engine) return { ok: false, error: fail('NOT_FOUND', `Workspace ${workspaceSid} not found`) };
     let result;
+    const started = this.observer ? performance.now() : 0;
     try {
       result = engine.step(command, this.now(), actor);
     } catch (error) {
       // A bug in a step must not take the hub down; the command is refused.
       return { ok: false, error: error instanceof SwitchboardError ? error : fail('INTERNAL', `Internal error: ${(error as Error).message}`) };
     }
+    this.observer?.step(command.type, performance.now() - started);
     if (!result.ok) return { ok: false, error: result.error };
     this.perform(engine, result.effects);
     return { ok: true, value: result.value };
@@ -163,10 +194,16 @@ export class Hub {
     return this.store.queryEvents(query);
   }
 
+  /** Deletes events older than the retention period; resolves with how many. */
+  purgeOldEvents(): Promise<number> {
+    return this.store.purgeEvents(this.now() - this.eventRetentionMs);
+  }
+
   /** Stops timers, commits what is queued and closes the store. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.eventPurge);
     this.timers.clearAll();
     await this.flush();
     await this.store.close();
@@ -180,6 +217,7 @@ export class Hub {
     this.afterCommit = [];
     if (this.failure) throw this.failure;
     if (batch.changes.length > 0 || batch.events.length > 0 || batch.deletedWorkspaces.length > 0) {
+      const started = this.observer ? performance.now() : 0;
       try {
         await this.store.commit(batch);
       } catch (error) {
@@ -189,6 +227,7 @@ export class Hub {
         this.onFatal?.(this.failure);
         throw this.failure;
       }
+      this.observer?.commit(performance.now() - started, batch.changes.length, batch.events.length);
     }
     for (const fn of after) {
       try {
@@ -221,9 +260,11 @@ export class Hub {
           break;
         }
         case 'timer.set':
+          this.deadlines.set(`${workspaceSid}|${effect.key}`, effect.at);
           this.timers.set(`${workspaceSid}|${effect.key}`, effect.at);
           break;
         case 'timer.clear':
+          this.deadlines.delete(`${workspaceSid}|${effect.key}`);
           this.timers.clear(`${workspaceSid}|${effect.key}`);
           break;
         case 'assignment.callback':
@@ -236,6 +277,10 @@ export class Hub {
   }
 
   private fireTimer(key: string): void {
+    const at = this.deadlines.get(key);
+    // Fired before its deadline by our clock: arm it again rather than lose it.
+    if (at !== undefined && this.now() < at) return this.timers.set(key, at);
+    this.deadlines.delete(key);
     const [workspaceSid = '', timerKey = ''] = key.split('|');
     void this.dispatch(workspaceSid, { type: 'timer.fired', key: timerKey }, { type: 'system' });
   }

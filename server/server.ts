@@ -1,19 +1,37 @@
-import { pooledIds } from './ids.js';
 /**
- * Builds and starts a whole hub: store, credentials, hub, REST app, sockets, listening socket.
- * `main.ts` runs it from the environment; tests run it on port 0 with an in-memory store.
+ * Builds and starts a whole hub: listening socket, store, credentials, hub, REST app, sockets,
+ * callbacks, metrics. `main.ts` runs it from the environment; tests run it on port 0 with an
+ * in-memory store. The socket listens before recovery, so `/healthz` answers at once and
+ * `/readyz` says 503 until the hub has restored its workspaces.
  */
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startAssignmentCallbacks } from './callbacks/assignment-callbacks.js';
+import { startEventCallbacks } from './callbacks/event-callbacks.js';
 import type { Config } from './config.js';
 import { loadCredentials, type Credentials } from './credentials.js';
+import { registerDemoRoutes } from './demo/routes.js';
+import { seedDemo, type DemoInfo } from './demo/seed.js';
 import { createHttpApp } from './http/app.js';
 import { Hub } from './hub.js';
+import { pooledIds } from './ids.js';
+import { answerWhileStarting, Health } from './observability/health.js';
+import { hideSecrets, silentLogger, type Logger } from './observability/logger.js';
+import { Metrics, type SocketCounters } from './observability/metrics.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
+import { attachWorkerSockets } from './ws/attach.js';
 
-/** Attaches the WebSocket endpoints to the HTTP server; `close()` ends every socket. */
-export type AttachSockets = (server: http.Server, hub: Hub, credentials: Credentials) => { close(): Promise<void> };
+/** What the socket transport hands back: how to close it, and counters for metrics. */
+export interface AttachedSockets {
+  /** Closes every socket with 1001 (going away) and resolves once they are gone. */
+  close(): Promise<void>;
+  sessionCount?(): number;
+  stats?(): SocketCounters;
+}
+
+/** Attaches the WebSocket endpoints to the HTTP server. */
+export type AttachSockets = (server: http.Server, hub: Hub, credentials: Credentials) => AttachedSockets;
 
 /** Choices beyond the configuration, mostly for tests. */
 export interface StartOptions {
@@ -21,12 +39,22 @@ export interface StartOptions {
   store?: Store;
   /** Use these credentials instead of loading them. */
   credentials?: Credentials;
-  /** The WebSocket server's hook (the socket transport provides it). */
-  attachSockets?: AttachSockets;
+  /** The WebSocket endpoints (default: the native worker sockets; `false`: none). */
+  attachSockets?: AttachSockets | false;
   /** Environment to read credentials from (default: the process's). */
   env?: NodeJS.ProcessEnv;
-  /** Fastify request logging (default: on when `config.logLevel` is not silent and this is not false). */
+  /** A debug line per request (default: on; written only at LOG_LEVEL debug or trace). */
   logRequests?: boolean;
+  /** The logger (default: silent). */
+  logger?: Logger;
+  /** The metrics (default: a fresh set). */
+  metrics?: Metrics;
+  /** Told the URL as soon as the socket listens, before recovery. */
+  onListening?: (url: string) => void;
+  /** Told once if the store fails; the hub then refuses all work and should be restarted. */
+  onFatal?: (error: Error) => void;
+  /** How long a graceful close waits for requests and sockets to finish (default 10 s). */
+  closeGraceMs?: number;
 }
 
 /** A running hub. */
@@ -38,7 +66,14 @@ export interface RunningServer {
   credentials: Credentials;
   /** True when the credentials were generated on this start and must be shown to the operator. */
   generatedCredentials: boolean;
-  /** Stops listening, closes sockets, commits and closes the hub. Idempotent. */
+  metrics: Metrics;
+  health: Health;
+  /** What the demo seeded on this start (null: demo off, or the store already had workspaces). */
+  demo: DemoInfo | null;
+  /**
+   * Stops gracefully: readiness goes to 503, no new connections, worker sockets closed with 1001,
+   * in-flight requests finished, everything queued committed, the store closed. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -65,42 +100,132 @@ function displayHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen({ port, host }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting connections and resolves once the open ones have finished (cut after `graceMs`). */
+function drain(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
 /** Builds everything and listens on `config.host:config.port` (port 0 picks a free one). */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const store = options.store ?? (await openStore(config.data));
+  const logger = options.logger ?? silentLogger();
+  const metrics = options.metrics ?? new Metrics();
+  const health = new Health();
+  const graceMs = options.closeGraceMs ?? 10_000;
+  const server = http.createServer();
+  // As Fastify's own server would: keep idle connections past common proxy timeouts.
+  server.keepAliveTimeout = 72_000;
+  let handle: (req: http.IncomingMessage, res: http.ServerResponse) => void = (req, res) => void answerWhileStarting(req, res, health);
+  server.on('request', (req, res) => handle(req, res));
+  await listen(server, config.port, config.host);
+  const url = `http://${displayHost(config.host)}:${(server.address() as AddressInfo).port}`;
+  logger.info({ url, data: config.data }, 'listening; recovering');
+  options.onListening?.(url);
+
+  let store: Store | undefined = options.store;
   let hub: Hub | undefined;
+  const stops: Array<() => void> = [];
   try {
+    store ??= await openStore(config.data);
+    health.recovering(store);
     const loaded = options.credentials
       ? { credentials: options.credentials, source: 'env' as const }
       : await loadCredentials(store, options.env ?? process.env);
     const credentials = loaded.credentials;
-    hub = await Hub.open({ store, accountSid: credentials.accountSid, ids: pooledIds() });
-    const logger = options.logRequests === false || config.logLevel === 'silent' ? false : { level: config.logLevel };
-    const app = createHttpApp({ hub, credentials, publicUrl: config.publicUrl, logger });
-    await app.ready();
-    // WebSocket hook: the socket transport attaches its upgrade handler to the same server here.
-    const sockets = options.attachSockets?.(app.server, hub, credentials);
-    await app.listen({ port: config.port, host: config.host });
-    const address = app.server.address() as AddressInfo;
-    const url = `http://${displayHost(config.host)}:${address.port}`;
+    const basic = Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString('base64');
+    hideSecrets(logger, [credentials.authToken, basic, ...credentials.apiKeys.values(), config.metricsToken]);
+
+    const recoveryStarted = performance.now();
+    hub = await Hub.open({
+      store,
+      accountSid: credentials.accountSid,
+      ids: pooledIds(),
+      observer: metrics.hubObserver(),
+      onFatal: (error) => {
+        health.failed();
+        logger.fatal({ err: error }, 'store commit failed; the hub refuses all work and must be restarted');
+        options.onFatal?.(error);
+      },
+    });
     const openHub = hub;
+    logger.info({ workspaces: hub.workspaces().length, ms: Math.round(performance.now() - recoveryStarted) }, 'recovery finished');
+    const demo = config.demo ? await seedDemo(hub) : null;
+    if (demo) logger.info({ workspaceSid: demo.workspaceSid }, 'demo workspace created');
+
+    stops.push(metrics.observeHub(hub));
+    stops.push(startAssignmentCallbacks(hub));
+    const eventCallbacks = startEventCallbacks(hub);
+    stops.push(() => eventCallbacks.stop());
+    metrics.setEventCallbackStatsSource(() => eventCallbacks.stats());
+
+    let fastify: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+    const app = createHttpApp({
+      hub,
+      credentials,
+      publicUrl: config.publicUrl,
+      logger,
+      logRequests: options.logRequests,
+      health,
+      metrics,
+      metricsToken: config.metricsToken,
+      server,
+      onHandler: (handler) => (fastify = handler),
+    });
+    if (config.demo) registerDemoRoutes(app, { hub, credentials });
+    await app.ready();
+    const attach = options.attachSockets ?? ((s, h, c) => attachWorkerSockets(s, h, c, { publicUrl: config.publicUrl }));
+    const sockets = attach === false ? undefined : attach(server, hub, credentials);
+    if (sockets?.sessionCount) metrics.setConnectedWorkersSource(() => sockets.sessionCount?.() ?? 0);
+    if (sockets?.stats) metrics.setSocketStatsSource(() => sockets.stats?.() ?? { slowConsumersCut: 0 });
+    if (fastify) handle = fastify;
+    health.ready();
+    logger.info({ url, wsUrl: `${url.replace(/^http/, 'ws')}/v1/sockets` }, 'ready');
+
     let closing: Promise<void> | undefined;
+    const close = async () => {
+      health.draining();
+      logger.info('shutting down');
+      // New connections are refused at once; open ones finish their request (with `Connection: close`).
+      await Promise.all([drain(server, graceMs), sockets?.close()]);
+      for (const stop of stops) stop();
+      await app.close();
+      await openHub.close();
+      logger.info('stopped');
+    };
     return {
       url,
       hub: openHub,
-      server: app.server,
+      server,
       credentials,
       generatedCredentials: loaded.source === 'generated',
-      close: () =>
-        (closing ??= (async () => {
-          await sockets?.close();
-          await app.close();
-          await openHub.close();
-        })()),
+      metrics,
+      health,
+      demo,
+      close: () => (closing ??= close()),
     };
   } catch (error) {
-    if (hub) await hub.close();
-    else await store.close();
+    for (const stop of stops) stop();
+    await drain(server, 0);
+    if (hub) await hub.close().catch(() => undefined);
+    else await store?.close().catch(() => undefined);
     throw error;
   }
 }

@@ -1,15 +1,19 @@
 /**
  * The thin layer every REST route goes through: it gathers the caller, the parameters and the
  * hub's public URL into a `Call`, checks a worker token's reach, runs the handler and writes its
- * reply. Methods a path does not serve answer 405.
+ * reply. Methods a path does not serve answer 405. Each route is recorded, with the zod schema
+ * its handler validates with, in the registry the OpenAPI document is generated from.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import { fail } from '../../shared/errors.js';
 import type { WorkerGrant } from '../auth/tokens.js';
 import type { Actor, Command } from '../engine/commands.js';
 import type { WorkspaceState } from '../engine/workspace-state.js';
 import type { Hub } from '../hub.js';
+import type { ParamsSchema, RouteRegistry } from '../openapi/route-registry.js';
 import type { Principal } from './auth.js';
+import { parseParams } from './params.js';
 import type { UrlBase } from './serialize.js';
 
 /** What a handler answers: a status, a JSON body, and the version to send as `ETag`. */
@@ -20,12 +24,14 @@ export interface Reply {
 }
 
 /** One REST call, decoded. */
-export interface Call {
+export interface Call<S extends ParamsSchema = ParamsSchema> {
   req: FastifyRequest;
   /** Path parameters (`ws`, `wk`, ...). */
   path: Record<string, string>;
   /** Query and body parameters together, raw. */
   input: Record<string, unknown>;
+  /** The route's parameters validated by its schema (parsed on first use; a bad one throws a 400 naming it). */
+  params(): z.output<S>;
   principal: Principal;
   actor: Actor;
   base: UrlBase;
@@ -36,7 +42,21 @@ export interface Call {
 /** Who may call a route with a worker token: nobody (`'account'`), or whom the predicate admits. */
 export type Access = 'account' | ((call: Call, grant: WorkerGrant, state: WorkspaceState) => boolean);
 
-type Handler = (call: Call) => Promise<Reply> | Reply;
+type Handler<S extends ParamsSchema> = (call: Call<S>) => Promise<Reply> | Reply;
+
+/** What a route declares besides its handler: its summary and the parameters it validates. */
+export interface RouteSpec<S extends ParamsSchema = ParamsSchema> {
+  summary: string;
+  description?: string;
+  /** Group in the document (default: the resource in the path). */
+  tag?: string;
+  /** The parameters `call.params()` validates: query for GET/DELETE, body for POST. */
+  params?: S;
+  /** Other parameter sets the handler validates (paging, time window), for the document. */
+  alsoReads?: readonly ParamsSchema[];
+  /** Failure statuses worth documenting beyond 400/401/403/404. */
+  errors?: readonly number[];
+}
 
 const METHODS = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'] as const;
 type Method = (typeof METHODS)[number];
@@ -64,21 +84,22 @@ export class Api {
     readonly app: FastifyInstance,
     readonly hub: Hub,
     private readonly publicUrl: string | undefined,
+    private readonly registry: RouteRegistry,
   ) {}
 
   /** A GET route. */
-  get(path: string, handler: Handler, access: Access = 'account'): void {
-    this.route('GET', path, handler, access);
+  get<S extends ParamsSchema = ParamsSchema>(path: string, spec: RouteSpec<S>, handler: Handler<S>, access: Access = 'account'): void {
+    this.route('GET', path, spec, handler, access);
   }
 
   /** A POST route (create, or update of an instance). */
-  post(path: string, handler: Handler, access: Access = 'account'): void {
-    this.route('POST', path, handler, access);
+  post<S extends ParamsSchema = ParamsSchema>(path: string, spec: RouteSpec<S>, handler: Handler<S>, access: Access = 'account'): void {
+    this.route('POST', path, spec, handler, access);
   }
 
   /** A DELETE route. */
-  delete(path: string, handler: Handler, access: Access = 'account'): void {
-    this.route('DELETE', path, handler, access);
+  delete<S extends ParamsSchema = ParamsSchema>(path: string, spec: RouteSpec<S>, handler: Handler<S>, access: Access = 'account'): void {
+    this.route('DELETE', path, spec, handler, access);
   }
 
   /** Answers 405 for every method a registered path does not serve; call once, after all routes. */
@@ -89,6 +110,7 @@ export class Api {
       this.app.route({
         method: missing,
         url: path,
+        config: { methodNotAllowed: true },
         handler: async (req) => {
           throw fail('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path.replace(/:(\w+)/g, '{$1}')}`);
         },
@@ -96,21 +118,25 @@ export class Api {
     }
   }
 
-  private route(method: Method, path: string, handler: Handler, access: Access): void {
+  private route<S extends ParamsSchema>(method: 'GET' | 'POST' | 'DELETE', path: string, spec: RouteSpec<S>, handler: Handler<S>, access: Access): void {
     const url = `/v1${path}`;
     let served = this.paths.get(url);
     if (!served) this.paths.set(url, (served = new Set()));
     served.add(method);
-    this.app.route({ method, url, handler: (req, reply) => this.run(req, reply, handler, access) });
+    this.registry.add({ method, path: url, ...spec, auth: access === 'account' ? 'account' : 'account-or-worker' });
+    this.app.route({ method, url, handler: (req, reply) => this.run(req, reply, spec.params, handler, access) });
   }
 
-  private async run(req: FastifyRequest, reply: FastifyReply, handler: Handler, access: Access): Promise<unknown> {
+  private async run<S extends ParamsSchema>(req: FastifyRequest, reply: FastifyReply, schema: S | undefined, handler: Handler<S>, access: Access): Promise<unknown> {
     const principal = req.principal;
     if (!principal) throw fail('UNAUTHORIZED', 'Authentication is required');
-    const call: Call = {
+    const input = this.input(req);
+    let parsed: { value: z.output<S> } | undefined;
+    const call: Call<S> = {
       req,
       path: req.params as Record<string, string>,
-      input: this.input(req),
+      input,
+      params: () => (parsed ??= { value: schema ? parseParams(schema, input) : ({} as z.output<S>) }).value,
       principal,
       actor: principal.type === 'worker' ? { type: 'worker', sid: principal.grant.workerSid } : { type: 'account' },
       base: { baseUrl: this.publicUrl ?? originOf(req), accountSid: this.hub.accountSid },
@@ -124,7 +150,7 @@ export class Api {
     return result.status === 204 ? reply.send() : reply.send(result.body);
   }
 
-  private admit(call: Call, grant: WorkerGrant, access: Access): void {
+  private admit(call: Call<ParamsSchema>, grant: WorkerGrant, access: Access): void {
     const denied = () => fail('FORBIDDEN', 'This worker token does not grant access to this resource');
     if (access === 'account' || call.path['ws'] !== grant.workspaceSid) throw denied();
     const state = this.hub.engine(grant.workspaceSid)?.state;

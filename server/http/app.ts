@@ -1,12 +1,22 @@
 /**
  * The REST API's Fastify app, TaskRouter v1 compatible: Basic or worker-token auth, form or JSON
  * parameters, Twilio-style error bodies for every failure (unknown routes, 405, bad JSON, 413, 500).
+ * Beside it: the operator endpoints (health, metrics), the OpenAPI document, request ids, and a
+ * debug line and a latency sample per request.
  */
 import formbody from '@fastify/formbody';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type http from 'node:http';
 import { ERROR_CODES, fail, SwitchboardError, type ErrorCode } from '../../shared/errors.js';
 import type { Credentials } from '../auth/tokens.js';
 import type { Hub } from '../hub.js';
+import { Health } from '../observability/health.js';
+import { safeUrl, silentLogger, type Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
+import { operationalRoutes } from '../observability/routes.js';
+import { openApiRoute } from '../openapi/route.js';
+import { RouteRegistry } from '../openapi/route-registry.js';
 import { Api } from './api.js';
 import { AUTH_CHALLENGE, Authenticator } from './auth.js';
 import { activityRoutes } from './routes/activities.js';
@@ -29,8 +39,58 @@ export interface HttpAppDeps {
   credentials: Credentials;
   /** Origin for `url`/`links` (e.g. `https://tr.example.com`); default: the request's own Host. */
   publicUrl?: string;
-  /** Fastify's logger option (default off). */
-  logger?: FastifyServerOptions['logger'];
+  /** The logger (default: silent). */
+  logger?: Logger;
+  /** A debug line per request (default: true; shown only when the logger's level is debug or lower). */
+  logRequests?: boolean;
+  /** Readiness for `/readyz` (default: one that only probes the hub's store). */
+  health?: Health;
+  /** The metrics `/metrics` serves and requests feed (default: a fresh set). */
+  metrics?: Metrics;
+  /** A bearer token that may read `/metrics` besides the account credentials. */
+  metricsToken?: string;
+  /** Serve on this (already listening) server instead of one of Fastify's own; `listen` is then not called. */
+  server?: http.Server;
+  /** Receives the request handler to route the server's requests to once the app is ready (with `server`). */
+  onHandler?: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => void;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without the REST credentials (the route checks what it needs itself). */
+    public?: boolean;
+    /** The 405 answer of a path for the methods it does not serve. */
+    methodNotAllowed?: boolean;
+  }
+}
+
+/** The routes Fastify registered on an app (from its onRoute hook), for tests that compare them with the document. */
+const routeTables = new WeakMap<FastifyInstance, Array<{ method: string; url: string; methodNotAllowed: boolean }>>();
+
+/** Every route of an app made by `createHttpApp`, as Fastify registered it (HEAD twins included). */
+export function registeredRoutes(app: FastifyInstance): ReadonlyArray<{ method: string; url: string; methodNotAllowed: boolean }> {
+  return routeTables.get(app) ?? [];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** A caller's `X-Request-Id` when it is a sane token, else a new one. */
+function requestId(req: http.IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Whether a route needs the REST credentials: REST routes (and unknown paths) under `/v1`, unless marked public. */
+function needsAuth(req: FastifyRequest): boolean {
+  if (req.routeOptions.config.public === true) return false;
+  const pattern = req.routeOptions.url ?? req.url;
+  return pattern === '/v1' || pattern.startsWith('/v1/') || pattern.startsWith('/v1?');
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Maps a Fastify/transport error (which carries only an HTTP status) to one of our codes. */
@@ -51,31 +111,72 @@ function toSwitchboardError(error: unknown): SwitchboardError {
   return fail(codeForStatus(status), e.message ?? 'Bad request');
 }
 
-/** Builds the REST app (not listening): every route under `/v1`. */
+/** Builds the REST app (not listening): every route under `/v1`, plus `/healthz`, `/readyz` and `/metrics`. */
 export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
-  const logger = deps.logger ?? false;
-  const level = typeof logger === 'object' && logger !== null && 'level' in logger ? String(logger.level) : '';
+  const logger = deps.logger ?? silentLogger();
+  const metrics = deps.metrics ?? new Metrics();
+  const health = deps.health ?? new Health();
+  if (!deps.health) {
+    health.recovering(deps.hub.store);
+    health.ready();
+  }
+  const external = deps.server;
   const app = Fastify({
-    logger,
-    // Per-request lines only when debugging: at thousands of requests a second they cost more than the request.
-    logController: new LogController({ disableRequestLogging: level !== 'debug' && level !== 'trace' }),
+    loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's own two lines per request are off: one debug summary per request is written below.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
     bodyLimit: MAX_BODY_BYTES,
     return503OnClosing: false,
+    ...(external
+      ? {
+          serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => {
+            deps.onHandler?.(handler);
+            return external;
+          },
+        }
+      : {}),
+  });
+  const routes: Array<{ method: string; url: string; methodNotAllowed: boolean }> = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, methodNotAllowed: route.config?.methodNotAllowed === true });
   });
   const auth = new Authenticator(deps.credentials, deps.hub.now);
   app.decorateRequest('principal', null);
   app.register(formbody, { bodyLimit: MAX_BODY_BYTES });
 
-  app.addHook('onRequest', (req, _reply, done) => {
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-request-id', req.id);
+    if (!needsAuth(req)) return done();
     const result = auth.authenticate(req.headers.authorization);
     // Basic auth answers synchronously; only a new worker token needs a promise.
     if (!(result instanceof Promise)) return result.ok ? ((req.principal = result.principal), done()) : done(result.error);
     result.then((r) => (r.ok ? ((req.principal = r.principal), done()) : done(r.error)), done);
   });
 
+  // While shutting down, each connection closes after its reply (even one that arrived before), so the server drains.
+  app.addHook('onSend', (_req, reply, _payload, done) => {
+    if (health.current === 'draining') reply.header('connection', 'close');
+    done();
+  });
+
+  const logRequests = deps.logRequests !== false;
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.observeHttp(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (logRequests && logger.isLevelEnabled('debug')) {
+      req.log.debug({ method: req.method, url: safeUrl(req.url), route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    }
+    done();
+  });
+
   app.setErrorHandler((error, req, reply) => {
     const failure = toSwitchboardError(error);
-    if (failure.status >= 500) req.log.error({ err: error }, 'request failed');
+    if (failure.status >= 500) req.log.error({ err: error, method: req.method, url: safeUrl(req.url) }, 'request failed');
+    if (failure.status === 401 || failure.status === 403) {
+      req.log.info({ method: req.method, url: safeUrl(req.url), status: failure.status, reason: failure.message, remoteAddress: req.ip }, 'access denied');
+    }
     if (failure.status === 401) reply.header('www-authenticate', AUTH_CHALLENGE);
     return reply.code(failure.status).type('application/json').send(failure.toBody());
   });
@@ -84,7 +185,22 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     return reply.code(404).send(failure.toBody());
   });
 
-  const api = new Api(app, deps.hub, deps.publicUrl?.replace(/\/+$/, ''));
+  const registry = new RouteRegistry();
+  const publicUrl = deps.publicUrl?.replace(/\/+$/, '');
+  const metricsToken = deps.metricsToken;
+  operationalRoutes(app, registry, {
+    health,
+    metrics,
+    mayScrape(req) {
+      const header = req.headers.authorization ?? '';
+      if (metricsToken && header.slice(0, 7).toLowerCase() === 'bearer ') return sameSecret(header.slice(7).trim(), metricsToken);
+      if (header.slice(0, 6).toLowerCase() !== 'basic ') return false;
+      const result = auth.authenticate(header);
+      return !(result instanceof Promise) && result.ok && result.principal.type === 'account';
+    },
+  });
+  openApiRoute(app, registry, publicUrl);
+  const api = new Api(app, deps.hub, publicUrl, registry);
   workspaceRoutes(api);
   activityRoutes(api);
   taskChannelRoutes(api);

@@ -11,7 +11,8 @@ import { int, parseParams, text } from './params.js';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 
-const PageSchema = z.object({
+/** The paging parameters of every list. */
+export const PageSchema = z.object({
   PageSize: int(1, MAX_PAGE_SIZE).optional(),
   Page: int(0, 1_000_000).optional(),
   PageToken: text(200).optional(),

@@ -9,7 +9,8 @@ import { date, int, parseParams } from './params.js';
 /** Default window, in minutes. */
 export const DEFAULT_WINDOW_MINUTES = 15;
 
-const WindowSchema = z.object({
+/** The time-window parameters. */
+export const WindowSchema = z.object({
   Minutes: int(1, 525_600).optional(),
   StartDate: date().optional(),
   EndDate: date().optional(),

@@ -4,10 +4,10 @@ import { fail } from '../../../shared/errors.js';
 import type { EventRecord } from '../../engine/model.js';
 import type { EventQuery } from '../../store/store.js';
 import { stateOf, type Api } from '../api.js';
-import { envelope, pageRequest } from '../paging.js';
-import { parseParams, text } from '../params.js';
+import { envelope, PageSchema, pageRequest } from '../paging.js';
+import { text } from '../params.js';
 import { serializeEvent } from '../serialize.js';
-import { timeWindow } from '../time-window.js';
+import { timeWindow, WindowSchema } from '../time-window.js';
 
 const Filters = z.object({
   EventType: text(100).optional(),
@@ -26,9 +26,9 @@ const CURSOR = /^PT(\d+)_(EV[0-9a-f]{32})$/;
 /** Registers the event routes. */
 export function eventRoutes(api: Api): void {
   const E = '/Workspaces/:ws/Events';
-  api.get(E, async (call) => {
+  api.get(E, { summary: 'List events, newest first', params: Filters, alsoReads: [WindowSchema, PageSchema] }, async (call) => {
     const s = stateOf(call);
-    const f = parseParams(Filters, call.input);
+    const f = call.params();
     const window = timeWindow(call.input, call.hub.now());
     const req = pageRequest(call);
     const query: EventQuery = {
@@ -62,7 +62,7 @@ export function eventRoutes(api: Api): void {
     const body = envelope(call, 'events', page.map((e) => serializeEvent(e, call.base)), req, { next, previous: req.token === undefined ? '' : null });
     return { status: 200, body };
   });
-  api.get(`${E}/:ev`, async (call) => {
+  api.get(`${E}/:ev`, { summary: 'Fetch an event' }, async (call) => {
     const s = stateOf(call);
     const [event] = await call.hub.queryEvents({ workspaceSid: s.workspace.sid, sid: call.path['ev']!, limit: 1 });
     if (!event) throw fail('NOT_FOUND', `Event ${call.path['ev']} not found`);

@@ -5,8 +5,8 @@ import type { WorkerGrant } from '../../auth/tokens.js';
 import type { ReservationRecord } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 import { dispatch, found, stateOf, type Api, type Call } from '../api.js';
-import { pageOf } from '../paging.js';
-import { oneOf, parseParams, sid, text } from '../params.js';
+import { PageSchema, pageOf } from '../paging.js';
+import { oneOf, sid, text } from '../params.js';
 import { serializeReservation } from '../serialize.js';
 
 const STATUSES = ['pending', 'accepted', 'rejected', 'timeout', 'canceled', 'rescinded', 'wrapping', 'completed'] as const;
@@ -32,17 +32,17 @@ function ownReservation(call: Call, grant: WorkerGrant, s: WorkspaceState): bool
   return !r || r.workerSid === grant.workerSid;
 }
 
-function list(s: WorkspaceState, call: Call, all: Iterable<ReservationRecord>, onlyWorker?: string) {
-  const q = parseParams(List, call.input);
+function list(s: WorkspaceState, call: Call<typeof List>, all: Iterable<ReservationRecord>, onlyWorker?: string) {
+  const q = call.params();
   const workerSid = onlyWorker ?? q.WorkerSid;
   const rows = [...all].filter((r) => (q.ReservationStatus === undefined || r.status === q.ReservationStatus) && (workerSid === undefined || r.workerSid === workerSid));
   if (onlyWorker !== undefined && q.WorkerSid !== undefined && q.WorkerSid !== onlyWorker) rows.length = 0;
   return { status: 200, body: pageOf(call, 'reservations', rows, (r) => serializeReservation(s, r, call.base)) };
 }
 
-async function update(call: Call) {
+async function update(call: Call<typeof Update>) {
   const s = stateOf(call);
-  const p = parseParams(Update, call.input);
+  const p = call.params();
   const r = await dispatch<ReservationRecord>(call, {
     type: 'reservation.update',
     sid: call.path['wr']!,
@@ -62,24 +62,31 @@ function fetch(call: Call) {
   return { status: 200, body: serializeReservation(s, r, call.base), etag: r.version };
 }
 
+const UPDATE_SPEC = {
+  summary: 'Accept, reject, wrap up or complete a reservation',
+  description: 'An accept that arrives after another worker accepted the task (its reservation was rescinded) answers 410 Gone.',
+  params: Update,
+  errors: [409, 410, 412],
+};
+
 /** Registers both reservation views. */
 export function reservationRoutes(api: Api): void {
   const T = '/Workspaces/:ws/Tasks/:wt/Reservations';
-  api.get(T, (call) => {
+  api.get(T, { summary: "List a task's reservations (a worker token: its own)", params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
     const task = found(s.tasks, call.path['wt'], 'Task');
     const only = call.principal.type === 'worker' ? call.principal.grant.workerSid : undefined;
     return list(s, call, s.reservationsOfTask.get(task.sid) ?? [], only);
   }, () => true);
-  api.get(`${T}/:wr`, fetch, ownReservation);
-  api.post(`${T}/:wr`, update, ownReservation);
+  api.get(`${T}/:wr`, { summary: 'Fetch a reservation of a task' }, fetch, ownReservation);
+  api.post(`${T}/:wr`, UPDATE_SPEC, update, ownReservation);
 
   const W = '/Workspaces/:ws/Workers/:wk/Reservations';
-  api.get(W, (call) => {
+  api.get(W, { summary: "List a worker's reservations", params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
     const worker = found(s.workers, call.path['wk'], 'Worker');
     return list(s, call, s.reservationsOfWorker.get(worker.sid) ?? []);
   }, ownReservation);
-  api.get(`${W}/:wr`, fetch, ownReservation);
-  api.post(`${W}/:wr`, update, ownReservation);
+  api.get(`${W}/:wr`, { summary: 'Fetch a reservation of a worker' }, fetch, ownReservation);
+  api.post(`${W}/:wr`, UPDATE_SPEC, update, ownReservation);
 }

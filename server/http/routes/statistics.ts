@@ -4,12 +4,12 @@ import type { EventRecord, WorkerRecord } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 import type { EventQuery } from '../../store/store.js';
 import { found, stateOf, type Api, type Call } from '../api.js';
-import { pageOf } from '../paging.js';
+import { PageSchema, pageOf } from '../paging.js';
 import { list, parseParams, text } from '../params.js';
 import { workspaceUrl } from '../serialize.js';
 import { cumulative, workersCumulative } from '../statistics/cumulative.js';
 import { queueRealtime, workersRealtime, workflowRealtime, workspaceRealtime } from '../statistics/realtime.js';
-import { timeWindow, type TimeWindow } from '../time-window.js';
+import { timeWindow, WindowSchema, type TimeWindow } from '../time-window.js';
 
 /** Events read for one statistics call, at most. */
 const MAX_EVENTS = 1_000_000;
@@ -19,6 +19,11 @@ const Common = z.object({
   SplitByWaitTime: list().refine((v) => v.every((t) => /^\d+$/.test(t)), { error: 'must be a comma-separated list of seconds' }).optional(),
 });
 const WorkerFilters = z.object({ TaskQueueSid: text().optional(), TaskQueueName: text().optional(), FriendlyName: text().optional() });
+const QueueFilters = z.object({ FriendlyName: text().optional() });
+
+/** What every statistics route validates, for the document. */
+const READS = [Common, WindowSchema];
+const spec = (summary: string, ...more: z.ZodObject[]) => ({ summary, tag: 'Statistics', alsoReads: [...READS, ...more] });
 
 interface StatsCall {
   s: WorkspaceState;
@@ -55,15 +60,15 @@ function filteredWorkers(s: WorkspaceState, call: Call): WorkerRecord[] {
 /** Registers the statistics routes. */
 export function statisticsRoutes(api: Api): void {
   const WS = '/Workspaces/:ws';
-  api.get(`${WS}/RealTimeStatistics`, (call) => {
+  api.get(`${WS}/RealTimeStatistics`, spec('Real-time statistics of a workspace'), (call) => {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...workspaceRealtime(c.s, c.now, c.taskChannel) } };
   });
-  api.get(`${WS}/CumulativeStatistics`, async (call) => {
+  api.get(`${WS}/CumulativeStatistics`, spec('Cumulative statistics of a workspace over a time window'), async (call) => {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...cumulative(await c.events(), c.window, c.splits) } };
   });
-  api.get(`${WS}/Statistics`, async (call) => {
+  api.get(`${WS}/Statistics`, spec('Real-time and cumulative statistics of a workspace'), async (call) => {
     const c = stats(call);
     const body = { ...head(call, c.s), realtime: workspaceRealtime(c.s, c.now, c.taskChannel), cumulative: cumulative(await c.events(), c.window, c.splits) };
     return { status: 200, body };
@@ -71,9 +76,9 @@ export function statisticsRoutes(api: Api): void {
 
   const Q = `${WS}/TaskQueues`;
   const queueCumulative = async (c: StatsCall, sid: string) => cumulative(await c.events({ taskQueueSid: sid }), c.window, c.splits, 'task-queue.entered');
-  api.get(`${Q}/Statistics`, async (call) => {
+  api.get(`${Q}/Statistics`, spec('Statistics of every task queue', QueueFilters, PageSchema), async (call) => {
     const c = stats(call);
-    const name = parseParams(z.object({ FriendlyName: text().optional() }), call.input).FriendlyName;
+    const name = parseParams(QueueFilters, call.input).FriendlyName;
     const queues = [...c.s.taskQueues.values()].filter((q) => name === undefined || q.friendlyName === name);
     const events = await c.events();
     const body = pageOf(call, 'task_queues_statistics', queues, (q) => ({
@@ -86,17 +91,17 @@ export function statisticsRoutes(api: Api): void {
     }));
     return { status: 200, body };
   });
-  api.get(`${Q}/:wq/RealTimeStatistics`, (call) => {
+  api.get(`${Q}/:wq/RealTimeStatistics`, spec('Real-time statistics of a task queue'), (call) => {
     const c = stats(call);
     const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
     return { status: 200, body: { ...head(call, c.s, { task_queue_sid: q.sid }), ...queueRealtime(c.s, q.sid, c.now, c.taskChannel) } };
   });
-  api.get(`${Q}/:wq/CumulativeStatistics`, async (call) => {
+  api.get(`${Q}/:wq/CumulativeStatistics`, spec('Cumulative statistics of a task queue'), async (call) => {
     const c = stats(call);
     const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
     return { status: 200, body: { ...head(call, c.s, { task_queue_sid: q.sid }), ...(await queueCumulative(c, q.sid)) } };
   });
-  api.get(`${Q}/:wq/Statistics`, async (call) => {
+  api.get(`${Q}/:wq/Statistics`, spec('Real-time and cumulative statistics of a task queue'), async (call) => {
     const c = stats(call);
     const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
     const body = { ...head(call, c.s, { task_queue_sid: q.sid }), realtime: queueRealtime(c.s, q.sid, c.now, c.taskChannel), cumulative: await queueCumulative(c, q.sid) };
@@ -109,20 +114,20 @@ export function statisticsRoutes(api: Api): void {
     const events = (await c.events()).filter((e) => typeof e.data['worker_sid'] === 'string' && sids.has(e.data['worker_sid']));
     return workersCumulative(c.s, events, c.window);
   };
-  api.get(`${W}/RealTimeStatistics`, (call) => {
+  api.get(`${W}/RealTimeStatistics`, spec('Real-time statistics of the workers', WorkerFilters), (call) => {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...workersRealtime(c.s, filteredWorkers(c.s, call)) } };
   });
-  api.get(`${W}/CumulativeStatistics`, async (call) => {
+  api.get(`${W}/CumulativeStatistics`, spec('Cumulative statistics of the workers', WorkerFilters), async (call) => {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...(await workersCum(c, filteredWorkers(c.s, call))) } };
   });
-  api.get(`${W}/Statistics`, async (call) => {
+  api.get(`${W}/Statistics`, spec('Real-time and cumulative statistics of the workers', WorkerFilters), async (call) => {
     const c = stats(call);
     const workers = filteredWorkers(c.s, call);
     return { status: 200, body: { ...head(call, c.s), realtime: workersRealtime(c.s, workers), cumulative: await workersCum(c, workers) } };
   });
-  api.get(`${W}/:wk/Statistics`, async (call) => {
+  api.get(`${W}/:wk/Statistics`, spec('Cumulative statistics of a worker'), async (call) => {
     const c = stats(call);
     const w = found(c.s.workers, call.path['wk'], 'Worker');
     const events = await c.events({ workerSid: w.sid });
@@ -131,17 +136,17 @@ export function statisticsRoutes(api: Api): void {
 
   const F = `${WS}/Workflows/:ww`;
   const flowCumulative = async (c: StatsCall, sid: string) => cumulative(await c.events({ workflowSid: sid }), c.window, c.splits, 'task.created');
-  api.get(`${F}/RealTimeStatistics`, (call) => {
+  api.get(`${F}/RealTimeStatistics`, spec('Real-time statistics of a workflow'), (call) => {
     const c = stats(call);
     const w = found(c.s.workflows, call.path['ww'], 'Workflow');
     return { status: 200, body: { ...head(call, c.s, { workflow_sid: w.sid }), ...workflowRealtime(c.s, w.sid, c.now, c.taskChannel) } };
   });
-  api.get(`${F}/CumulativeStatistics`, async (call) => {
+  api.get(`${F}/CumulativeStatistics`, spec('Cumulative statistics of a workflow'), async (call) => {
     const c = stats(call);
     const w = found(c.s.workflows, call.path['ww'], 'Workflow');
     return { status: 200, body: { ...head(call, c.s, { workflow_sid: w.sid }), ...(await flowCumulative(c, w.sid)) } };
   });
-  api.get(`${F}/Statistics`, async (call) => {
+  api.get(`${F}/Statistics`, spec('Real-time and cumulative statistics of a workflow'), async (call) => {
     const c = stats(call);
     const w = found(c.s.workflows, call.path['ww'], 'Workflow');
     const body = { ...head(call, c.s, { workflow_sid: w.sid }), realtime: workflowRealtime(c.s, w.sid, c.now, c.taskChannel), cumulative: await flowCumulative(c, w.sid) };

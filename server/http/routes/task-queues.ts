@@ -4,8 +4,8 @@ import { fail } from '../../../shared/errors.js';
 import type { TaskQueueRecord } from '../../engine/model.js';
 import { parseAttributes } from '../../engine/workspace-state.js';
 import { dispatch, found, stateOf, type Api } from '../api.js';
-import { pageOf } from '../paging.js';
-import { int, oneOf, optionalSid, parseParams, text } from '../params.js';
+import { PageSchema, pageOf } from '../paging.js';
+import { int, oneOf, optionalSid, text } from '../params.js';
 import { serializeTaskQueue } from '../serialize.js';
 
 const Fields = {
@@ -37,9 +37,9 @@ function evaluateAttributes(text: string): Record<string, unknown> {
 /** Registers the task queue routes. */
 export function taskQueueRoutes(api: Api): void {
   const Q = '/Workspaces/:ws/TaskQueues';
-  api.get(Q, (call) => {
+  api.get(Q, { summary: 'List task queues', params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
-    const q = parseParams(List, call.input);
+    const q = call.params();
     const view = q.EvaluateWorkerAttributes === undefined ? undefined : evaluateAttributes(q.EvaluateWorkerAttributes);
     const ofWorker = q.WorkerSid === undefined ? undefined : (s.routing.queuesOfWorker.get(q.WorkerSid) ?? new Set<string>());
     const all = [...s.taskQueues.values()].filter((tq) => {
@@ -55,9 +55,9 @@ export function taskQueueRoutes(api: Api): void {
     if (q.Ordering === 'DateUpdated:desc') all.sort((a, b) => b.dateUpdated - a.dateUpdated);
     return { status: 200, body: pageOf(call, 'task_queues', all, (tq) => serializeTaskQueue(s, tq, call.base)) };
   });
-  api.post(Q, async (call) => {
+  api.post(Q, { summary: 'Create a task queue', params: Create, errors: [409] }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(Create, call.input);
+    const p = call.params();
     const tq = await dispatch<TaskQueueRecord>(call, {
       type: 'taskQueue.create',
       friendlyName: p.FriendlyName,
@@ -69,13 +69,13 @@ export function taskQueueRoutes(api: Api): void {
     });
     return { status: 201, body: serializeTaskQueue(s, tq, call.base) };
   });
-  api.get(`${Q}/:wq`, (call) => {
+  api.get(`${Q}/:wq`, { summary: 'Fetch a task queue' }, (call) => {
     const s = stateOf(call);
     return { status: 200, body: serializeTaskQueue(s, found(s.taskQueues, call.path['wq'], 'TaskQueue'), call.base) };
   });
-  api.post(`${Q}/:wq`, async (call) => {
+  api.post(`${Q}/:wq`, { summary: 'Update a task queue', params: Update, errors: [409] }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(Update, call.input);
+    const p = call.params();
     const tq = await dispatch<TaskQueueRecord>(call, {
       type: 'taskQueue.update',
       sid: call.path['wq']!,
@@ -88,7 +88,7 @@ export function taskQueueRoutes(api: Api): void {
     });
     return { status: 200, body: serializeTaskQueue(s, tq, call.base) };
   });
-  api.delete(`${Q}/:wq`, async (call) => {
+  api.delete(`${Q}/:wq`, { summary: 'Delete a task queue', errors: [409] }, async (call) => {
     stateOf(call);
     await dispatch(call, { type: 'taskQueue.delete', sid: call.path['wq']! });
     return { status: 204 };

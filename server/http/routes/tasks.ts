@@ -6,8 +6,8 @@ import { compileExpression } from '../../engine/expression/index.js';
 import type { TaskRecord, TaskStatus } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 import { dispatch, found, stateOf, type Api, type Call } from '../api.js';
-import { pageOf } from '../paging.js';
-import { bool, date, int, jsonText, list, oneOf, parseParams, sid, text } from '../params.js';
+import { PageSchema, pageOf } from '../paging.js';
+import { bool, date, int, jsonText, list, oneOf, sid, text } from '../params.js';
 import { serializeTask } from '../serialize.js';
 
 const Create = z.object({
@@ -58,8 +58,8 @@ function ordering(text: string): Array<[Key, number]> {
 }
 
 /** Tasks matching a list call's filters, ordered as asked (default: oldest first). */
-function filterTasks(s: WorkspaceState, call: Call): TaskRecord[] {
-  const q = parseParams(List, call.input);
+function filterTasks(s: WorkspaceState, call: Call<typeof List>): TaskRecord[] {
+  const q = call.params();
   const statuses = q.AssignmentStatus && q.AssignmentStatus.length > 0 ? new Set<TaskStatus>(q.AssignmentStatus as TaskStatus[]) : undefined;
   const byName = <T extends { sid: string; friendlyName: string }>(records: Iterable<T>, name: string) => [...records].find((r) => r.friendlyName === name)?.sid ?? '';
   const workflowSid = q.WorkflowName !== undefined ? byName(s.workflows.values(), q.WorkflowName) : q.WorkflowSid;
@@ -108,14 +108,14 @@ function settlesTask(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean
 /** Registers the task routes. */
 export function taskRoutes(api: Api): void {
   const T = '/Workspaces/:ws/Tasks';
-  api.get(T, (call) => {
+  api.get(T, { summary: 'List tasks', params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
     const now = call.hub.now();
     return { status: 200, body: pageOf(call, 'tasks', filterTasks(s, call), (t) => serializeTask(s, t, call.base, now)) };
   });
-  api.post(T, async (call) => {
+  api.post(T, { summary: 'Create a task', params: Create }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(Create, call.input);
+    const p = call.params();
     const t = await dispatch<TaskRecord>(call, {
       type: 'task.create',
       attributes: p.Attributes,
@@ -130,14 +130,14 @@ export function taskRoutes(api: Api): void {
     });
     return { status: 201, body: serializeTask(s, t, call.base, call.hub.now()), etag: t.version };
   });
-  api.get(`${T}/:wt`, (call) => {
+  api.get(`${T}/:wt`, { summary: 'Fetch a task (a worker token: a task it holds a reservation for)' }, (call) => {
     const s = stateOf(call);
     const t = found(s.tasks, call.path['wt'], 'Task');
     return { status: 200, body: serializeTask(s, t, call.base, call.hub.now()), etag: t.version };
   }, holdsTask);
-  api.post(`${T}/:wt`, async (call) => {
+  api.post(`${T}/:wt`, { summary: 'Update, cancel, wrap up or complete a task', params: Update, errors: [409, 412] }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(Update, call.input);
+    const p = call.params();
     const t = await dispatch<TaskRecord>(call, {
       type: 'task.update',
       sid: call.path['wt']!,
@@ -151,7 +151,7 @@ export function taskRoutes(api: Api): void {
     });
     return { status: 200, body: serializeTask(s, t, call.base, call.hub.now()), etag: t.version };
   }, settlesTask);
-  api.delete(`${T}/:wt`, async (call) => {
+  api.delete(`${T}/:wt`, { summary: 'Delete a task', errors: [412] }, async (call) => {
     stateOf(call);
     await dispatch(call, { type: 'task.delete', sid: call.path['wt']!, ifMatch: call.ifMatch });
     return { status: 204 };

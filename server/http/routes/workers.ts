@@ -5,8 +5,8 @@ import { compileExpression } from '../../engine/expression/index.js';
 import type { WorkerChannelRecord, WorkerRecord } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 import { dispatch, found, stateOf, type Api, type Call } from '../api.js';
-import { pageOf } from '../paging.js';
-import { bool, int, jsonText, oneOf, parseParams, sid, text } from '../params.js';
+import { PageSchema, pageOf } from '../paging.js';
+import { bool, int, jsonText, oneOf, sid, text } from '../params.js';
 import { serializeWorker, serializeWorkerChannel } from '../serialize.js';
 
 const Create = z.object({ FriendlyName: text(), ActivitySid: sid('WA').optional(), Attributes: jsonText().optional() });
@@ -34,8 +34,8 @@ const ownWorker = (call: Call, grant: { workerSid: string }) => call.path['wk'] 
 const ownWorkerUpdate = (call: Call, grant: { workerSid: string }) => ownWorker(call, grant) && !('FriendlyName' in call.input);
 
 /** Workers matching a list call's filters, in creation or status-change order. */
-export function filterWorkers(s: WorkspaceState, call: Call): WorkerRecord[] {
-  const q = parseParams(List, call.input);
+export function filterWorkers(s: WorkspaceState, call: Call<typeof List>): WorkerRecord[] {
+  const q = call.params();
   let expression: ((view: Record<string, unknown>) => boolean) | undefined;
   if (q.TargetWorkersExpression !== undefined) {
     const compiled = compileExpression(q.TargetWorkersExpression);
@@ -76,24 +76,24 @@ function channelOf(s: WorkspaceState, workerSid: string, ref: string): WorkerCha
 /** Registers the worker and worker channel routes. */
 export function workerRoutes(api: Api): void {
   const W = '/Workspaces/:ws/Workers';
-  api.get(W, (call) => {
+  api.get(W, { summary: 'List workers', params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
     return { status: 200, body: pageOf(call, 'workers', filterWorkers(s, call), (w) => serializeWorker(s, w, call.base)) };
   });
-  api.post(W, async (call) => {
+  api.post(W, { summary: 'Create a worker', params: Create, errors: [409] }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(Create, call.input);
+    const p = call.params();
     const w = await dispatch<WorkerRecord>(call, { type: 'worker.create', friendlyName: p.FriendlyName, activitySid: p.ActivitySid, attributes: p.Attributes });
     return { status: 201, body: serializeWorker(s, w, call.base), etag: w.version };
   });
-  api.get(`${W}/:wk`, (call) => {
+  api.get(`${W}/:wk`, { summary: 'Fetch a worker' }, (call) => {
     const s = stateOf(call);
     const w = found(s.workers, call.path['wk'], 'Worker');
     return { status: 200, body: serializeWorker(s, w, call.base), etag: w.version };
   }, ownWorker);
-  api.post(`${W}/:wk`, async (call) => {
+  api.post(`${W}/:wk`, { summary: "Update a worker (a worker token: its own activity and attributes)", params: Update, errors: [409, 412] }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(Update, call.input);
+    const p = call.params();
     const w = await dispatch<WorkerRecord>(call, {
       type: 'worker.update',
       sid: call.path['wk']!,
@@ -105,27 +105,27 @@ export function workerRoutes(api: Api): void {
     });
     return { status: 200, body: serializeWorker(s, w, call.base), etag: w.version };
   }, ownWorkerUpdate);
-  api.delete(`${W}/:wk`, async (call) => {
+  api.delete(`${W}/:wk`, { summary: 'Delete a worker', errors: [409, 412] }, async (call) => {
     stateOf(call);
     await dispatch(call, { type: 'worker.delete', sid: call.path['wk']!, ifMatch: call.ifMatch });
     return { status: 204 };
   });
 
   const C = `${W}/:wk/Channels`;
-  api.get(C, (call) => {
+  api.get(C, { summary: "List a worker's channels", alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
     const w = found(s.workers, call.path['wk'], 'Worker');
     const all = [...(s.channelsOfWorker.get(w.sid)?.values() ?? [])];
     return { status: 200, body: pageOf(call, 'channels', all, (c) => serializeWorkerChannel(s, c, call.base)) };
   }, ownWorker);
-  api.get(`${C}/:wc`, (call) => {
+  api.get(`${C}/:wc`, { summary: "Fetch a worker's channel by SID or task channel unique name" }, (call) => {
     const s = stateOf(call);
     const w = found(s.workers, call.path['wk'], 'Worker');
     return { status: 200, body: serializeWorkerChannel(s, channelOf(s, w.sid, call.path['wc']!), call.base) };
   }, ownWorker);
-  api.post(`${C}/:wc`, async (call) => {
+  api.post(`${C}/:wc`, { summary: "Update a worker's channel capacity or availability", params: ChannelUpdate }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(ChannelUpdate, call.input);
+    const p = call.params();
     const wc = await dispatch<WorkerChannelRecord>(call, {
       type: 'workerChannel.update',
       workerSid: call.path['wk']!,

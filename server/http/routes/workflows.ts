@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import type { WorkflowRecord } from '../../engine/model.js';
 import { dispatch, found, stateOf, type Api } from '../api.js';
-import { pageOf } from '../paging.js';
-import { bool, int, jsonText, optionalUrl, parseParams, text } from '../params.js';
+import { PageSchema, pageOf } from '../paging.js';
+import { bool, int, jsonText, optionalUrl, text } from '../params.js';
 import { serializeWorkflow } from '../serialize.js';
 
 const Fields = {
@@ -18,15 +18,15 @@ const List = z.object({ FriendlyName: text().optional() });
 /** Registers the workflow routes. */
 export function workflowRoutes(api: Api): void {
   const F = '/Workspaces/:ws/Workflows';
-  api.get(F, (call) => {
+  api.get(F, { summary: 'List workflows', params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
-    const q = parseParams(List, call.input);
+    const q = call.params();
     const all = [...s.workflows.values()].filter((w) => q.FriendlyName === undefined || w.friendlyName === q.FriendlyName);
     return { status: 200, body: pageOf(call, 'workflows', all, (w) => serializeWorkflow(s, w, call.base)) };
   });
-  api.post(F, async (call) => {
+  api.post(F, { summary: 'Create a workflow', params: Create }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(Create, call.input);
+    const p = call.params();
     const w = await dispatch<WorkflowRecord>(call, {
       type: 'workflow.create',
       friendlyName: p.FriendlyName,
@@ -37,13 +37,13 @@ export function workflowRoutes(api: Api): void {
     });
     return { status: 201, body: serializeWorkflow(s, w, call.base) };
   });
-  api.get(`${F}/:ww`, (call) => {
+  api.get(`${F}/:ww`, { summary: 'Fetch a workflow' }, (call) => {
     const s = stateOf(call);
     return { status: 200, body: serializeWorkflow(s, found(s.workflows, call.path['ww'], 'Workflow'), call.base) };
   });
-  api.post(`${F}/:ww`, async (call) => {
+  api.post(`${F}/:ww`, { summary: 'Update a workflow', params: Update }, async (call) => {
     const s = stateOf(call);
-    const p = parseParams(Update, call.input);
+    const p = call.params();
     const w = await dispatch<WorkflowRecord>(call, {
       type: 'workflow.update',
       sid: call.path['ww']!,
@@ -56,7 +56,7 @@ export function workflowRoutes(api: Api): void {
     });
     return { status: 200, body: serializeWorkflow(s, w, call.base) };
   });
-  api.delete(`${F}/:ww`, async (call) => {
+  api.delete(`${F}/:ww`, { summary: 'Delete a workflow', errors: [409] }, async (call) => {
     stateOf(call);
     await dispatch(call, { type: 'workflow.delete', sid: call.path['ww']! });
     return { status: 204 };

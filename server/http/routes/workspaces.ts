@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { checkName } from '../../engine/outcome.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 import { dispatch, stateOf, type Api } from '../api.js';
-import { pageOf } from '../paging.js';
-import { bool, oneOf, optionalUrl, parseParams, sid, text } from '../params.js';
+import { PageSchema, pageOf } from '../paging.js';
+import { bool, oneOf, optionalUrl, sid, text } from '../params.js';
 import { serializeWorkspace } from '../serialize.js';
 
 const Common = {
@@ -24,14 +24,14 @@ const ListSchema = z.object({ FriendlyName: text().optional() });
 
 /** Registers the workspace routes. */
 export function workspaceRoutes(api: Api): void {
-  api.get('/Workspaces', (call) => {
-    const q = parseParams(ListSchema, call.input);
+  api.get('/Workspaces', { summary: 'List workspaces', params: ListSchema, alsoReads: [PageSchema] }, (call) => {
+    const q = call.params();
     const all = call.hub.workspaces().map((e) => e.state).filter((s) => q.FriendlyName === undefined || s.workspace.friendlyName === q.FriendlyName);
     return { status: 200, body: pageOf(call, 'workspaces', all, (s: WorkspaceState) => serializeWorkspace(s, call.base)) };
   });
 
-  api.post('/Workspaces', async (call) => {
-    const p = parseParams(CreateSchema, call.input);
+  api.post('/Workspaces', { summary: 'Create a workspace', params: CreateSchema }, async (call) => {
+    const p = call.params();
     // The engine's naming rule, applied here because creating a workspace is not an engine command.
     const bad = checkName(p.FriendlyName);
     if (bad) throw bad.error;
@@ -43,14 +43,15 @@ export function workspaceRoutes(api: Api): void {
       prioritizeQueueOrder: p.PrioritizeQueueOrder,
       template: p.Template,
     });
+    call.req.log.info({ workspaceSid: record.sid }, 'workspace created');
     return { status: 201, body: serializeWorkspace(call.hub.engine(record.sid)!.state, call.base) };
   });
 
-  api.get('/Workspaces/:ws', (call) => ({ status: 200, body: serializeWorkspace(stateOf(call), call.base) }));
+  api.get('/Workspaces/:ws', { summary: 'Fetch a workspace' }, (call) => ({ status: 200, body: serializeWorkspace(stateOf(call), call.base) }));
 
-  api.post('/Workspaces/:ws', async (call) => {
+  api.post('/Workspaces/:ws', { summary: 'Update a workspace', params: UpdateSchema, errors: [409] }, async (call) => {
     const state = stateOf(call);
-    const p = parseParams(UpdateSchema, call.input);
+    const p = call.params();
     await dispatch(call, {
       type: 'workspace.update',
       friendlyName: p.FriendlyName,
@@ -64,9 +65,10 @@ export function workspaceRoutes(api: Api): void {
     return { status: 200, body: serializeWorkspace(state, call.base) };
   });
 
-  api.delete('/Workspaces/:ws', async (call) => {
+  api.delete('/Workspaces/:ws', { summary: 'Delete a workspace and everything in it' }, async (call) => {
     stateOf(call);
     await call.hub.deleteWorkspace(call.path['ws']!);
+    call.req.log.info({ workspaceSid: call.path['ws'] }, 'workspace deleted');
     return { status: 204 };
   });
 }

@@ -1,0 +1,76 @@
+/**
+ * Scrape-time gauges read from engine state: workspaces, workers by activity and tasks by queue
+ * and status. Labels are friendly names (never SIDs), cut to 64 characters, and each label's
+ * distinct values are capped: the rest are summed under `other`.
+ */
+import type { Gauge } from 'prom-client';
+import type { TaskStatus } from '../engine/model.js';
+import type { Hub } from '../hub.js';
+
+/** Most distinct workspace names reported; more are summed under `other`. */
+export const MAX_WORKSPACE_LABELS = 50;
+/** Most distinct (workspace, queue) pairs reported. */
+export const MAX_QUEUE_LABELS = 200;
+/** Most distinct (workspace, activity) pairs reported. */
+export const MAX_ACTIVITY_LABELS = 200;
+/** The label value standing for everything past a cap. */
+export const OTHER = 'other';
+/** The queue label of tasks not in a queue. */
+export const NO_QUEUE = 'none';
+
+const STATUSES: readonly TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
+
+/** The distinct values of a label, up to a cap. */
+class Cap {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  /** `value` itself while there is room for it, else `other`. */
+  of(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.max) return OTHER;
+    this.seen.add(value);
+    return value;
+  }
+}
+
+const label = (name: string) => (name.length > 64 ? name.slice(0, 64) : name) || '(unnamed)';
+
+/** The gauges this fills (already reset). */
+export interface StateGauges {
+  workspaces: Gauge<string>;
+  workers: Gauge<string>;
+  tasks: Gauge<string>;
+}
+
+/** Sets the state gauges from every workspace of the hub; O(workers + tasks). */
+export function collectHubState(hub: Hub, gauges: StateGauges): void {
+  const workspaceCap = new Cap(MAX_WORKSPACE_LABELS);
+  const queueCap = new Cap(MAX_QUEUE_LABELS);
+  const activityCap = new Cap(MAX_ACTIVITY_LABELS);
+  const engines = hub.workspaces();
+  gauges.workspaces.set(engines.length);
+  for (const engine of engines) {
+    const s = engine.state;
+    const workspace = workspaceCap.of(label(s.workspace.friendlyName));
+    const activityLabel = new Map<string, string>();
+    for (const activity of s.activities.values()) {
+      const name = workspace === OTHER ? OTHER : activityCap.of(`${workspace}\u0000${label(activity.friendlyName)}`).split('\u0000').at(-1)!;
+      activityLabel.set(activity.sid, name);
+      gauges.workers.inc({ workspace, activity: name }, 0);
+    }
+    for (const worker of s.workers.values()) gauges.workers.inc({ workspace, activity: activityLabel.get(worker.activitySid) ?? OTHER });
+
+    const queueLabel = new Map<string, string>();
+    for (const queue of s.taskQueues.values()) {
+      const name = workspace === OTHER ? OTHER : queueCap.of(`${workspace}\u0000${label(queue.friendlyName)}`).split('\u0000').at(-1)!;
+      queueLabel.set(queue.sid, name);
+      for (const status of STATUSES) gauges.tasks.inc({ workspace, queue: name, status }, 0);
+    }
+    for (const task of s.tasks.values()) {
+      const queue = task.taskQueueSid === null ? NO_QUEUE : (queueLabel.get(task.taskQueueSid) ?? OTHER);
+      gauges.tasks.inc({ workspace, queue, status: task.assignmentStatus });
+    }
+  }
+}
