@@ -25,7 +25,7 @@ export function parseApiKeys(text: string | undefined): Map<string, string> {
     const sid = entry.slice(0, colon);
     const secret = entry.slice(colon + 1);
     if (colon < 0 || !isSid('SK', sid) || secret.length < 16) {
-      throw new Error(`SWITCHBOARD_API_KEYS must be a comma list of SK<32 hex>:<secret of 16+ characters>; bad entry "${entry.slice(0, 40)}"`);
+      throw new Error(`SWITCHBOARD_API_KEYS must be a comma list of SK<32 hex>:<secret of 16+ characters>; bad entry for "${colon < 0 ? '(no colon)' : sid.slice(0, 34)}"`);
     }
     keys.set(sid, secret);
   }

@@ -171,8 +171,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (demo) logger.info({ workspaceSid: demo.workspaceSid }, 'demo workspace created');
 
     stops.push(metrics.observeHub(hub));
-    stops.push(startAssignmentCallbacks(hub));
-    const eventCallbacks = startEventCallbacks(hub);
+    stops.push(startAssignmentCallbacks(hub, (ok, seconds) => metrics.observeCallback('assignment', ok, seconds)));
+    const eventCallbacks = startEventCallbacks(hub, { observe: (ok, seconds) => metrics.observeCallback('event', ok, seconds) });
     stops.push(() => eventCallbacks.stop());
     metrics.setEventCallbackStatsSource(() => eventCallbacks.stats());
 
@@ -189,7 +189,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       server,
       onHandler: (handler) => (fastify = handler),
     });
-    if (config.demo) registerDemoRoutes(app, { hub, credentials });
+    // The demo's live streams are long-lived requests: they end first, or they would hold the drain.
+    const demoRoutes = config.demo ? registerDemoRoutes(app, { hub, credentials }) : undefined;
     await app.ready();
     const attach = options.attachSockets ?? ((s, h, c) => attachWorkerSockets(s, h, c, { publicUrl: config.publicUrl }));
     const sockets = attach === false ? undefined : attach(server, hub, credentials);
@@ -203,6 +204,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const close = async () => {
       health.draining();
       logger.info('shutting down');
+      demoRoutes?.close();
       // New connections are refused at once; open ones finish their request (with `Connection: close`).
       await Promise.all([drain(server, graceMs), sockets?.close()]);
       for (const stop of stops) stop();

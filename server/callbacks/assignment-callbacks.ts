@@ -15,20 +15,27 @@ type CallbackEffect = Extract<Effect, { type: 'assignment.callback' }>;
  * fallback on failure) and acts on the answer: `accept`, `reject` (with `activity_sid`), or nothing
  * for an empty answer. Anything else is reported as a `callback.error` event; the reservation stays pending.
  */
-export function startAssignmentCallbacks(hub: Hub): () => void {
+export function startAssignmentCallbacks(hub: Hub, observe?: (ok: boolean, seconds: number) => void): () => void {
   return hub.onAssignmentCallback((effect, workspaceSid) => {
-    void deliver(hub, workspaceSid, effect);
+    void deliver(hub, workspaceSid, effect, observe);
   });
 }
 
-async function deliver(hub: Hub, workspaceSid: string, effect: CallbackEffect): Promise<void> {
+async function timedPost(url: string, params: Record<string, string>, observe?: (ok: boolean, seconds: number) => void) {
+  const started = performance.now();
+  const result = await postForm(url, params, ASSIGNMENT_CALLBACK_TIMEOUT_MS);
+  observe?.(result.ok, (performance.now() - started) / 1000);
+  return result;
+}
+
+async function deliver(hub: Hub, workspaceSid: string, effect: CallbackEffect, observe?: (ok: boolean, seconds: number) => void): Promise<void> {
   const params = callbackParams(hub, workspaceSid, effect.reservationSid);
   if (!params) return;
   let url = effect.url;
-  let result = await postForm(url, params, ASSIGNMENT_CALLBACK_TIMEOUT_MS);
+  let result = await timedPost(url, params, observe);
   if (!result.ok && effect.fallbackUrl) {
     url = effect.fallbackUrl;
-    result = await postForm(url, params, ASSIGNMENT_CALLBACK_TIMEOUT_MS);
+    result = await timedPost(url, params, observe);
   }
   const report = (code: number, message: string) =>
     hub.dispatch(workspaceSid, { type: 'callback.report', reservationSid: effect.reservationSid, url, code, message }, { type: 'system' });

@@ -14,6 +14,8 @@ export interface EventCallbackOptions {
   timeoutMs?: number;
   /** Delay before retry n (default 500 ms × 2^n). */
   retryDelayMs?: (attempt: number) => number;
+  /** Told of every POST's outcome and duration, for metrics. */
+  observe?: (ok: boolean, seconds: number) => void;
 }
 
 type Delivery = { url: string; params: Record<string, string>; attempt: number };
@@ -69,8 +71,10 @@ export function startEventCallbacks(hub: Hub, options: EventCallbackOptions = {}
     while (!stopped && inFlight < concurrency && queue.length > 0) {
       const delivery = queue.shift()!;
       inFlight += 1;
+      const started = performance.now();
       void postForm(delivery.url, delivery.params, timeoutMs).then((result) => {
         inFlight -= 1;
+        options.observe?.(result.ok, (performance.now() - started) / 1000);
         if (result.ok) stats.delivered += 1;
         else if (delivery.attempt + 1 < attempts && !stopped) {
           setTimeout(() => enqueue({ ...delivery, attempt: delivery.attempt + 1 }), retryDelay(delivery.attempt)).unref();
