@@ -1,152 +1,219 @@
-import { mkdtempSync, writeFileSync, readFileSync, truncateSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { EventRecord } from '../engine/model.js';
-import { matchesEventQuery } from './event-query.js';
-import { MemoryStore } from './memory-store.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Command } from '../engine/commands.js';
+import type { Effect } from '../engine/effects.js';
+import type { EventRecord, RecordKind } from '../engine/model.js';
+import { WorkspaceEngine } from '../engine/engine.js';
+import { RecordStore } from '../engine/test-support/record-store.js';
+import { pooledIds } from '../ids.js';
 import { DATABASE_FILE, SqliteStore } from './sqlite-store.js';
-import type { EventQuery, Store } from './store.js';
+import type { CommitBatch, StoredChange } from './store.js';
 
-const opened: Store[] = [];
-const tempDir = () => mkdtempSync(join(tmpdir(), 'sb-store-'));
-async function open(dir = tempDir()): Promise<SqliteStore> {
-  const store = await SqliteStore.open(dir);
-  opened.push(store);
-  return store;
-}
-afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-store-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const WS = 'WS' + 'a'.repeat(32);
-function event(i: number, extra: Partial<EventRecord> = {}): EventRecord {
-  return {
-    sid: 'EV' + i.toString(16).padStart(32, '0'),
-    workspaceSid: WS,
-    eventType: i % 2 ? 'task.created' : 'reservation.created',
-    description: `event ${i}`,
-    resourceType: 'task',
-    resourceSid: 'WT' + (i % 3).toString(16).padStart(32, '0'),
-    actorType: 'account',
-    actorSid: null,
-    date: 1000 + Math.floor(i / 2),
-    data: { task_sid: 'WT' + (i % 3).toString(16).padStart(32, '0'), worker_sid: i % 4 ? null : 'WK' + '1'.repeat(32), task_channel_unique_name: 'voice' },
-    workerSid: null,
-    ...extra,
+/** The batch the hub would commit for one step's effects. */
+function batchOf(workspaceSid: string, effects: Effect[]): CommitBatch {
+  const changes: StoredChange[] = [];
+  const events: EventRecord[] = [];
+  for (const effect of effects) {
+    if (effect.type === 'persist') {
+      for (const c of effect.changes) changes.push({ workspaceSid, kind: c.kind, sid: c.sid, json: c.record ? JSON.stringify(c.record) : null });
+    } else if (effect.type === 'event') events.push(structuredClone(effect.event));
+  }
+  return { changes, events, deletedWorkspaces: [] };
+}
+
+/** A workspace with every record kind (workers with channels, a queue, a workflow, tasks, reservations, one accepted), one batch per step. */
+function busyWorkspace(name: string): { engine: WorkspaceEngine; folded: RecordStore; batches: CommitBatch[]; events: number } {
+  let now = 1_700_000_000_000;
+  const ids = pooledIds();
+  const created = WorkspaceEngine.create({ accountSid: `AC${'0'.repeat(32)}`, friendlyName: name }, now, ids);
+  const { engine } = created;
+  const s = engine.state;
+  const folded = new RecordStore();
+  const batches: CommitBatch[] = [];
+  const apply = (effects: Effect[]) => {
+    folded.commit(effects);
+    batches.push(batchOf(s.workspace.sid, effects));
   };
+  const step = (command: Command) => {
+    now += 1_000;
+    const result = engine.step(command, now);
+    if (!result.ok) throw result.error;
+    apply(result.effects);
+  };
+  const activity = (friendlyName: string) => [...s.activities.values()].find((a) => a.friendlyName === friendlyName)!.sid;
+  apply(created.effects);
+  step({ type: 'worker.create', friendlyName: 'Ann', activitySid: activity('Available'), attributes: '{"team":"sales"}' });
+  step({ type: 'worker.create', friendlyName: 'Ben', activitySid: activity('Available'), attributes: '{"team":"sales"}' });
+  step({ type: 'taskQueue.create', friendlyName: 'Sales', targetWorkers: "team == 'sales'", maxReservedWorkers: 2 });
+  const queueSid = [...s.taskQueues.keys()][0]!;
+  step({ type: 'workflow.create', friendlyName: 'W', configuration: JSON.stringify({ task_routing: { filters: [], default_filter: { queue: queueSid } } }) });
+  const workflowSid = [...s.workflows.keys()][0]!;
+  step({ type: 'task.create', attributes: '{"n":1}', workflowSid });
+  step({ type: 'task.create', attributes: '{"n":2}', workflowSid });
+  step({ type: 'reservation.update', sid: [...s.reservations.values()].find((r) => r.status === 'pending')!.sid, status: 'accepted' });
+  step({ type: 'activity.create', friendlyName: 'Break', available: false });
+  step({ type: 'activity.delete', sid: activity('Break') });
+  return { engine, folded, batches, events: batches.reduce((n, b) => n + b.events.length, 0) };
 }
 
 describe('SqliteStore', () => {
-  it('round-trips records of every kind and deletes', async () => {
+  it('gives back every record kind as last written, in first-write order, across workspaces and a reopen', async () => {
     const dir = tempDir();
-    const store = await open(dir);
-    await store.commit({
-      changes: [
-        { workspaceSid: WS, kind: 'workspace', sid: WS, json: JSON.stringify({ sid: WS, friendlyName: 'x' }) },
-        { workspaceSid: WS, kind: 'task', sid: 'WT1', json: JSON.stringify({ sid: 'WT1', priority: 3 }) },
-        { workspaceSid: WS, kind: 'reservation', sid: 'WR1', json: JSON.stringify({ sid: 'WR1' }) },
-      ],
-      events: [],
-      deletedWorkspaces: [],
-    });
-    await store.commit({ changes: [{ workspaceSid: WS, kind: 'reservation', sid: 'WR1', json: null }], events: [], deletedWorkspaces: [] });
-    await store.close();
-    const again = await open(dir);
-    const loaded = (await again.load()).get(WS)!;
-    expect(loaded.map((c) => `${c.kind}:${c.sid}`).sort()).toEqual(['task:WT1', `workspace:${WS}`]);
-    expect(loaded.find((c) => c.kind === 'task')!.record).toEqual({ sid: 'WT1', priority: 3 });
-  });
-
-  it('writes a batch atomically: a failing batch leaves nothing', async () => {
-    const store = await open();
-    // An unbindable value fails the event insert after the record upsert in the same transaction.
-    const bad = { ...event(1), date: {} as unknown as number };
-    await expect(
-      store.commit({ changes: [{ workspaceSid: WS, kind: 'task', sid: 'WT9', json: '{}' }], events: [bad], deletedWorkspaces: [] }),
-    ).rejects.toThrow();
-    expect((await store.load()).size).toBe(0);
-  });
-
-  it('answers event queries exactly as the in-memory store does, with paging', async () => {
-    const store = await open();
-    const memory = new MemoryStore();
-    const events = Array.from({ length: 40 }, (_, i) => event(i));
-    for (const s of [store, memory]) await s.commit({ changes: [], events, deletedWorkspaces: [] });
-    const queries: EventQuery[] = [
-      { workspaceSid: WS, limit: 100 },
-      { workspaceSid: WS, limit: 5 },
-      { workspaceSid: WS, limit: 100, eventType: 'task.created' },
-      { workspaceSid: WS, limit: 100, taskSid: 'WT' + '1'.padStart(32, '0') },
-      { workspaceSid: WS, limit: 100, workerSid: 'WK' + '1'.repeat(32) },
-      { workspaceSid: WS, limit: 100, startDate: 1005, endDate: 1010 },
-      { workspaceSid: WS, limit: 100, taskChannel: 'voice' },
-      { workspaceSid: WS, limit: 7, before: { date: 1010, sid: events[20]!.sid } },
-      { workspaceSid: 'WS' + 'b'.repeat(32), limit: 100 },
-    ];
-    for (const q of queries) {
-      const got = (await store.queryEvents(q)).map((e) => e.sid);
-      expect(got).toEqual((await memory.queryEvents(q)).map((e) => e.sid));
-      expect(got.length).toBe(Math.min(q.limit, events.filter((e) => matchesEventQuery(e, q)).length));
+    const store = await SqliteStore.open(dir);
+    const one = busyWorkspace('One');
+    const two = busyWorkspace('Two');
+    // Interleaved, as one hub writes several workspaces.
+    for (let i = 0; i < Math.max(one.batches.length, two.batches.length); i += 1) {
+      if (one.batches[i]) await store.commit(one.batches[i]!);
+      if (two.batches[i]) await store.commit(two.batches[i]!);
     }
-    expect(await store.purgeEvents(1010)).toBe(20);
-    expect((await store.queryEvents({ workspaceSid: WS, limit: 100 })).length).toBe(20);
-  });
-
-  it('keeps meta values', async () => {
-    const dir = tempDir();
-    const store = await open(dir);
-    await store.setMeta('account_sid', 'AC1');
+    const kinds = new Set(one.folded.records().map((r) => r.kind));
+    expect([...kinds].sort()).toEqual(
+      (['activity', 'reservation', 'task', 'taskChannel', 'taskQueue', 'worker', 'workerChannel', 'workflow', 'workspace'] satisfies RecordKind[]).sort(),
+    );
     await store.close();
-    expect(await (await open(dir)).getMeta('account_sid')).toBe('AC1');
+
+    const reopened = await SqliteStore.open(dir);
+    const loaded = await reopened.load();
+    expect([...loaded.keys()]).toEqual([one.engine.state.workspace.sid, two.engine.state.workspace.sid]);
+    expect(loaded.get(one.engine.state.workspace.sid)).toEqual(one.folded.records());
+    expect(loaded.get(two.engine.state.workspace.sid)).toEqual(two.folded.records());
+    await reopened.close();
   });
 
-  it('refuses a file of random bytes with a clear error', async () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, DATABASE_FILE), Buffer.alloc(8192, 7));
-    await expect(SqliteStore.open(dir)).rejects.toThrow(/is not a Switchboard database or is corrupt/);
-  });
-
-  it('refuses a truncated database with a clear error', async () => {
-    const dir = tempDir();
-    const store = await open(dir);
-    const rows = Array.from({ length: 2000 }, (_, i) => ({ workspaceSid: WS, kind: 'task' as const, sid: `WT${i}`, json: JSON.stringify({ pad: 'x'.repeat(200) }) }));
-    await store.commit({ changes: rows, events: [], deletedWorkspaces: [] });
+  it('writes a batch all or nothing: one that fails midway leaves the store as it was', async () => {
+    const store = await SqliteStore.open(tempDir());
+    const { engine, batches } = busyWorkspace('Atomic');
+    const ws = engine.state.workspace.sid;
+    await store.commit(batches[0]!);
+    const before = JSON.stringify([...(await store.load())]);
+    const eventsBefore = await store.queryEvents({ workspaceSid: ws, limit: 1000 });
+    const good = batches[1]!;
+    // The same event twice breaks the events primary key after the records were written.
+    const poisoned: CommitBatch = { ...good, events: [...good.events, good.events[0]!] };
+    await expect(store.commit(poisoned)).rejects.toThrow(/UNIQUE constraint failed: events.sid/);
+    expect(JSON.stringify([...(await store.load())])).toBe(before);
+    expect(await store.queryEvents({ workspaceSid: ws, limit: 1000 })).toEqual(eventsBefore);
+    // The store is still usable, and the good batch still commits.
+    await store.commit(good);
+    expect((await store.load()).get(ws)!.length).toBeGreaterThan(JSON.parse(before)[0][1].length);
     await store.close();
-    const file = join(dir, DATABASE_FILE);
-    truncateSync(file, Math.floor(statSync(file).size / 2));
-    await expect(SqliteStore.open(dir)).rejects.toThrow(/corrupt/);
   });
 
-  it('refuses a database newer than the code', async () => {
-    const dir = tempDir();
-    (await open(dir)).close();
-    const db = new Database(join(dir, DATABASE_FILE));
-    db.pragma('user_version = 99');
-    db.close();
-    await expect(SqliteStore.open(dir)).rejects.toThrow(/newer than this Switchboard/);
+  it('deletes a workspace with its records and events, and nothing of another', async () => {
+    const store = await SqliteStore.open(tempDir());
+    const one = busyWorkspace('One');
+    const two = busyWorkspace('Two');
+    for (const b of [...one.batches, ...two.batches]) await store.commit(b);
+    const gone = one.engine.state.workspace.sid;
+    const kept = two.engine.state.workspace.sid;
+    await store.commit({ changes: [], events: [], deletedWorkspaces: [gone] });
+    const loaded = await store.load();
+    expect([...loaded.keys()]).toEqual([kept]);
+    expect(loaded.get(kept)).toEqual(two.folded.records());
+    expect(await store.queryEvents({ workspaceSid: gone, limit: 10 })).toEqual([]);
+    expect((await store.queryEvents({ workspaceSid: kept, limit: 1000 })).length).toBe(two.events);
+    await store.close();
   });
 
-  it('migrates an empty file from version 0', async () => {
+  it('keeps meta values across a reopen, the last write winning', async () => {
     const dir = tempDir();
-    new Database(join(dir, DATABASE_FILE)).close();
-    const store = await open(dir);
-    await store.setMeta('k', 'v');
-    expect(await store.getMeta('k')).toBe('v');
+    const store = await SqliteStore.open(dir);
+    expect(await store.getMeta('credentials')).toBeUndefined();
+    await store.setMeta('credentials', 'a');
+    await store.setMeta('credentials', 'b');
+    await store.close();
+    const reopened = await SqliteStore.open(dir);
+    expect(await reopened.getMeta('credentials')).toBe('b');
+    await reopened.close();
   });
 
-  it('backs up a live database into a readable copy', async () => {
+  it('opens in WAL mode and purges events by age, also at open with retentionMs', async () => {
     const dir = tempDir();
-    const store = await open(dir);
-    await store.commit({ changes: [{ workspaceSid: WS, kind: 'task', sid: 'WT1', json: '{"a":1}' }], events: [event(1)], deletedWorkspaces: [] });
-    const target = join(tempDir(), 'copy.db');
-    await store.backup(target);
-    await store.commit({ changes: [{ workspaceSid: WS, kind: 'task', sid: 'WT2', json: '{}' }], events: [], deletedWorkspaces: [] });
-    const copyDir = tempDir();
-    writeFileSync(join(copyDir, DATABASE_FILE), readFileSync(target));
-    const copy = await open(copyDir);
-    expect((await copy.load()).get(WS)!.map((c) => c.sid)).toEqual(['WT1']);
-    expect((await copy.queryEvents({ workspaceSid: WS, limit: 10 })).length).toBe(1);
+    const store = await SqliteStore.open(dir);
+    const events = Array.from({ length: 10 }, (_, i) => event(`EV${String(i).padStart(32, '0')}`, 1_000 * i));
+    await store.commit({ changes: [], events, deletedWorkspaces: [] });
+    expect(await store.purgeEvents(3_000)).toBe(3);
+    expect((await store.queryEvents({ workspaceSid: 'WS1', limit: 100 })).map((e) => e.date)).toEqual([9, 8, 7, 6, 5, 4, 3].map((n) => n * 1_000));
+    await store.close();
+    const peek = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    expect(peek.pragma('journal_mode', { simple: true })).toBe('wal');
+    peek.close();
+    // Everything is older than a day ago, so a one-day retention drops it all at open.
+    const reopened = await SqliteStore.open(dir, { retentionMs: 86_400_000 });
+    expect(await reopened.queryEvents({ workspaceSid: 'WS1', limit: 100 })).toEqual([]);
+    await reopened.close();
+  });
+
+  it('backs up a consistent, openable copy while commits continue, and never overwrites a file', async () => {
+    const dir = tempDir();
+    const store = await SqliteStore.open(dir);
+    // A few MB of events, so the copy takes long enough for commits to land meanwhile.
+    for (let b = 0; b < 20; b += 1) {
+      const events = Array.from({ length: 1_000 }, (_, i) => ({ ...event(`EV${String(b * 1_000 + i).padStart(32, '0')}`, Date.now()), description: 'x'.repeat(200) }));
+      await store.commit({ changes: [], events, deletedWorkspaces: [] });
+    }
+    await store.commit(record('before', 0));
+    const target = join(tempDir(), 'copy', DATABASE_FILE);
+    let running = true;
+    const backup = store.backup(target).finally(() => (running = false));
+    let during = 0;
+    while (running) {
+      await store.commit(record(`during-${during}`, during));
+      during += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await backup;
+    expect(during).toBeGreaterThan(0);
+    await store.commit(record('after', 0));
+
+    const copy = new Database(target, { readonly: true });
+    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+    copy.close();
+    // The copy is a data directory's database as it stands: a hub can start on it.
+    const restored = await SqliteStore.open(join(target, '..'));
+    const sids = ((await restored.load()).get('WS1') ?? []).map((r) => r.sid);
+    expect(sids[0]).toBe('before');
+    expect(sids).not.toContain('after');
+    // A snapshot: a prefix of the commits made while it ran, with no gap.
+    expect(sids.slice(1)).toEqual(sids.slice(1).map((_, i) => `during-${i}`));
+    expect((await restored.queryEvents({ workspaceSid: 'WS1', limit: 100_000 })).length).toBe(20_000);
+    await restored.close();
+
+    await expect(store.backup(target)).rejects.toThrow(/already exists/);
+    await store.close();
   });
 });
+
+function event(sid: string, date: number): EventRecord {
+  return {
+    sid,
+    workspaceSid: 'WS1',
+    eventType: 'task.created',
+    description: '',
+    resourceType: 'task',
+    resourceSid: 'WT1',
+    actorType: 'system',
+    actorSid: null,
+    date,
+    data: { task_sid: 'WT1' },
+    workerSid: null,
+  };
+}
+
+function record(sid: string, n: number): CommitBatch {
+  return { changes: [{ workspaceSid: 'WS1', kind: 'task', sid, json: JSON.stringify({ sid, n }) }], events: [], deletedWorkspaces: [] };
+}

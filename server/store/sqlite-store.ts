@@ -75,7 +75,7 @@ export class SqliteStore implements Store {
     );
     this.deleteWorkspaceRecords = db.prepare('DELETE FROM records WHERE workspace_sid = ?');
     this.deleteWorkspaceEvents = db.prepare('DELETE FROM events WHERE workspace_sid = ?');
-    // IMMEDIATE takes the write lock up front, so a reader (a backup) can never make it fail half way.
+    // IMMEDIATE takes the write lock at BEGIN (waiting on busy_timeout if a CLI on the same file holds it), so a batch never fails half way on a lock upgrade.
     this.writeBatch = db.transaction((batch: CommitBatch) => this.write(batch)).immediate;
   }
 

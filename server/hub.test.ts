@@ -1,0 +1,247 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Command } from './engine/commands.js';
+import type { ReservationRecord, TaskRecord } from './engine/model.js';
+import { snapshotState } from './engine/test-support/state-snapshot.js';
+import { waitFor } from './durability/wait-for.js';
+import { Hub, type HubOptions } from './hub.js';
+import { SqliteStore } from './store/sqlite-store.js';
+
+const ACCOUNT = `AC${'a'.repeat(32)}`;
+const dirs: string[] = [];
+const open: Hub[] = [];
+afterEach(async () => {
+  for (const hub of open.splice(0)) await hub.close();
+});
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Opens a hub on the SQLite database of `dir`, as a (re)start does. */
+async function start(dir: string, options: Partial<HubOptions> = {}): Promise<Hub> {
+  const hub = await Hub.open({ store: await SqliteStore.open(dir), accountSid: ACCOUNT, ...options });
+  open.push(hub);
+  return hub;
+}
+
+/** Closes a hub gracefully, as SIGTERM does. */
+async function stop(hub: Hub): Promise<void> {
+  open.splice(open.indexOf(hub), 1);
+  await hub.close();
+}
+
+/** What a scenario needs after a restart: SIDs, and reads of the current hub's state. */
+interface World {
+  ws: string;
+  ann: string;
+  ben: string;
+  sales: string;
+  overflow: string;
+  workflow: string;
+}
+
+/**
+ * A data directory with a workspace: Ann and Ben (sales, Available), queue Sales (multi-reservation
+ * `maxReserved`) and an unstaffed Overflow queue, and a workflow with the given reservation timeout.
+ */
+async function world(options: {
+  reservationTimeout: number;
+  maxReserved?: number;
+  routing?: (w: { sales: string; overflow: string }) => object;
+  hub?: Partial<HubOptions>;
+}) {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-hub-'));
+  dirs.push(dir);
+  const hub = await start(dir, options.hub);
+  const ws = (await hub.createWorkspace({ friendlyName: 'Durable' })).sid;
+  const run = async <T>(command: Command): Promise<T> => {
+    const outcome = await hub.dispatch(ws, command);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value as T;
+  };
+  const available = activity(hub, ws, 'Available');
+  const ann = (await run<{ sid: string }>({ type: 'worker.create', friendlyName: 'Ann', activitySid: available, attributes: '{"team":"sales"}' })).sid;
+  const ben = (await run<{ sid: string }>({ type: 'worker.create', friendlyName: 'Ben', activitySid: available, attributes: '{"team":"sales"}' })).sid;
+  const sales = (await run<{ sid: string }>({ type: 'taskQueue.create', friendlyName: 'Sales', targetWorkers: "team == 'sales'", maxReservedWorkers: options.maxReserved ?? 1 })).sid;
+  const overflow = (await run<{ sid: string }>({ type: 'taskQueue.create', friendlyName: 'Overflow', targetWorkers: "team == 'nobody'" })).sid;
+  const routing = options.routing?.({ sales, overflow }) ?? { filters: [], default_filter: { queue: sales } };
+  const workflow = (
+    await run<{ sid: string }>({
+      type: 'workflow.create',
+      friendlyName: 'Main',
+      configuration: JSON.stringify({ task_routing: routing }),
+      taskReservationTimeout: options.reservationTimeout,
+    })
+  ).sid;
+  const w: World = { ws, ann, ben, sales, overflow, workflow };
+  return { dir, hub, w, run };
+}
+
+function activity(hub: Hub, ws: string, name: string): string {
+  return [...hub.engine(ws)!.state.activities.values()].find((a) => a.friendlyName === name)!.sid;
+}
+
+const task = (hub: Hub, w: World, sid: string): TaskRecord => hub.engine(w.ws)!.state.tasks.get(sid)!;
+const reservation = (hub: Hub, w: World, sid: string): ReservationRecord => hub.engine(w.ws)!.state.reservations.get(sid)!;
+const reservationsOf = (hub: Hub, w: World, taskSid: string): ReservationRecord[] =>
+  [...hub.engine(w.ws)!.state.reservations.values()].filter((r) => r.taskSid === taskSid);
+const accept = (hub: Hub, w: World, sid: string) => hub.dispatch(w.ws, { type: 'reservation.update', sid, status: 'accepted' });
+
+/** Everything a restart must bring back: the stored records and the engine's full state, serialized. */
+async function serialized(hub: Hub): Promise<string> {
+  const records = [...(await hub.store.load())];
+  const states = hub.workspaces().map((engine) => snapshotState(engine.state));
+  return JSON.stringify({ records, states });
+}
+
+describe('Hub on SQLite: restart', () => {
+  it('times out a reservation left pending at shutdown, at its deadline, after the restart', async () => {
+    const { dir, hub, w, run } = await world({ reservationTimeout: 1 });
+    const created = await run<TaskRecord>({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+    const [offer] = reservationsOf(hub, w, created.sid);
+    expect(offer?.status).toBe('pending');
+    await stop(hub);
+
+    const again = await start(dir);
+    expect(reservation(again, w, offer!.sid).status).toBe('pending');
+    // Wait for the durable fact, not just the state: the event is in the store once the timeout is committed.
+    const [event] = await waitFor(async () => {
+      const found = await again.queryEvents({ workspaceSid: w.ws, eventType: 'reservation.timeout', limit: 10 });
+      return found.length > 0 && found;
+    }, { what: 'the reservation.timeout event' });
+    expect(event?.resourceSid).toBe(offer!.sid);
+    expect(event!.date).toBeGreaterThanOrEqual(offer!.timeoutAt);
+    expect(reservation(again, w, offer!.sid).status).toBe('timeout');
+    // The timed-out worker goes to the workspace's timeout activity; the task is offered to the other.
+    const worker = again.engine(w.ws)!.state.workers.get(offer!.workerSid)!;
+    expect(worker.activitySid).toBe(activity(again, w.ws, 'Offline'));
+    const next = await waitFor(() => reservationsOf(again, w, created.sid).find((r) => r.status === 'pending'), { what: 'the second offer' });
+    expect(next.workerSid).not.toBe(offer!.workerSid);
+  });
+
+  it('accepts a reservation left pending at shutdown, and the accept survives later restarts', async () => {
+    const { dir, hub, w, run } = await world({ reservationTimeout: 600 });
+    const created = await run<TaskRecord>({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+    const [offer] = reservationsOf(hub, w, created.sid);
+    await stop(hub);
+
+    const second = await start(dir);
+    const accepted = await accept(second, w, offer!.sid);
+    expect(accepted.ok).toBe(true);
+    await stop(second);
+
+    for (let i = 0; i < 2; i += 1) {
+      const later = await start(dir);
+      expect(reservation(later, w, offer!.sid).status).toBe('accepted');
+      expect(task(later, w, created.sid).assignmentStatus).toBe('assigned');
+      expect((await accept(later, w, offer!.sid)).ok).toBe(false);
+      await stop(later);
+    }
+  });
+
+  it('keeps multi-reservation exact across a restart: one accept wins, the other offer is rescinded, a late accept is 410', async () => {
+    const { dir, hub, w, run } = await world({ reservationTimeout: 600, maxReserved: 2 });
+    const created = await run<TaskRecord>({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+    const offers = reservationsOf(hub, w, created.sid);
+    expect(offers.map((r) => r.status)).toEqual(['pending', 'pending']);
+    await stop(hub);
+
+    const again = await start(dir);
+    expect((await accept(again, w, offers[1]!.sid)).ok).toBe(true);
+    expect(reservation(again, w, offers[0]!.sid).status).toBe('rescinded');
+    const late = await accept(again, w, offers[0]!.sid);
+    expect(late.ok ? 200 : late.error.status).toBe(410);
+    await stop(again);
+    const last = await start(dir);
+    expect(reservationsOf(last, w, created.sid).map((r) => r.status)).toEqual(['rescinded', 'accepted']);
+  });
+
+  it('fires at once, on open, every deadline that passed while the hub was down', async () => {
+    const { dir, hub, w, run } = await world({
+      reservationTimeout: 60,
+      // Tasks with `escalate` wait 30 s in Overflow, then move to Sales; the rest go to Sales at once.
+      routing: ({ sales, overflow }) => ({
+        filters: [{ expression: 'escalate == true', targets: [{ queue: overflow, timeout: 30 }, { queue: sales }] }],
+        default_filter: { queue: sales },
+      }),
+    });
+    // Ben is away, so Ann holds the only offer and the TTL task waits unserved.
+    await run({ type: 'worker.update', sid: w.ben, activitySid: activity(hub, w.ws, 'Offline') });
+    const offered = await run<TaskRecord>({ type: 'task.create', attributes: '{}', workflowSid: w.workflow, timeout: 3_600 });
+    const expiring = await run<TaskRecord>({ type: 'task.create', attributes: '{}', workflowSid: w.workflow, timeout: 120 });
+    const escalating = await run<TaskRecord>({ type: 'task.create', attributes: '{"escalate":true}', workflowSid: w.workflow, timeout: 3_600 });
+    const [offer] = reservationsOf(hub, w, offered.sid);
+    expect(offer?.status).toBe('pending');
+    expect(task(hub, w, escalating.sid).taskQueueSid).toBe(w.overflow);
+    await stop(hub);
+
+    // Down for ten minutes: every one of those deadlines (60 s, 30 s, 120 s) is in the past.
+    const openedAt = Date.now();
+    const later = await start(dir, { now: () => Date.now() + 600_000 });
+    await waitFor(() => reservation(later, w, offer!.sid).status === 'timeout', { what: 'the reservation timeout', timeoutMs: 2_000 });
+    await waitFor(() => task(later, w, expiring.sid).assignmentStatus === 'canceled', { what: 'the TTL', timeoutMs: 2_000 });
+    await waitFor(() => task(later, w, escalating.sid).taskQueueSid === w.sales, { what: 'the workflow target timeout', timeoutMs: 2_000 });
+    expect(Date.now() - openedAt).toBeLessThan(2_000);
+    expect(task(later, w, expiring.sid).reason).toBe('Task TTL Exceeded');
+  });
+
+  it('re-arms a timer that fires before the hub clock reaches its deadline, instead of losing it', async () => {
+    // A hub clock at 90% speed: every real timer fires early by it, as Node's do now and then by 1 ms.
+    const origin = Date.now();
+    const slow = () => origin + Math.floor((Date.now() - origin) * 0.9);
+    const { hub, w, run } = await world({ reservationTimeout: 1, hub: { now: slow } });
+    const created = await run<TaskRecord>({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+    const [offer] = reservationsOf(hub, w, created.sid);
+    await waitFor(() => reservation(hub, w, offer!.sid).status === 'timeout', { what: 'the reservation timeout', timeoutMs: 4_000 });
+    expect(slow()).toBeGreaterThanOrEqual(offer!.timeoutAt);
+  });
+
+  it('comes back with identical records and engine state, restart after restart', async () => {
+    const { dir, hub, w, run } = await world({ reservationTimeout: 600, maxReserved: 2 });
+    const tasks: TaskRecord[] = [];
+    for (let i = 0; i < 6; i += 1) tasks.push(await run<TaskRecord>({ type: 'task.create', attributes: `{"n":${i}}`, workflowSid: w.workflow, priority: i % 3 }));
+    const [first] = reservationsOf(hub, w, tasks[0]!.sid);
+    expect((await accept(hub, w, first!.sid)).ok).toBe(true);
+    await run({ type: 'worker.update', sid: w.ben, attributes: '{"team":"sales","level":2}' });
+    const before = await serialized(hub);
+    await stop(hub);
+
+    const states: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const again = await start(dir);
+      states.push(await serialized(again));
+      await stop(again);
+    }
+    expect(states[0]).toBe(before);
+    expect(states[1]).toBe(states[0]);
+    expect(states[2]).toBe(states[0]);
+  });
+
+  it('commits everything queued before a graceful close: no acknowledged change is lost', async () => {
+    const { dir, hub, w } = await world({ reservationTimeout: 600 });
+    const acks = Array.from({ length: 200 }, (_, i) => hub.dispatch(w.ws, { type: 'task.create', attributes: `{"n":${i}}`, workflowSid: w.workflow }));
+    const closing = stop(hub);
+    const outcomes = await Promise.all(acks);
+    await closing;
+    const created = outcomes.map((o) => (o.ok ? (o.value as TaskRecord).sid : 'refused'));
+    expect(created).not.toContain('refused');
+    const again = await start(dir);
+    for (const sid of created) expect(task(again, w, sid)).toBeDefined();
+  });
+
+  it('purges events past the retention period at open and on demand', async () => {
+    const { dir, hub, w, run } = await world({ reservationTimeout: 600 });
+    await run({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+    expect((await hub.queryEvents({ workspaceSid: w.ws, limit: 1_000 })).length).toBeGreaterThan(5);
+    await stop(hub);
+
+    // Eight days later, with the default retention of seven: the open purge drops them all.
+    const later = await start(dir, { now: () => Date.now() + 8 * 86_400_000 });
+    await waitFor(async () => (await later.queryEvents({ workspaceSid: w.ws, limit: 1 })).length === 0, { what: 'the purge at open' });
+    await later.dispatch(w.ws, { type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+    expect(await later.purgeOldEvents()).toBe(0);
+    expect((await later.queryEvents({ workspaceSid: w.ws, limit: 1_000 })).length).toBeGreaterThan(0);
+  });
+});
