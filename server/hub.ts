@@ -52,8 +52,6 @@ const EVENT_PURGE_INTERVAL_MS = 60_000;
 export class Hub {
   private readonly engines = new Map<string, WorkspaceEngine>();
   private readonly timers: Timers;
-  /** The deadline of every armed timer: Node may fire one ~1 ms before `now()` reaches it, and the engine ignores an early firing. */
-  private readonly deadlines = new Map<string, number>();
   private readonly eventListeners = new Set<EventListener>();
   private readonly callbackListeners = new Set<CallbackListener>();
   private batch: CommitBatch = { changes: [], events: [], deletedWorkspaces: [] };
@@ -135,10 +133,7 @@ export class Hub {
   async deleteWorkspace(sid: string): Promise<boolean> {
     const engine = this.engines.get(sid);
     if (!engine) return false;
-    for (const key of [...this.timerKeysOf(sid)]) {
-      this.timers.clear(key);
-      this.deadlines.delete(key);
-    }
+    for (const key of [...this.timerKeysOf(sid)]) this.timers.clear(key);
     this.engines.delete(sid);
     this.batch.deletedWorkspaces.push(sid);
     this.batch.changes = this.batch.changes.filter((c) => c.workspaceSid !== sid);
@@ -260,11 +255,9 @@ export class Hub {
           break;
         }
         case 'timer.set':
-          this.deadlines.set(`${workspaceSid}|${effect.key}`, effect.at);
           this.timers.set(`${workspaceSid}|${effect.key}`, effect.at);
           break;
         case 'timer.clear':
-          this.deadlines.delete(`${workspaceSid}|${effect.key}`);
           this.timers.clear(`${workspaceSid}|${effect.key}`);
           break;
         case 'assignment.callback':
@@ -277,10 +270,6 @@ export class Hub {
   }
 
   private fireTimer(key: string): void {
-    const at = this.deadlines.get(key);
-    // Fired before its deadline by our clock: arm it again rather than lose it.
-    if (at !== undefined && this.now() < at) return this.timers.set(key, at);
-    this.deadlines.delete(key);
     const [workspaceSid = '', timerKey = ''] = key.split('|');
     void this.dispatch(workspaceSid, { type: 'timer.fired', key: timerKey }, { type: 'system' });
   }

@@ -24,7 +24,9 @@ export class Timers {
     const delay = Math.max(0, at - this.now());
     const handle = setTimeout(() => {
       this.handles.delete(key);
-      if (delay > MAX_DELAY_MS) this.set(key, at);
+      // Node may fire a timer ~1 ms before `now()` reaches its deadline (and caps long delays):
+      // arm it again rather than deliver a firing the engine would ignore as early.
+      if (this.now() < at) this.set(key, at);
       else this.fire(key);
     }, Math.min(delay, MAX_DELAY_MS));
     handle.unref();

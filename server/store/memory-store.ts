@@ -33,12 +33,10 @@ export class MemoryStore implements Store {
   }
 
   async queryEvents(query: EventQuery): Promise<EventRecord[]> {
-    const out: EventRecord[] = [];
-    for (let i = this.events.length - 1; i >= 0 && out.length < query.limit; i -= 1) {
-      const event = this.events[i]!;
-      if (matchesEventQuery(event, query)) out.push(event);
-    }
-    return out;
+    // Newest first by (date, sid), the order the paging cursor compares in.
+    const matches = this.events.filter((e) => matchesEventQuery(e, query));
+    matches.sort((a, b) => b.date - a.date || (a.sid < b.sid ? 1 : a.sid > b.sid ? -1 : 0));
+    return matches.slice(0, query.limit);
   }
 
   async purgeEvents(before: number): Promise<number> {
