@@ -84,3 +84,26 @@ describe('lists and paging over raw REST', () => {
     expect((await h.request('GET', `${base}/Workers`, { ActivityName: 'Offline' })).body.workers).toHaveLength(0);
   });
 });
+
+describe('a rescinded worker and the winner\u2019s task', () => {
+  it('may not complete or wrap up a task another worker accepted', async () => {
+    const h = await startHarness();
+    const seeded = await seedWorkspace(h, { workers: 2, maxReservedWorkers: 2 });
+    const base = `/v1/Workspaces/${seeded.ws.sid}`;
+    const task = await h.request('POST', `${base}/Tasks`, { WorkflowSid: seeded.workflow.sid });
+    const offers = (await h.request('GET', `${base}/Tasks/${task.body.sid}/Reservations`)).body.reservations as any[];
+    expect(offers).toHaveLength(2);
+    const [winner, loser] = offers;
+    const winnerToken = await h.token(seeded.ws.sid, winner.worker_sid);
+    const loserToken = await h.token(seeded.ws.sid, loser.worker_sid);
+    const accepted = await h.request('POST', `${base}/Workers/${winner.worker_sid}/Reservations/${winner.sid}`, { ReservationStatus: 'accepted' }, { bearer: winnerToken });
+    expect(accepted.status).toBe(200);
+    for (const status of ['completed', 'wrapping']) {
+      const r = await h.request('POST', `${base}/Tasks/${task.body.sid}`, { AssignmentStatus: status, Reason: 'not mine' }, { bearer: loserToken });
+      expect(r.status).toBe(403);
+    }
+    expect((await h.request('GET', `${base}/Tasks/${task.body.sid}`)).body.assignment_status).toBe('assigned');
+    const done = await h.request('POST', `${base}/Tasks/${task.body.sid}`, { AssignmentStatus: 'completed', Reason: 'done' }, { bearer: winnerToken });
+    expect(done.status).toBe(200);
+  });
+});

@@ -107,6 +107,9 @@ export function updateTask(state: WorkspaceState, cmd: CommandOf<'task.update'>,
   if (bad) return bad;
   const waiting = task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved';
   const status = cmd.assignmentStatus;
+  if (ctx.actor.type === 'worker' && !workerHolds(state, task.sid, ctx.actor.sid)) {
+    return err('FORBIDDEN', `Task ${task.sid} is not held by worker ${ctx.actor.sid}`);
+  }
   if (status === 'canceled' && !waiting) return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus} and cannot be canceled`);
   if (status === 'wrapping' && task.assignmentStatus !== 'assigned') return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus}, not assigned`);
   if (status === 'completed' && task.assignmentStatus !== 'assigned' && task.assignmentStatus !== 'wrapping') {
@@ -174,4 +177,12 @@ export function deleteTask(state: WorkspaceState, cmd: CommandOf<'task.delete'>,
   emitTaskEvent(state, task, 'task.deleted', `Task ${task.sid} deleted`, ctx);
   dropTask(state, task, ctx);
   return ok(task);
+}
+
+/** True when a worker holds a task now: its reservation for it is accepted or wrapping. */
+function workerHolds(state: WorkspaceState, taskSid: string, workerSid: string): boolean {
+  for (const r of state.reservationsOfTask.get(taskSid) ?? []) {
+    if (r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping')) return true;
+  }
+  return false;
 }

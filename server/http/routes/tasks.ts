@@ -97,12 +97,22 @@ function holdsTask(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
   return false;
 }
 
-/** ...and may only wrap it up or complete it. */
+/** True when the token's worker holds the task now: its own reservation is accepted or wrapping. */
+function holdsTaskNow(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
+  const taskSid = call.path['wt']!;
+  if (!s.tasks.has(taskSid)) return true; // the handler answers 404
+  for (const r of s.reservationsOfTask.get(taskSid) ?? []) {
+    if (r.workerSid === grant.workerSid && (r.status === 'accepted' || r.status === 'wrapping')) return true;
+  }
+  return false;
+}
+
+/** ...and may only wrap up or complete a task it holds now (a rescinded offer gives no rights). */
 function settlesTask(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
   const allowed = new Set(['AssignmentStatus', 'Reason']);
   const status = call.input['AssignmentStatus'];
   const onlyAllowed = Object.keys(call.input).every((k) => allowed.has(k) || !(k in Update.shape));
-  return holdsTask(call, grant, s) && onlyAllowed && (status === 'wrapping' || status === 'completed');
+  return holdsTaskNow(call, grant, s) && onlyAllowed && (status === 'wrapping' || status === 'completed');
 }
 
 /** Registers the task routes. */
