@@ -69,6 +69,9 @@ export function createReservation(state: WorkspaceState, task: TaskRecord, worke
     ctx.save('workerChannel', channel);
   }
   state.routing.syncReadiness(worker, task.taskChannelSid);
+  // TaskRouter versions a worker on each offer; Twilio's SDK counts on it for If-Match.
+  worker.version += 1;
+  ctx.save('worker', worker);
 
   if (task.assignmentStatus === 'pending') {
     task.assignmentStatus = 'reserved';

@@ -153,6 +153,8 @@ export function updateWorkerChannel(state: WorkspaceState, cmd: CommandOf<'worke
   if (cmd.capacity !== undefined) wc.capacity = cmd.capacity;
   if (cmd.available !== undefined) wc.available = cmd.available;
   wc.dateUpdated = ctx.now;
+  worker.version += 1;
+  ctx.save('worker', worker);
   state.routing.syncReadiness(worker);
   ctx.workersToRoute.add(worker.sid);
   ctx.save('workerChannel', wc);
