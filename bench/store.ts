@@ -1,7 +1,7 @@
 /**
  * Store benchmark: tasks per second created and routed through the real Hub, on the durable
  * SqliteStore against the in-memory MemoryStore, in one process and one run, and what group commit
- * buys. Run with `node --import tsx bench/store.ts` (options: --tasks N --workers N --runs N
+ * buys. Run with `npx tsx bench/store.ts` (options: --tasks N --workers N --runs N
  * --dir PATH, where PATH should be on the disk a hub would use: fsync cost is the point).
  *
  * Workload: one workspace, W Available workers with capacity 50 on the default channel, a queue

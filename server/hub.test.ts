@@ -1,13 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { SwitchboardError } from '../shared/errors.js';
 import type { Command } from './engine/commands.js';
 import type { ReservationRecord, TaskRecord } from './engine/model.js';
 import { snapshotState } from './engine/test-support/state-snapshot.js';
 import { waitFor } from './durability/wait-for.js';
 import { Hub, type HubOptions } from './hub.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import type { CommitBatch, Store } from './store/store.js';
 
 const ACCOUNT = `AC${'a'.repeat(32)}`;
 const dirs: string[] = [];
@@ -19,9 +21,9 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Opens a hub on the SQLite database of `dir`, as a (re)start does. */
-async function start(dir: string, options: Partial<HubOptions> = {}): Promise<Hub> {
-  const hub = await Hub.open({ store: await SqliteStore.open(dir), accountSid: ACCOUNT, ...options });
+/** Opens a hub on the SQLite database of `dir` (through `wrap`, if given), as a (re)start does. */
+async function start(dir: string, options: Partial<HubOptions> = {}, wrap: (store: SqliteStore) => Store = (s) => s): Promise<Hub> {
+  const hub = await Hub.open({ store: wrap(await SqliteStore.open(dir)), accountSid: ACCOUNT, ...options });
   open.push(hub);
   return hub;
 }
@@ -30,6 +32,53 @@ async function start(dir: string, options: Partial<HubOptions> = {}): Promise<Hu
 async function stop(hub: Hub): Promise<void> {
   open.splice(open.indexOf(hub), 1);
   await hub.close();
+}
+
+/** A store in front of SQLite whose commits a test can hold open or make fail; it logs each commit. */
+class ControlledStore implements Store {
+  /** `commit started` / `committed`, plus whatever the test adds, in order. */
+  readonly log: string[] = [];
+  commits = 0;
+  closed = false;
+  private gate: Promise<void> | undefined;
+  private failure: Error | undefined;
+
+  constructor(private readonly inner: Store) {}
+
+  /** Holds every commit from now on until the returned function is called. */
+  hold(): () => void {
+    let release = () => undefined as void;
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+
+  /** Makes every commit from now on fail with `error`, as a full disk would. */
+  failWith(error: Error): void {
+    this.failure = error;
+  }
+
+  async commit(batch: CommitBatch): Promise<void> {
+    this.commits += 1;
+    this.log.push('commit started');
+    if (this.gate) await this.gate;
+    if (this.failure) throw this.failure;
+    await this.inner.commit(batch);
+    this.log.push('committed');
+  }
+
+  load = () => this.inner.load();
+  queryEvents: Store['queryEvents'] = (query) => this.inner.queryEvents(query);
+  purgeEvents: Store['purgeEvents'] = (before) => this.inner.purgeEvents(before);
+  getMeta: Store['getMeta'] = (key) => this.inner.getMeta(key);
+  setMeta: Store['setMeta'] = (key, value) => this.inner.setMeta(key, value);
+  backup: Store['backup'] = (file) => this.inner.backup(file);
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.inner.close();
+  }
 }
 
 /** What a scenario needs after a restart: SIDs, and reads of the current hub's state. */
@@ -51,10 +100,11 @@ async function world(options: {
   maxReserved?: number;
   routing?: (w: { sales: string; overflow: string }) => object;
   hub?: Partial<HubOptions>;
+  wrap?: (store: SqliteStore) => Store;
 }) {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-hub-'));
   dirs.push(dir);
-  const hub = await start(dir, options.hub);
+  const hub = await start(dir, options.hub, options.wrap);
   const ws = (await hub.createWorkspace({ friendlyName: 'Durable' })).sid;
   const run = async <T>(command: Command): Promise<T> => {
     const outcome = await hub.dispatch(ws, command);
@@ -243,5 +293,117 @@ describe('Hub on SQLite: restart', () => {
     await later.dispatch(w.ws, { type: 'task.create', attributes: '{}', workflowSid: w.workflow });
     expect(await later.purgeOldEvents()).toBe(0);
     expect((await later.queryEvents({ workspaceSid: w.ws, limit: 1_000 })).length).toBeGreaterThan(0);
+  });
+});
+
+describe('Hub on SQLite: acknowledgment and failure', () => {
+  it('answers a dispatch only once its change is committed, and pushes only after the commit', async () => {
+    let store: ControlledStore | undefined;
+    const { hub, w } = await world({ reservationTimeout: 600, wrap: (s) => (store = new ControlledStore(s)) });
+    const log = store!.log;
+    log.length = 0;
+    hub.onEvent((event) => () => log.push(`pushed ${event.eventType}`));
+    const release = store!.hold();
+    const first = hub.dispatch(w.ws, { type: 'task.create', attributes: '{"n":1}', workflowSid: w.workflow }).then((o) => (log.push('acknowledged 1'), o));
+    await waitFor(() => log.includes('commit started'), { what: 'the commit to start' });
+    // The task is already routed in memory; the hub could answer on any of these turns if it did not wait.
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual(['commit started']);
+    // A command that arrives while the commit is held waits for a commit of its own, after it.
+    const second = hub.dispatch(w.ws, { type: 'task.create', attributes: '{"n":2}', workflowSid: w.workflow }).then((o) => (log.push('acknowledged 2'), o));
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual(['commit started']);
+    release();
+    const outcomes = await Promise.all([first, second]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
+    // Consecutive pushes folded into one entry, so the order reads plainly.
+    const order = log.map((e) => (e.startsWith('pushed') ? 'pushes' : e)).filter((e, i, all) => e !== 'pushes' || all[i - 1] !== 'pushes');
+    expect(order).toEqual(['commit started', 'committed', 'pushes', 'acknowledged 1', 'commit started', 'committed', 'pushes', 'acknowledged 2']);
+    expect(log).toContain('pushed reservation.created');
+    const stored = (await hub.store.load()).get(w.ws)!.filter((r) => r.kind === 'task').map((r) => r.sid);
+    for (const o of outcomes) expect(stored).toContain((o.ok && (o.value as TaskRecord).sid) || 'missing');
+  });
+
+  it('commits the changes of one tick together: 100 concurrent dispatches, one transaction', async () => {
+    let store: ControlledStore | undefined;
+    const { hub, w } = await world({ reservationTimeout: 600, wrap: (s) => (store = new ControlledStore(s)) });
+    const before = store!.commits;
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => hub.dispatch(w.ws, { type: 'task.create', attributes: `{"n":${i}}`, workflowSid: w.workflow })),
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(store!.commits - before).toBe(1);
+    expect((await hub.store.load()).get(w.ws)!.filter((r) => r.kind === 'task')).toHaveLength(100);
+  });
+
+  it('fail-stops on a failed commit: nothing of the batch is acknowledged, every later command gets 503, onFatal is told once', async () => {
+    const fatal: Error[] = [];
+    let store: ControlledStore | undefined;
+    const { dir, hub, w, run } = await world({ reservationTimeout: 600, hub: { onFatal: (e) => fatal.push(e) }, wrap: (s) => (store = new ControlledStore(s)) });
+    const kept = await run<TaskRecord>({ type: 'task.create', attributes: '{"kept":true}', workflowSid: w.workflow });
+    const [offer] = reservationsOf(hub, w, kept.sid);
+    store!.failWith(new Error('disk I/O error'));
+
+    const doomed = await Promise.all([
+      hub.dispatch(w.ws, { type: 'task.create', attributes: '{"doomed":true}', workflowSid: w.workflow }),
+      hub.dispatch(w.ws, { type: 'worker.update', sid: w.ben, attributes: '{"team":"sales","doomed":true}' }),
+    ]);
+    const statusOf = (o: Awaited<ReturnType<Hub['dispatch']>>) => (o.ok ? 200 : o.error.status);
+    expect(doomed.map(statusOf)).toEqual([503, 503]);
+    expect(fatal.map((e) => e.message)).toEqual(['disk I/O error']);
+    const commitsAtFailure = store!.commits;
+
+    // Every later command is refused, whatever its kind, without touching the store again.
+    const later = [
+      await hub.dispatch(w.ws, { type: 'task.create', attributes: '{}', workflowSid: w.workflow }),
+      await accept(hub, w, offer!.sid),
+      await hub.dispatch(w.ws, { type: 'worker.update', sid: w.ann, activitySid: activity(hub, w.ws, 'Offline') }),
+    ];
+    expect(later.map(statusOf)).toEqual([503, 503, 503]);
+    for (const o of later) expect(!o.ok && o.error.message).toMatch(/restart the hub/);
+    const flushed = await hub.flush().then(() => undefined, (e: unknown) => e);
+    expect(flushed).toBeInstanceOf(SwitchboardError);
+    expect((flushed as SwitchboardError).status).toBe(503);
+    expect(store!.commits).toBe(commitsAtFailure);
+    expect(fatal).toHaveLength(1);
+
+    // Closing reports the failure but still closes the store.
+    open.splice(open.indexOf(hub), 1);
+    await expect(hub.close()).rejects.toThrow(/restart the hub/);
+    expect(store!.closed).toBe(true);
+
+    // The restart recovers the last durable state: the kept task and its offer, nothing of the failed batch.
+    const again = await start(dir);
+    const tasks = [...again.engine(w.ws)!.state.tasks.values()];
+    expect(tasks.map((t) => t.sid)).toEqual([kept.sid]);
+    expect(reservation(again, w, offer!.sid).status).toBe('pending');
+    expect(again.engine(w.ws)!.state.workers.get(w.ben)!.attributes).not.toContain('doomed');
+    expect((await accept(again, w, offer!.sid)).ok).toBe(true);
+  });
+
+  it('purges events past eventRetentionMs on its interval, not only at open', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      let shift = 0;
+      const { hub, w, run } = await world({ reservationTimeout: 600, hub: { now: () => Date.now() + shift, eventRetentionMs: 3_600_000 } });
+      await run({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+      const count = async () => (await hub.queryEvents({ workspaceSid: w.ws, limit: 1_000 })).length;
+      expect(await count()).toBeGreaterThan(5);
+      // Two hours on, with a retention of one: nothing goes until the purge interval comes round.
+      shift = 2 * 3_600_000;
+      vi.advanceTimersByTime(59_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await count()).toBeGreaterThan(5);
+      vi.advanceTimersByTime(1_000);
+      await waitFor(async () => (await count()) === 0, { what: 'the interval purge' });
+      // Newer events stay.
+      await run({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+      vi.advanceTimersByTime(60_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await count()).toBeGreaterThan(0);
+      await stop(hub);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -147,13 +147,18 @@ export class Hub {
    */
   async dispatch(workspaceSid: string, command: Command, actor: Actor = { type: 'account' }): Promise<Outcome> {
     const outcome = this.dispatchNow(workspaceSid, command, actor);
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (error) {
+      // The commit failed (fail-stop): the change is not durable, so it is refused, never acknowledged.
+      return { ok: false, error: error instanceof SwitchboardError ? error : this.unavailable(error as Error) };
+    }
     return outcome;
   }
 
   /** Runs one command and queues its effects; the caller must await `flush()` before acknowledging. */
   dispatchNow(workspaceSid: string, command: Command, actor: Actor = { type: 'account' }): Outcome {
-    if (this.failure) return { ok: false, error: fail('UNAVAILABLE', `The store failed; restart the hub: ${this.failure.message}`) };
+    if (this.failure) return { ok: false, error: this.unavailable(this.failure) };
     if (this.closed) return { ok: false, error: fail('UNAVAILABLE', 'The hub is shutting down') };
     const engine = this.engines.get(workspaceSid);
     if (!engine) return { ok: false, error: fail('NOT_FOUND', `Workspace ${workspaceSid} not found`) };
@@ -171,7 +176,7 @@ export class Hub {
     return { ok: true, value: result.value };
   }
 
-  /** Resolves when everything queued so far is durable and its follow-ups have run. */
+  /** Resolves when everything queued so far is durable and its follow-ups have run; after a failed commit, rejects with a 503. */
   flush(): Promise<void> {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -200,8 +205,12 @@ export class Hub {
     this.closed = true;
     clearInterval(this.eventPurge);
     this.timers.clearAll();
-    await this.flush();
-    await this.store.close();
+    try {
+      await this.flush();
+    } finally {
+      // Even after a failed commit: the store's connections and files are released.
+      await this.store.close();
+    }
   }
 
   private async commit(): Promise<void> {
@@ -210,7 +219,7 @@ export class Hub {
     const after = this.afterCommit;
     this.batch = { changes: [], events: [], deletedWorkspaces: [] };
     this.afterCommit = [];
-    if (this.failure) throw this.failure;
+    if (this.failure) throw this.unavailable(this.failure);
     if (batch.changes.length > 0 || batch.events.length > 0 || batch.deletedWorkspaces.length > 0) {
       const started = this.observer ? performance.now() : 0;
       try {
@@ -220,7 +229,7 @@ export class Hub {
         this.failure = error instanceof Error ? error : new Error(String(error));
         this.timers.clearAll();
         this.onFatal?.(this.failure);
-        throw this.failure;
+        throw this.unavailable(this.failure);
       }
       this.observer?.commit(performance.now() - started, batch.changes.length, batch.events.length);
     }
@@ -231,6 +240,11 @@ export class Hub {
         // A failing listener (a closed socket) must not stop the others.
       }
     }
+  }
+
+  /** The refusal of a hub whose store failed: a 503 every transport passes on as it is. */
+  private unavailable(failure: Error): SwitchboardError {
+    return fail('UNAVAILABLE', `The store failed; restart the hub: ${failure.message}`);
   }
 
   private perform(engine: WorkspaceEngine, effects: Effect[]): void {

@@ -101,7 +101,7 @@ describe('a store failure', () => {
     expect((await get(`${running.url}/readyz`)).status).toBe(200);
     store.commitFails = true;
     const res = await fetch(`${running.url}/v1/Workspaces`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' }, body: 'FriendlyName=Lost' });
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
     expect(fatal).toEqual(['I/O error']);
     expect(await get(`${running.url}/readyz`)).toEqual({ status: 503, body: '{"status":"unavailable"}' });
     expect((await get(`${running.url}/healthz`)).status).toBe(200);
