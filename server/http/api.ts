@@ -13,6 +13,7 @@ import type { WorkspaceState } from '../engine/workspace-state.js';
 import type { Hub } from '../hub.js';
 import type { ParamsSchema, RouteRegistry } from '../openapi/route-registry.js';
 import type { Principal } from './auth.js';
+import { IdempotencyCache } from './idempotency.js';
 import { parseParams } from './params.js';
 import type { UrlBase } from './serialize.js';
 
@@ -79,13 +80,17 @@ function originOf(req: FastifyRequest): string {
 /** Registers routes on a Fastify app with the hub's conventions. */
 export class Api {
   private readonly paths = new Map<string, Set<Method>>();
+  /** Answers of POSTs sent with an `Idempotency-Key`, for their retries. */
+  private readonly idempotency: IdempotencyCache<Reply>;
 
   constructor(
     readonly app: FastifyInstance,
     readonly hub: Hub,
     private readonly publicUrl: string | undefined,
     private readonly registry: RouteRegistry,
-  ) {}
+  ) {
+    this.idempotency = new IdempotencyCache<Reply>(hub.now);
+  }
 
   /** A GET route. */
   get<S extends ParamsSchema = ParamsSchema>(path: string, spec: RouteSpec<S>, handler: Handler<S>, access: Access = 'account'): void {
@@ -144,7 +149,14 @@ export class Api {
       ifMatch: typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined,
     };
     if (principal.type === 'worker') this.admit(call, principal.grant, access);
-    const result = await handler(call);
+    const key = req.method === 'POST' ? req.headers['idempotency-key'] : undefined;
+    let result: Reply;
+    if (typeof key === 'string') {
+      const scope = principal.type === 'worker' ? `worker:${principal.grant.workerSid}` : 'account';
+      const once = await this.idempotency.run(scope, key, [req.method, req.url.split('?')[0], input], async () => handler(call));
+      result = once.result;
+      if (once.replayed) reply.header('idempotent-replayed', 'true');
+    } else result = await handler(call);
     reply.code(result.status);
     if (result.etag !== undefined) reply.header('etag', `"${result.etag}"`);
     return result.status === 204 ? reply.send() : reply.send(result.body);

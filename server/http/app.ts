@@ -5,7 +5,7 @@
  * debug line and a latency sample per request.
  */
 import formbody from '@fastify/formbody';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { ERROR_CODES, fail, SwitchboardError, type ErrorCode } from '../../shared/errors.js';
@@ -128,6 +128,11 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     genReqId: requestId,
     bodyLimit: MAX_BODY_BYTES,
     return503OnClosing: false,
+    // A malformed URL (`%ff`) or a bad Content-Type header fails before the routes: answer in Twilio's shape too.
+    frameworkErrors: (error, _req, reply) => {
+      const failure = toSwitchboardError(error);
+      void (reply as FastifyReply).code(failure.status).type('application/json').send(failure.toBody());
+    },
     ...(external
       ? {
           serverFactory: (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => {

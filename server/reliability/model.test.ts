@@ -1,0 +1,208 @@
+/**
+ * Model-based test: fast-check `commands` drive the real hub over REST and sockets with random
+ * interleavings (create / cancel / complete tasks, single, duplicate and concurrent accepts,
+ * rejects, activity and attribute changes, queue edits, socket drops and reconnects, waits past
+ * reservation deadlines); a small reference model predicts what must answer what, and after every
+ * step the invariants are checked on the hub's state: never double-assigned, never over capacity,
+ * one winner per task, no pending reservation past its deadline or of a finished task.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeAllHarnesses, seedWorkspace, type Harness, type Seeded } from '../http/test-harness.js';
+import { connectWorker, startSocketHarness, type TestSocket } from '../ws/ws-test-client.js';
+
+const LONG = process.env['SWITCHBOARD_LONG'] === '1';
+const WORKERS = 4;
+
+let h: Harness;
+let wsUrl: string;
+beforeAll(async () => {
+  ({ h, wsUrl } = await startSocketHarness({ messagesPerSecond: 10_000 }));
+});
+afterAll(closeAllHarnesses);
+
+interface Model {
+  tasks: string[];
+  /** Tasks the model knows are finished (canceled or completed) and must stay so. */
+  finished: Map<string, 'canceled' | 'completed'>;
+  /** The worker each task was accepted by. */
+  winner: Map<string, string>;
+}
+
+interface Real {
+  seed: Seeded;
+  base: string;
+  tokens: string[];
+  sockets: Array<TestSocket | undefined>;
+  steps: number;
+}
+
+const state = (r: Real) => h.hub.engine(r.seed.ws.sid)!.state;
+
+/** The invariants, on the hub's own state after the step. */
+function checkInvariants(r: Real, m: Model): void {
+  r.steps += 1;
+  const s = state(r);
+  const now = h.hub.now();
+  for (const [taskSid, task] of s.tasks) {
+    const list = [...(s.reservationsOfTask.get(taskSid) ?? [])];
+    const holders = list.filter((x) => x.status === 'accepted' || x.status === 'wrapping' || x.status === 'completed');
+    expect(holders.length, `task ${taskSid} held by ${holders.length}`).toBeLessThanOrEqual(1);
+    const pending = list.filter((x) => x.status === 'pending');
+    if (pending.length > 0) expect(task.assignmentStatus).toBe('reserved');
+    // Timers fire on the event loop: allow them a moment.
+    for (const p of pending) expect(p.timeoutAt, 'pending past its deadline').toBeGreaterThan(now - 1000);
+    const known = m.finished.get(taskSid);
+    if (known) expect(task.assignmentStatus).toBe(known);
+    const winner = m.winner.get(taskSid);
+    if (winner && !known) expect(holders[0]?.workerSid).toBe(winner);
+  }
+  for (const worker of s.workers.values()) {
+    for (const channel of s.channelsOfWorker.get(worker.sid)?.values() ?? []) {
+      const held = [...(s.reservationsOfWorker.get(worker.sid) ?? [])].filter((x) => x.taskChannelSid === channel.taskChannelSid && (x.status === 'accepted' || x.status === 'wrapping'));
+      expect(held.length, 'over capacity').toBeLessThanOrEqual(Math.max(channel.capacity, 0));
+    }
+  }
+}
+
+type Cmd = fc.AsyncCommand<Model, Real>;
+const cmd = (name: string, run: (m: Model, r: Real) => Promise<void>): Cmd => ({
+  check: () => true,
+  run: async (m, r) => {
+    await run(m, r);
+    await h.hub.flush();
+    checkInvariants(r, m);
+  },
+  toString: () => name,
+});
+
+function pendingOf(r: Real, pick: number) {
+  const list = [...state(r).reservations.values()].filter((x) => x.status === 'pending');
+  return list.length === 0 ? undefined : list[pick % list.length];
+}
+
+async function accept(r: Real, reservationSid: string, workerIndex: number, viaSocket: boolean): Promise<number> {
+  const socket = r.sockets[workerIndex];
+  if (viaSocket && socket && socket.ws.readyState === socket.ws.OPEN) {
+    const reply = await socket.request({ type: 'reservation.accept', reservationSid });
+    return reply.ok ? 200 : reply.error.status;
+  }
+  const res = await h.request('POST', `${r.base}/Workers/${r.seed.workers[workerIndex].sid}/Reservations/${reservationSid}`, { ReservationStatus: 'accepted' }, { bearer: r.tokens[workerIndex]! });
+  return res.status;
+}
+
+const commands = [
+  fc.integer({ min: 0, max: 9 }).map((p) => cmd(`CreateTask(p${p})`, async (m, r) => {
+    const res = await h.request('POST', `${r.base}/Tasks`, { WorkflowSid: r.seed.workflow.sid, Priority: p, Attributes: '{}' });
+    expect(res.status).toBe(201);
+    m.tasks.push(res.body.sid);
+  })),
+  fc.record({ pick: fc.nat(), copies: fc.integer({ min: 1, max: 4 }), socket: fc.boolean() }).map(({ pick, copies, socket }) => cmd(`Accept(${pick} x${copies}${socket ? ' ws' : ''})`, async (m, r) => {
+    const res = pendingOf(r, pick);
+    if (!res) return;
+    const w = r.seed.workers.findIndex((x) => x.sid === res.workerSid);
+    const statuses = await Promise.all(Array.from({ length: copies }, (_, i) => accept(r, res.sid, w, socket !== (i % 2 === 1))));
+    const ok = statuses.filter((x) => x === 200).length;
+    // The reservation may have timed out just before: then none wins. Never two.
+    expect(ok).toBeLessThanOrEqual(1);
+    for (const x of statuses) if (x !== 200) expect([410]).toContain(x);
+    if (ok === 1) m.winner.set(res.taskSid, res.workerSid);
+  })),
+  fc.record({ pick: fc.nat(), socket: fc.boolean() }).map(({ pick, socket }) => cmd(`Reject(${pick}${socket ? ' ws' : ''})`, async (_m, r) => {
+    const res = pendingOf(r, pick);
+    if (!res) return;
+    const w = r.seed.workers.findIndex((x) => x.sid === res.workerSid);
+    const s = r.sockets[w];
+    if (socket && s && s.ws.readyState === s.ws.OPEN) {
+      const reply = await s.request({ type: 'reservation.reject', reservationSid: res.sid });
+      if (!reply.ok) expect(reply.error.status).toBe(410);
+    } else {
+      const out = await h.request('POST', `${r.base}/Tasks/${res.taskSid}/Reservations/${res.sid}`, { ReservationStatus: 'rejected' });
+      expect([200, 410]).toContain(out.status);
+    }
+  })),
+  fc.nat().map((pick) => cmd(`Cancel(${pick})`, async (m, r) => {
+    if (m.tasks.length === 0) return;
+    const sid = m.tasks[pick % m.tasks.length]!;
+    const before = state(r).tasks.get(sid)?.assignmentStatus;
+    const out = await h.request('POST', `${r.base}/Tasks/${sid}`, { AssignmentStatus: 'canceled' });
+    if (before === 'pending' || before === 'reserved') {
+      expect(out.status).toBe(200);
+      m.finished.set(sid, 'canceled');
+      m.winner.delete(sid);
+    } else expect(out.status).toBeGreaterThanOrEqual(400);
+  })),
+  fc.nat().map((pick) => cmd(`Complete(${pick})`, async (m, r) => {
+    const held = [...m.winner.entries()].filter(([t]) => !m.finished.has(t));
+    if (held.length === 0) return;
+    const [taskSid] = held[pick % held.length]!;
+    const out = await h.request('POST', `${r.base}/Tasks/${taskSid}`, { AssignmentStatus: 'completed', Reason: 'done' });
+    expect(out.status).toBe(200);
+    m.finished.set(taskSid, 'completed');
+  })),
+  fc.record({ w: fc.nat(WORKERS - 1), available: fc.boolean(), socket: fc.boolean() }).map(({ w, available, socket }) => cmd(`Activity(w${w} ${available ? 'on' : 'off'}${socket ? ' ws' : ''})`, async (_m, r) => {
+    const activitySid = available ? r.seed.available.sid : r.seed.offline.sid;
+    const s = r.sockets[w];
+    if (socket && s && s.ws.readyState === s.ws.OPEN) expect((await s.request({ type: 'worker.update', activitySid })).ok).toBe(true);
+    else expect((await h.request('POST', `${r.base}/Workers/${r.seed.workers[w].sid}`, { ActivitySid: activitySid })).status).toBe(200);
+  })),
+  fc.record({ w: fc.nat(WORKERS - 1), level: fc.nat(3) }).map(({ w, level }) => cmd(`Attributes(w${w} level ${level})`, async (_m, r) => {
+    expect((await h.request('POST', `${r.base}/Workers/${r.seed.workers[w].sid}`, { Attributes: JSON.stringify({ level }) })).status).toBe(200);
+  })),
+  fc.record({ max: fc.integer({ min: 1, max: 3 }), expr: fc.constantFrom('1==1', 'level >= 1', 'level < 3') }).map(({ max, expr }) => cmd(`Queue(max ${max}, ${expr})`, async (_m, r) => {
+    expect((await h.request('POST', `${r.base}/TaskQueues/${r.seed.queue.sid}`, { MaxReservedWorkers: max, TargetWorkers: expr })).status).toBe(200);
+  })),
+  fc.record({ w: fc.nat(WORKERS - 1), capacity: fc.integer({ min: 1, max: 3 }) }).map(({ w, capacity }) => cmd(`Capacity(w${w} ${capacity})`, async (_m, r) => {
+    expect((await h.request('POST', `${r.base}/Workers/${r.seed.workers[w].sid}/Channels/default`, { Capacity: capacity })).status).toBe(200);
+  })),
+  fc.nat(WORKERS - 1).map((w) => cmd(`DropAndReconnect(w${w})`, async (_m, r) => {
+    r.sockets[w]?.ws.terminate();
+    const { socket, snapshot } = await connectWorker(wsUrl, r.tokens[w]!);
+    r.sockets[w] = socket;
+    // The snapshot after a reconnect is the true state of that worker's live reservations.
+    const truth = [...(state(r).reservationsOfWorker.get(r.seed.workers[w].sid) ?? [])].filter((x) => ['pending', 'accepted', 'wrapping'].includes(x.status)).map((x) => x.sid).sort();
+    expect(snapshot.reservations.map((x) => x.sid).sort()).toEqual(truth);
+  })),
+  fc.integer({ min: 200, max: 1300 }).map((ms) => cmd(`Wait(${ms} ms)`, async () => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  })),
+];
+
+describe('model-based: the real hub against a reference model', () => {
+  it('keeps every invariant through random interleavings over REST and sockets', async () => {
+    let sequences = 0;
+    let steps = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: LONG ? 60 : 20, size: 'max' }), async (cmds) => {
+        const seed = await seedWorkspace(h, { workers: WORKERS, maxReservedWorkers: 2 });
+        const base = `/v1/Workspaces/${seed.ws.sid}`;
+        // A short reservation timeout, so that waits cross deadlines.
+        await h.request('POST', `${base}/Workflows/${seed.workflow.sid}`, { TaskReservationTimeout: 1 });
+        const tokens = await Promise.all(seed.workers.map((w) => h.token(seed.ws.sid, w.sid)));
+        const sockets = await Promise.all(tokens.map(async (t, i) => (i % 2 === 0 ? (await connectWorker(wsUrl, t)).socket : undefined)));
+        const real: Real = { seed, base, tokens, sockets, steps: 0 };
+        const model: Model = { tasks: [], finished: new Map(), winner: new Map() };
+        try {
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          // Events agree with the state: one reservation.accepted per task at most, and one per winner.
+          const events = await h.hub.queryEvents({ workspaceSid: seed.ws.sid, eventType: 'reservation.accepted', limit: 10_000 });
+          const perTask = new Map<string, number>();
+          for (const e of events) perTask.set(String(e.data['task_sid']), (perTask.get(String(e.data['task_sid'])) ?? 0) + 1);
+          for (const n of perTask.values()) expect(n).toBe(1);
+          for (const task of m_tasksHeld(real)) expect(perTask.get(task)).toBe(1);
+        } finally {
+          for (const s of real.sockets) s?.ws.terminate();
+        }
+        sequences += 1;
+        steps += real.steps;
+      }),
+      { numRuns: LONG ? 100 : 12, seed: LONG ? undefined : 20_240 },
+    );
+    console.log(`model-based: ${sequences} sequences x ${(steps / Math.max(1, sequences)).toFixed(1)} steps on average = ${steps} steps, invariants checked after each`);
+  }, 120_000);
+});
+
+/** Tasks someone holds or held (accepted, wrapping, completed) in the hub's state. */
+function m_tasksHeld(r: Real): string[] {
+  return [...state(r).reservations.values()].filter((x) => x.status === 'accepted' || x.status === 'wrapping' || x.status === 'completed').map((x) => x.taskSid);
+}
