@@ -21,6 +21,7 @@ import { Metrics, type SocketCounters } from './observability/metrics.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
 import { attachWorkerSockets } from './ws/attach.js';
+import { attachTwilioEdge } from './twilio/twilio-edge.js';
 
 /** What the socket transport hands back: how to close it, and counters for metrics. */
 export interface AttachedSockets {
@@ -191,6 +192,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     // The demo's live streams are long-lived requests: they end first, or they would hold the drain.
     const demoRoutes = config.demo ? registerDemoRoutes(app, { hub, credentials }) : undefined;
+    // twilio-taskrouter's event bridge: POST /v1/wschannels on the app, its WebSocket on the server.
+    const twilioEdge = attachTwilioEdge(app, server, openHub, credentials);
     await app.ready();
     const attach = options.attachSockets ?? ((s, h, c) => attachWorkerSockets(s, h, c, { publicUrl: config.publicUrl }));
     const sockets = attach === false ? undefined : attach(server, hub, credentials);
@@ -206,7 +209,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger.info('shutting down');
       demoRoutes?.close();
       // New connections are refused at once; open ones finish their request (with `Connection: close`).
-      await Promise.all([drain(server, graceMs), sockets?.close()]);
+      await Promise.all([drain(server, graceMs), sockets?.close(), twilioEdge.close()]);
       for (const stop of stops) stop();
       await app.close();
       await openHub.close();

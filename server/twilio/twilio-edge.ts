@@ -1,0 +1,26 @@
+/**
+ * The compatibility edge for Twilio's own `twilio-taskrouter` SDK, in one call for the composition
+ * root: the request envelope (`POST /v1/wschannels`, with CORS) on the REST app, and the event-bridge
+ * WebSocket (`/v1/wschannels`) on the HTTP server. Point the SDK's `ebServer` and `wsServer` at them.
+ */
+import type { FastifyInstance } from 'fastify';
+import type http from 'node:http';
+import type { Credentials } from '../auth/tokens.js';
+import type { Hub } from '../hub.js';
+import { attachBridgeSockets, type BridgeSocketOptions, type BridgeSockets } from './bridge-sockets.js';
+import { registerEnvelopeEndpoint } from './envelope-endpoint.js';
+
+/** The running edge. */
+export interface TwilioEdge {
+  /** Closes every event-bridge socket (1001) and resolves once they are gone. */
+  close(): Promise<void>;
+  /** The socket endpoint, for counters. */
+  sockets: BridgeSockets;
+}
+
+/** Registers the envelope endpoint on `app` (before it is ready) and attaches the socket endpoint to `server`. */
+export function attachTwilioEdge(app: FastifyInstance, server: http.Server, hub: Hub, credentials: Credentials, options: BridgeSocketOptions = {}): TwilioEdge {
+  registerEnvelopeEndpoint(app, { hub, credentials });
+  const sockets = attachBridgeSockets(server, hub, credentials, options);
+  return { close: () => sockets.close(), sockets };
+}
