@@ -1,0 +1,116 @@
+/**
+ * A lean HTTP/1.1 keep-alive client for the task source: up to `maxConnections` sockets, one
+ * request in flight per socket, requests queued in order when all are busy (so server backpressure
+ * shows up as latency, never as a skipped send). It writes prebuilt request text and reads only
+ * the status and `content-length`, so the generator spends its core on load, not on parsing.
+ */
+import { connect, type Socket } from 'node:net';
+
+/** Called with the status (0 when the connection failed) and the response body. */
+export type Done = (status: number, body: Buffer) => void;
+
+interface Job {
+  head: string;
+  body: Buffer;
+  done: Done;
+}
+
+interface Conn {
+  socket: Socket;
+  job: Job | undefined;
+  buffer: Buffer;
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/** A pool of keep-alive connections to one `host:port`. */
+export class HttpPool {
+  private readonly idle: Conn[] = [];
+  private readonly queue: Job[] = [];
+  private open = 0;
+  /** Requests waiting for a free connection right now. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly maxConnections: number,
+    private readonly localAddress?: string,
+  ) {}
+
+  /** Sends `method path` with extra header lines (each ending in CRLF) and a body. */
+  request(method: string, path: string, headers: string, body: string | Buffer, done: Done): void {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const head = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nConnection: keep-alive\r\n${headers}Content-Length: ${bytes.length}\r\n\r\n`;
+    const job = { head, body: bytes, done };
+    const conn = this.idle.pop();
+    if (conn) return this.start(conn, job);
+    this.queue.push(job);
+    if (this.open < this.maxConnections) this.connect();
+  }
+
+  /** Closes every connection. */
+  close(): void {
+    for (const c of this.idle) c.socket.destroy();
+    this.idle.length = 0;
+  }
+
+  private connect(): void {
+    this.open += 1;
+    const socket = connect({ host: this.host, port: this.port, ...(this.localAddress ? { localAddress: this.localAddress } : {}) });
+    socket.setNoDelay(true);
+    const conn: Conn = { socket, job: undefined, buffer: Buffer.alloc(0) };
+    socket.once('connect', () => this.release(conn));
+    socket.on('data', (data) => this.receive(conn, data));
+    socket.once('close', () => {
+      this.open -= 1;
+      const i = this.idle.indexOf(conn);
+      if (i >= 0) this.idle.splice(i, 1);
+      const job = conn.job;
+      conn.job = undefined;
+      job?.done(0, Buffer.alloc(0));
+      if (this.queue.length > 0 && this.open < this.maxConnections) this.connect();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  private start(conn: Conn, job: Job): void {
+    conn.job = job;
+    conn.socket.cork();
+    conn.socket.write(job.head);
+    if (job.body.length > 0) conn.socket.write(job.body);
+    conn.socket.uncork();
+  }
+
+  private release(conn: Conn): void {
+    const next = this.queue.shift();
+    if (next) this.start(conn, next);
+    else this.idle.push(conn);
+  }
+
+  private receive(conn: Conn, data: Buffer): void {
+    conn.buffer = conn.buffer.length === 0 ? data : Buffer.concat([conn.buffer, data]);
+    for (;;) {
+      const end = conn.buffer.indexOf(HEADER_END);
+      if (end < 0) return;
+      const head = conn.buffer.toString('latin1', 0, end);
+      const status = Number(head.slice(9, 12));
+      const match = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+      if (!match) {
+        // The bench servers all answer with a length; anything else is a broken exchange.
+        conn.socket.destroy();
+        return;
+      }
+      const total = end + 4 + Number(match[1]);
+      if (conn.buffer.length < total) return;
+      const body = conn.buffer.subarray(end + 4, total);
+      conn.buffer = conn.buffer.length === total ? Buffer.alloc(0) : conn.buffer.subarray(total);
+      const job = conn.job;
+      conn.job = undefined;
+      this.release(conn);
+      job?.done(status, body);
+    }
+  }
+}
