@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APPLICATION_ID, migrate, MIGRATIONS, type Migration } from './migrations.js';
-import { DATABASE_FILE, SqliteStore } from './sqlite-store.js';
+import { DATABASE_FILE, eventQuerySql, SqliteStore } from './sqlite-store.js';
+import type { EventQuery } from './store.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -44,7 +45,7 @@ describe('migrate', () => {
     expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
     expect(names(db, 'table')).toEqual(['events', 'meta', 'records']);
     expect(names(db, 'index')).toEqual(
-      ['events_age', 'events_page', 'events_queue', 'events_reservation', 'events_resource', 'events_task', 'events_type', 'events_worker', 'events_workflow'].sort(),
+      ['events_age', 'events_page', 'events_queue', 'events_reservation', 'events_task', 'events_type', 'events_worker', 'events_workflow'],
     );
     db.close();
   });
@@ -66,6 +67,43 @@ describe('migrate', () => {
     expect(db.pragma('application_id', { simple: true })).toBe(0);
     expect(names(db, 'table')).toEqual([]);
     db.close();
+  });
+
+  it('moves a version-1 file with events to the narrow event indexes, keeping every event and its queries indexed', async () => {
+    const dir = tempDir();
+    const file = join(dir, DATABASE_FILE);
+    const db = new Database(file);
+    migrate(db, file, MIGRATIONS.slice(0, 1));
+    const ws = `WS${'1'.repeat(32)}`;
+    const task = `WT${'2'.repeat(32)}`;
+    const insert = db.prepare(
+      'INSERT INTO events (sid, workspace_sid, date, event_type, resource_sid, task_sid, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (let i = 0; i < 3; i++) {
+      const sid = `EV${String(i).padStart(32, '0')}`;
+      const event = { sid, workspaceSid: ws, date: 1_700_000_000_000 + i, eventType: 'task.updated', resourceType: 'task', resourceSid: task, data: { task_sid: task } };
+      insert.run(sid, ws, event.date, event.eventType, task, task, JSON.stringify(event));
+    }
+    db.close();
+    const store = await SqliteStore.open(dir);
+    const found = await store.queryEvents({ workspaceSid: ws, taskSid: task, limit: 10 });
+    expect(found.map((e) => e.date)).toEqual([1_700_000_000_002, 1_700_000_000_001, 1_700_000_000_000]);
+    await store.close();
+    const after = new Database(file, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(LATEST);
+    expect(names(after, 'index')).not.toContain('events_resource');
+    // Each TaskRouter filter still reaches its rows through an index, never a scan of the table.
+    const plan = (filter: Omit<EventQuery, 'workspaceSid' | 'limit'>) => {
+      const { sql, params } = eventQuerySql({ workspaceSid: ws, limit: 50, ...filter });
+      return (after.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((row) => row.detail).join('; ');
+    };
+    expect(plan({ taskSid: task })).toContain('USING INDEX events_task');
+    expect(plan({ workerSid: 'WK1', eventType: 'reservation.created' })).toContain('USING INDEX events_worker');
+    expect(plan({ reservationSid: 'WR1', before: { date: 1, sid: 'EV1' } })).toContain('USING INDEX events_reservation');
+    expect(plan({ eventType: 'task.created' })).toMatch(/USING INDEX events_(type|page)/);
+    expect(plan({ taskQueueSid: 'WQ1' })).toMatch(/USING INDEX events_(queue|page)/);
+    expect(plan({})).toContain('USING INDEX events_page');
+    after.close();
   });
 
   it('refuses a database from a newer Switchboard, leaving it untouched', async () => {

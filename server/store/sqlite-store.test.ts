@@ -141,6 +141,26 @@ describe('SqliteStore', () => {
     await reopened.close();
   });
 
+  it('commits on its writer thread: the event loop keeps turning while a large batch is made durable', async () => {
+    const store = await SqliteStore.open(tempDir());
+    const events = Array.from({ length: 20_000 }, (_, i) => event(`EV${String(i).padStart(32, '0')}`, 1_000 + i));
+    let turns = 0;
+    let done = false;
+    const committed = store.commit({ changes: [], events, deletedWorkspaces: [] }).finally(() => (done = true));
+    while (!done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns += 1;
+    }
+    await committed;
+    console.log(`event-loop turns while 20,000 events were committed: ${turns}`);
+    // A commit on the loop itself would leave no turn before it finished.
+    expect(turns).toBeGreaterThan(10);
+    expect(await store.queryEvents({ workspaceSid: 'WS1', limit: 1 })).toHaveLength(1);
+    await store.close();
+    // Closed means closed: a write after it fails clearly instead of hanging.
+    await expect(store.setMeta('k', 'v')).rejects.toThrow('The store is closed');
+  });
+
   it('opens in WAL mode and purges events by age, also at open with retentionMs', async () => {
     const dir = tempDir();
     const store = await SqliteStore.open(dir);

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { RecordChange } from '../engine/effects.js';
 import type { EventRecord } from '../engine/model.js';
 import { migrate } from './migrations.js';
+import { SqliteWriter, type ChangeRow, type EventRow, type WriterSql } from './sqlite-writer.js';
 import type { CommitBatch, EventQuery, Store } from './store.js';
 
 /** The database file inside a data directory. */
@@ -44,40 +45,59 @@ try {
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
+/** Every write the store makes, run by its writer thread. */
+const WRITER_SQL: WriterSql = {
+  // An upsert, not INSERT OR REPLACE: REPLACE deletes and re-inserts, which would move the rowid.
+  upsertRecord:
+    'INSERT INTO records (workspace_sid, kind, sid, json) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_sid, kind, sid) DO UPDATE SET json = excluded.json',
+  deleteRecord: 'DELETE FROM records WHERE workspace_sid = ? AND kind = ? AND sid = ?',
+  insertEvent: `INSERT INTO events (sid, workspace_sid, date, event_type, resource_sid, worker_sid, task_sid, reservation_sid,
+    task_queue_sid, workflow_sid, task_channel, task_channel_sid, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  deleteWorkspaceRecords: 'DELETE FROM records WHERE workspace_sid = ?',
+  deleteWorkspaceEvents: 'DELETE FROM events WHERE workspace_sid = ?',
+  purgeEvents: 'DELETE FROM events WHERE date < ?',
+  setMeta: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+};
+
+/** An event as the `events` table's columns: the filters pulled out of its data, then the whole event as JSON. */
+function eventRow(e: EventRecord): EventRow {
+  const d = e.data;
+  return [
+    e.sid,
+    e.workspaceSid,
+    e.date,
+    e.eventType,
+    e.resourceSid,
+    text(d['worker_sid']),
+    text(d['task_sid']),
+    text(d['reservation_sid']),
+    text(d['task_queue_sid']),
+    text(d['workflow_sid']),
+    text(d['task_channel_unique_name']),
+    text(d['task_channel_sid']),
+    JSON.stringify(e),
+  ];
+}
+
 /**
  * The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is
  * on disk before the hub acknowledges it. Each batch (a tick's changes: group commit) is one
- * transaction of prepared statements; records are JSON, so the engine's shapes need no columns.
+ * transaction of prepared statements, run by a writer thread (see sqlite-writer.ts) so the hub's
+ * loop never waits on the disk; reads use a connection of their own on the calling thread, and
+ * WAL lets them run beside a commit. Records are JSON, so the engine's shapes need no columns.
  */
 export class SqliteStore implements Store {
-  private readonly upsertRecord: Database.Statement;
-  private readonly deleteRecord: Database.Statement;
-  private readonly insertEvent: Database.Statement;
-  private readonly deleteWorkspaceRecords: Database.Statement;
-  private readonly deleteWorkspaceEvents: Database.Statement;
-  private readonly writeBatch: (batch: CommitBatch) => void;
   private readonly eventQueries = new Map<string, Database.Statement>();
   private readonly backups = new Set<Promise<void>>();
 
   private constructor(
+    /** The reading connection: loads, event queries, meta reads. */
     private readonly db: Database.Database,
+    /** The thread that runs every write on a connection of its own. */
+    private readonly writer: SqliteWriter,
     /** The database file. */
     readonly file: string,
-  ) {
-    // An upsert, not INSERT OR REPLACE: REPLACE deletes and re-inserts, which would move the rowid.
-    this.upsertRecord = db.prepare(
-      'INSERT INTO records (workspace_sid, kind, sid, json) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_sid, kind, sid) DO UPDATE SET json = excluded.json',
-    );
-    this.deleteRecord = db.prepare('DELETE FROM records WHERE workspace_sid = ? AND kind = ? AND sid = ?');
-    this.insertEvent = db.prepare(
-      `INSERT INTO events (sid, workspace_sid, date, event_type, resource_sid, worker_sid, task_sid, reservation_sid,
-        task_queue_sid, workflow_sid, task_channel, task_channel_sid, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.deleteWorkspaceRecords = db.prepare('DELETE FROM records WHERE workspace_sid = ?');
-    this.deleteWorkspaceEvents = db.prepare('DELETE FROM events WHERE workspace_sid = ?');
-    // IMMEDIATE takes the write lock at BEGIN (waiting on busy_timeout if a CLI on the same file holds it), so a batch never fails half way on a lock upgrade.
-    this.writeBatch = db.transaction((batch: CommitBatch) => this.write(batch)).immediate;
-  }
+  ) {}
 
   /**
    * Opens (creating if needed) `<dir>/switchboard.db` and migrates it. A file that is not a
@@ -92,7 +112,8 @@ export class SqliteStore implements Store {
       db.pragma('busy_timeout = 5000');
       // The first statement that reads the header: a foreign or truncated file fails here.
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      // Only the power-loss test sets this variable: it proves that test catches what OFF loses.
+      db.pragma(process.env['SWITCHBOARD_TEST_SYNCHRONOUS_OFF'] === '1' ? 'synchronous = OFF' : 'synchronous = FULL');
       // Reads every page once: corruption is found now, with a clear message, not mid-routing.
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
@@ -101,7 +122,14 @@ export class SqliteStore implements Store {
       db?.close();
       throw asOpenError(file, error);
     }
-    const store = new SqliteStore(db, file);
+    let writer: SqliteWriter;
+    try {
+      writer = await SqliteWriter.start(file, WRITER_SQL);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    const store = new SqliteStore(db, writer, file);
     if (options.retentionMs !== undefined) await store.purgeEvents(Date.now() - options.retentionMs);
     return store;
   }
@@ -124,46 +152,26 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  /** Resolves once the batch is durable; it is written in one transaction, all or nothing. */
   async commit(batch: CommitBatch): Promise<void> {
-    this.writeBatch(batch);
+    await this.writer.run({
+      op: 'commit',
+      deletedWorkspaces: batch.deletedWorkspaces,
+      changes: batch.changes.map((c): ChangeRow => [c.workspaceSid, c.kind, c.sid, c.json]),
+      events: batch.events.map(eventRow),
+    });
   }
 
   async queryEvents(q: EventQuery): Promise<EventRecord[]> {
     if (q.limit <= 0) return []; // SQLite reads a negative LIMIT as "no limit".
-    const where = ['workspace_sid = @workspaceSid'];
-    const params: Record<string, string | number> = { workspaceSid: q.workspaceSid, limit: q.limit };
-    for (const [key, column] of EQUALITY_FILTERS) {
-      const value = q[key];
-      if (value === undefined) continue;
-      where.push(`${column} = @${key}`);
-      params[key] = value;
-    }
-    if (q.taskChannel !== undefined) {
-      // As matchesEventQuery: a channel is named by its unique name or its SID.
-      where.push('(task_channel = @taskChannel OR task_channel_sid = @taskChannel)');
-      params['taskChannel'] = q.taskChannel;
-    }
-    if (q.startDate !== undefined) {
-      where.push('date >= @startDate');
-      params['startDate'] = q.startDate;
-    }
-    if (q.endDate !== undefined) {
-      where.push('date <= @endDate');
-      params['endDate'] = q.endDate;
-    }
-    if (q.before) {
-      where.push('(date < @beforeDate OR (date = @beforeDate AND sid < @beforeSid))');
-      params['beforeDate'] = q.before.date;
-      params['beforeSid'] = q.before.sid;
-    }
-    const sql = `SELECT json FROM events WHERE ${where.join(' AND ')} ORDER BY date DESC, sid DESC LIMIT @limit`;
+    const { sql, params } = eventQuerySql(q);
     let statement = this.eventQueries.get(sql);
     if (!statement) this.eventQueries.set(sql, (statement = this.db.prepare(sql).pluck()));
     return (statement.all(params) as string[]).map((json) => JSON.parse(json) as EventRecord);
   }
 
   async purgeEvents(before: number): Promise<number> {
-    return this.db.prepare('DELETE FROM events WHERE date < ?').run(before).changes;
+    return (await this.writer.run({ op: 'purge', before })) ?? 0;
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -171,7 +179,7 @@ export class SqliteStore implements Store {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    await this.writer.run({ op: 'meta', key, value });
   }
 
   /**
@@ -197,40 +205,50 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Waits for running backups, then closes (the last connection checkpoints the WAL into the file). */
+  /** Waits for running backups and queued writes, then closes (the last connection checkpoints the WAL into the file). */
   async close(): Promise<void> {
     await Promise.allSettled([...this.backups]);
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
+}
 
-  private write(batch: CommitBatch): void {
-    for (const sid of batch.deletedWorkspaces) {
-      this.deleteWorkspaceRecords.run(sid);
-      this.deleteWorkspaceEvents.run(sid);
-    }
-    for (const c of batch.changes) {
-      if (c.json === null) this.deleteRecord.run(c.workspaceSid, c.kind, c.sid);
-      else this.upsertRecord.run(c.workspaceSid, c.kind, c.sid, c.json);
-    }
-    for (const e of batch.events) {
-      const d = e.data;
-      this.insertEvent.run(
-        e.sid,
-        e.workspaceSid,
-        e.date,
-        e.eventType,
-        e.resourceSid,
-        text(d['worker_sid']),
-        text(d['task_sid']),
-        text(d['reservation_sid']),
-        text(d['task_queue_sid']),
-        text(d['workflow_sid']),
-        text(d['task_channel_unique_name']),
-        text(d['task_channel_sid']),
-        JSON.stringify(e),
-      );
-    }
+/** Filters on one task, reservation or worker: their events are few, so their own index wins. */
+const NARROW_FILTERS = ['taskSid', 'reservationSid', 'workerSid'] as const;
+
+/** The SQL and parameters of an event query: its filters, newest first, from the cursor on. */
+export function eventQuerySql(q: EventQuery): { sql: string; params: Record<string, string | number> } {
+  // Left to itself the planner walks the paging index (it is in the ORDER BY's order) even when a
+  // narrow filter's index holds a handful of rows: `+` keeps the other terms off any index then.
+  const narrow = NARROW_FILTERS.some((key) => q[key] !== undefined);
+  const where = [narrow ? '+workspace_sid = @workspaceSid' : 'workspace_sid = @workspaceSid'];
+  const params: Record<string, string | number> = { workspaceSid: q.workspaceSid, limit: q.limit };
+  for (const [key, column] of EQUALITY_FILTERS) {
+    const value = q[key];
+    if (value === undefined) continue;
+    const steer = narrow && !(NARROW_FILTERS as readonly string[]).includes(key) ? '+' : '';
+    where.push(`${steer}${column} = @${key}`);
+    params[key] = value;
   }
+  if (q.taskChannel !== undefined) {
+    // As matchesEventQuery: a channel is named by its unique name or its SID.
+    where.push('(task_channel = @taskChannel OR task_channel_sid = @taskChannel)');
+    params['taskChannel'] = q.taskChannel;
+  }
+  if (q.startDate !== undefined) {
+    where.push('date >= @startDate');
+    params['startDate'] = q.startDate;
+  }
+  if (q.endDate !== undefined) {
+    where.push('date <= @endDate');
+    params['endDate'] = q.endDate;
+  }
+  if (q.before) {
+    where.push('(date < @beforeDate OR (date = @beforeDate AND sid < @beforeSid))');
+    params['beforeDate'] = q.before.date;
+    params['beforeSid'] = q.before.sid;
+  }
+  return { sql: `SELECT json FROM events WHERE ${where.join(' AND ')} ORDER BY date DESC, sid DESC LIMIT @limit`, params };
 }
 
 /** The error for a database that cannot be used: names the file and what to do; a schema error passes as it is. */

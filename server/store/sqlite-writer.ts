@@ -1,0 +1,142 @@
+/**
+ * The SQLite store's writer: one thread with its own connection that runs every write (group
+ * commits, event purges, meta), so a commit's B-tree work and fsync never block the hub's event
+ * loop; the loop keeps reading sockets and stepping the engine while the thread makes the last
+ * batch durable. Messages are handled one at a time, in the order they were posted: batches
+ * reach the file in the hub's order.
+ *
+ * The thread's code is plain JavaScript run with `eval`, so it loads the same way from the sources
+ * (tests) and from `dist/`; the SQL comes from `sqlite-store.ts` through `workerData`.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** A record change as the writer takes it: workspace, kind, SID, JSON (null: deleted). */
+export type ChangeRow = [string, string, string, string | null];
+/** An event as the writer takes it: the 13 columns of the `events` table, in order. */
+export type EventRow = [string, string, number, string, string, ...(string | null)[]];
+
+/** What the writer is asked to do. */
+export type WriteRequest =
+  | { op: 'commit'; deletedWorkspaces: string[]; changes: ChangeRow[]; events: EventRow[] }
+  | { op: 'purge'; before: number }
+  | { op: 'meta'; key: string; value: string };
+
+/** The statements the writer prepares. */
+export interface WriterSql {
+  upsertRecord: string;
+  deleteRecord: string;
+  insertEvent: string;
+  deleteWorkspaceRecords: string;
+  deleteWorkspaceEvents: string;
+  purgeEvents: string;
+  setMeta: string;
+}
+
+const WRITER_THREAD = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const sql = workerData.sql;
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = FULL');
+const s = {};
+for (const name of Object.keys(sql)) s[name] = db.prepare(sql[name]);
+// IMMEDIATE takes the write lock at BEGIN (waiting on busy_timeout if a CLI holds it), so a batch never fails half way on a lock upgrade.
+const commit = db.transaction((m) => {
+  for (const sid of m.deletedWorkspaces) {
+    s.deleteWorkspaceRecords.run(sid);
+    s.deleteWorkspaceEvents.run(sid);
+  }
+  for (const c of m.changes) {
+    if (c[3] === null) s.deleteRecord.run(c[0], c[1], c[2]);
+    else s.upsertRecord.run(c);
+  }
+  for (const e of m.events) s.insertEvent.run(e);
+}).immediate;
+parentPort.on('message', ({ id, request: m }) => {
+  try {
+    let value;
+    if (m.op === 'commit') commit(m);
+    else if (m.op === 'purge') value = s.purgeEvents.run(m.before).changes;
+    else if (m.op === 'meta') s.setMeta.run(m.key, m.value);
+    else if (m.op === 'close') {
+      db.close();
+      parentPort.postMessage({ id });
+      parentPort.close();
+      return;
+    }
+    parentPort.postMessage({ id, value });
+  } catch (error) {
+    parentPort.postMessage({ id, error: error && error.message ? error.message : String(error) });
+  }
+});
+parentPort.postMessage({ id: 0 });
+`;
+
+interface Reply {
+  id: number;
+  value?: number;
+  error?: string;
+}
+
+/** The writer thread of one database file. */
+export class SqliteWriter {
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve(value: number | undefined): void; reject(error: Error): void }>();
+  /** Set once the thread is gone: every request after that fails with it. */
+  private gone: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: Reply) => {
+      const waiter = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (reply.error !== undefined) waiter?.reject(new Error(reply.error));
+      else waiter?.resolve(reply.value);
+    });
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`The SQLite writer thread stopped (exit ${code})`)));
+  }
+
+  /** Starts the thread on `file` (already created and migrated); resolves once its statements are ready. */
+  static async start(file: string, sql: WriterSql): Promise<SqliteWriter> {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WRITER_THREAD, { eval: true, workerData: { driver, file, sql } });
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: Error) => reject(new Error(`${file}: the SQLite writer thread did not start: ${error.message}`));
+      worker.once('message', () => {
+        worker.off('error', failed);
+        resolve();
+      });
+      worker.once('error', failed);
+    });
+    return new SqliteWriter(worker);
+  }
+
+  /** Runs one write; resolves when it is durable (for a purge, with the number of events deleted). */
+  run(request: WriteRequest): Promise<number | undefined> {
+    if (this.gone) return Promise.reject(this.gone);
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, request });
+    });
+  }
+
+  /** Waits for every write posted so far, closes the thread's connection and ends the thread. */
+  async close(): Promise<void> {
+    if (this.gone) return;
+    const id = ++this.nextId;
+    const closed = new Promise<unknown>((resolve) => this.waiting.set(id, { resolve, reject: resolve }));
+    this.worker.postMessage({ id, request: { op: 'close' } });
+    await closed;
+    this.gone = new Error('The store is closed');
+    await this.worker.terminate();
+  }
+
+  private fail(error: Error): void {
+    this.gone ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(this.gone);
+    this.waiting.clear();
+  }
+}
