@@ -22,10 +22,18 @@ export interface UrlBase {
   accountSid?: string;
 }
 
-/** An epoch-ms time as TaskRouter prints it: `2015-07-31T01:09:51Z`. */
+/** The last second formatted, and its text: most resources of a payload were touched in the same second. */
+let lastSecond = NaN;
+let lastText = '';
+
+/** An epoch-ms time as TaskRouter prints it, to the second: `2015-07-31T01:09:51Z`. */
 export function isoDate(ms: number): string {
-  const text = new Date(ms).toISOString();
-  return text.slice(0, 19) + 'Z';
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().slice(0, 19) + 'Z';
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** The absolute URL of a workspace, the prefix of every resource URL in it. */

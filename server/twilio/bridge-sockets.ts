@@ -117,7 +117,8 @@ export function attachBridgeSockets(server: http.Server, hub: Hub, credentials: 
 
   // Runs inside the step: the frame is built from the state the event left behind, sent after the commit.
   const pushes = (event: EventRecord, engine: WorkspaceEngine): (() => void) | undefined => {
-    if (!mayPush(event)) return undefined;
+    // Most hubs serve no page on Twilio's SDK: nothing to build then.
+    if (registry.sessionCount() === 0 || !mayPush(event)) return undefined;
     if (event.workerSid !== null && !event.eventType.startsWith('task.') && !registry.sessionsOf(event.workerSid)?.size) return undefined;
     const push = eventPush(event, engine.state, hub.now());
     if (!push || !push.workerSids.some((sid) => registry.sessionsOf(sid)?.size)) return undefined;
