@@ -1,14 +1,13 @@
 /**
- * Screenshots of the demo for the README and for looking at the pages: runs only with
- * SWITCHBOARD_SCREENSHOTS=1 (`SWITCHBOARD_SCREENSHOTS=1 npx playwright test screenshots`) and
- * writes PNGs to client/screenshots/.
+ * The demo's two pages through a whole multi-reservation, photographed at each step. Every run
+ * checks the flow and writes the pictures to test-results/screenshots/ (for looking at the pages);
+ * with SWITCHBOARD_SCREENSHOTS=1 (`npm run screenshots`) they go to client/screenshots/, the
+ * README's copies.
  */
 import { fileURLToPath } from 'node:url';
 import { ended, expect, offers, test } from './fixtures.js';
 
-const dir = fileURLToPath(new URL('../client/screenshots/', import.meta.url));
-
-test.skip(!process.env['SWITCHBOARD_SCREENSHOTS'], 'set SWITCHBOARD_SCREENSHOTS=1 to take screenshots');
+const dir = fileURLToPath(new URL(process.env['SWITCHBOARD_SCREENSHOTS'] ? '../client/screenshots/' : '../test-results/screenshots/', import.meta.url));
 
 test('screenshots of the dashboard and the softphone', async ({ hub, openAgent, openDashboard }) => {
   const alice = await openAgent('Alice');
