@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startAssignmentCallbacks } from './callbacks/assignment-callbacks.js';
 import { startEventCallbacks } from './callbacks/event-callbacks.js';
-import type { Config } from './config.js';
+import { resolveConnectionLimits, type Config, type ConnectionLimits } from './config.js';
 import { loadCredentials, type Credentials } from './credentials.js';
 import { registerDemoRoutes } from './demo/routes.js';
 import { seedDemo, type DemoInfo } from './demo/seed.js';
@@ -21,6 +21,7 @@ import { Metrics, type SocketCounters } from './observability/metrics.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
 import { attachWorkerSockets } from './ws/attach.js';
+import { UpgradeRouter } from './ws/upgrade-router.js';
 import { attachTwilioEdge } from './twilio/twilio-edge.js';
 
 /** What the socket transport hands back: how to close it, and counters for metrics. */
@@ -31,8 +32,8 @@ export interface AttachedSockets {
   stats?(): SocketCounters;
 }
 
-/** Attaches the WebSocket endpoints to the HTTP server. */
-export type AttachSockets = (server: http.Server, hub: Hub, credentials: Credentials) => AttachedSockets;
+/** Attaches the WebSocket endpoints to the server's upgrade router. */
+export type AttachSockets = (upgrades: UpgradeRouter, hub: Hub, credentials: Credentials) => AttachedSockets;
 
 /** Choices beyond the configuration, mostly for tests. */
 export interface StartOptions {
@@ -125,15 +126,26 @@ function drain(server: http.Server, graceMs: number): Promise<void> {
   });
 }
 
+/** An HTTP server that drops clients too slow to send their request, however many there are. */
+function createHttpServer(limits: ConnectionLimits): http.Server {
+  const server = http.createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // Node checks both deadlines on this interval (30 s by default), which would let a short timeout run long.
+    connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+  });
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  return server;
+}
+
 /** Builds everything and listens on `config.host:config.port` (port 0 picks a free one). */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? silentLogger();
   const metrics = options.metrics ?? new Metrics();
   const health = new Health();
   const graceMs = options.closeGraceMs ?? 10_000;
-  const server = http.createServer();
-  // As Fastify's own server would: keep idle connections past common proxy timeouts.
-  server.keepAliveTimeout = 72_000;
+  const limits = resolveConnectionLimits(config.connections);
+  const server = createHttpServer(limits);
   let handle: (req: http.IncomingMessage, res: http.ServerResponse) => void = (req, res) => void answerWhileStarting(req, res, health);
   server.on('request', (req, res) => handle(req, res));
   await listen(server, config.port, config.host);
@@ -192,11 +204,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     // The demo's live streams are long-lived requests: they end first, or they would hold the drain.
     const demoRoutes = config.demo ? registerDemoRoutes(app, { hub, credentials }) : undefined;
-    // twilio-taskrouter's event bridge: POST /v1/wschannels on the app, its WebSocket on the server.
-    const twilioEdge = attachTwilioEdge(app, server, openHub, credentials);
+    // One listener takes every WebSocket upgrade and sends it to the endpoint of its path.
+    const upgrades = new UpgradeRouter(server, limits);
+    stops.push(() => upgrades.close());
+    const perWorker = limits.maxSocketsPerWorker;
+    // twilio-taskrouter's event bridge: POST /v1/wschannels on the app, its WebSocket on the router.
+    const twilioEdge = attachTwilioEdge(app, upgrades, openHub, credentials, { maxSocketsPerWorker: perWorker });
     await app.ready();
-    const attach = options.attachSockets ?? ((s, h, c) => attachWorkerSockets(s, h, c, { publicUrl: config.publicUrl }));
-    const sockets = attach === false ? undefined : attach(server, hub, credentials);
+    const attach = options.attachSockets ?? ((u, h, c) => attachWorkerSockets(u, h, c, { publicUrl: config.publicUrl, maxSocketsPerWorker: perWorker }));
+    const sockets = attach === false ? undefined : attach(upgrades, hub, credentials);
     if (sockets?.sessionCount) metrics.setConnectedWorkersSource(() => sockets.sessionCount?.() ?? 0);
     if (sockets?.stats) metrics.setSocketStatsSource(() => sockets.stats?.() ?? { slowConsumersCut: 0 });
     if (fastify) handle = fastify;

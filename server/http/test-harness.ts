@@ -4,7 +4,7 @@
  * `closeAllHarnesses()`); tests of other transports reuse it.
  */
 import { createWorkerToken, type Credentials } from '../auth/tokens.js';
-import type { Config } from '../config.js';
+import type { Config, ConnectionLimits } from '../config.js';
 import type { Hub } from '../hub.js';
 import { startServer, type RunningServer, type StartOptions } from '../server.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -70,9 +70,13 @@ function authHeader(auth: TestAuth, credentials: Credentials): string | undefine
   return `Basic ${Buffer.from(`${auth.basic[0]}:${auth.basic[1]}`).toString('base64')}`;
 }
 
+/** What a test may choose of the hub: its start options, and limits on connections. */
+export type HarnessOptions = StartOptions & { connections?: Partial<ConnectionLimits> };
+
 /** Starts a test hub on 127.0.0.1:0. */
-export async function startHarness(options: StartOptions = {}): Promise<Harness> {
-  const config: Config = { port: 0, host: '127.0.0.1', data: ':memory:', demo: false, logLevel: 'silent' };
+export async function startHarness(harnessOptions: HarnessOptions = {}): Promise<Harness> {
+  const { connections, ...options } = harnessOptions;
+  const config: Config = { port: 0, host: '127.0.0.1', data: ':memory:', demo: false, logLevel: 'silent', ...(connections ? { connections } : {}) };
   const credentials = options.credentials ?? TEST_CREDENTIALS;
   const running = await startServer(config, { store: new MemoryStore(), credentials, logRequests: false, ...options });
   const harness: Harness = {

@@ -25,7 +25,7 @@ async function rawSocket(url: string) {
 }
 
 async function setup() {
-  const h = await startHarness({ attachSockets: (server, hub, credentials) => attachBridgeSockets(server, hub, credentials, { path: '/test/wschannels', heartbeatMs: 100 }) });
+  const h = await startHarness({ attachSockets: (upgrades, hub, credentials) => attachBridgeSockets(upgrades, hub, credentials, { path: '/test/wschannels', heartbeatMs: 100 }) });
   const seeded = await seedWorkspace(h, { workers: 1 });
   const url = (token: string, query = '') => `${h.url.replace(/^http/, 'ws')}/test/wschannels?token=${token}&closeExistingSessions=false&clientVersion=2.1.1${query}`;
   const token = (ttl = 3600) => mintToken(h.credentials, { workspaceSid: seeded.ws.sid, workerSid: seeded.workers[0].sid, ttl });

@@ -1,5 +1,5 @@
 /**
- * The event-bridge WebSocket on the hub's HTTP server: upgrades on `/v1/wschannels` with the token
+ * The event-bridge WebSocket: takes the upgrades the router sends on `/v1/wschannels`, with the token
  * in the query, as `twilio-taskrouter` connects (`?token=…&closeExistingSessions=…&clientVersion=…
  * [&setWorkerOfflineIfDisconnected=…]`). A refused token still gets a socket, closed with 4401 and
  * the reason, so the SDK's `disconnected` says why. Pushes are built in the step and sent after
@@ -13,15 +13,18 @@ import type { EventRecord } from '../engine/model.js';
 import type { WorkspaceEngine } from '../engine/engine.js';
 import type { Hub } from '../hub.js';
 import { SessionRegistry, type SocketStats } from '../ws/session-registry.js';
-import { CLOSE } from '../ws/socket-options.js';
+import { CLOSE, DEFAULT_SOCKETS_PER_WORKER } from '../ws/socket-options.js';
+import type { UpgradeRouter } from '../ws/upgrade-router.js';
 import { BridgeSession, type BridgeSessionHost } from './bridge-session.js';
 import { EVENT_BRIDGE_PATH } from './envelope-endpoint.js';
 import { eventPush, mayPush } from './event-frames.js';
 
 /** Tunables; tests shrink the timings. */
 export interface BridgeSocketOptions {
-  /** URL path the endpoint answers on (default `/v1/wschannels`); other paths are left to other handlers. */
+  /** URL path the endpoint answers on (default `/v1/wschannels`). */
   path?: string;
+  /** Sockets one worker may hold open at once; the next is closed with 4029 (default 10). */
+  maxSocketsPerWorker?: number;
   /** Interval of heartbeat frames and pings (default 10 s; the SDK gives up after 30–60 s of silence). */
   heartbeatMs?: number;
   /** A socket whose unsent data would pass this many bytes is cut off (default 1 MiB). */
@@ -45,10 +48,11 @@ function flag(query: URLSearchParams, name: string, absent: boolean): boolean {
   return value === null ? absent : value.toLowerCase() === 'true';
 }
 
-/** Attaches the event-bridge socket endpoint to `server`. */
-export function attachBridgeSockets(server: http.Server, hub: Hub, credentials: Credentials, options: BridgeSocketOptions = {}): BridgeSockets {
+/** Attaches the event-bridge socket endpoint to the server's upgrades. */
+export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentials: Credentials, options: BridgeSocketOptions = {}): BridgeSockets {
   const registry = new SessionRegistry<BridgeSession>();
   const path = options.path ?? EVENT_BRIDGE_PATH;
+  const maxPerWorker = options.maxSocketsPerWorker ?? DEFAULT_SOCKETS_PER_WORKER;
   // The SDK never sends a frame: anything bigger than a stray ping is refused by `ws` itself.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: false, perMessageDeflate: false });
   let shuttingDown = false;
@@ -80,35 +84,31 @@ export function attachBridgeSockets(server: http.Server, hub: Hub, credentials: 
     const verified = await verifyWorkerToken(query.get('token') ?? '', credentials, hub.now());
     const refuse = (ws: WebSocket, code: number, reason: string) => ws.close(code, reason.slice(0, 120));
     if (shuttingDown) return void socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (shuttingDown) return ws.terminate();
-      if (!verified.ok) return refuse(ws, CLOSE.UNAUTHORIZED.code, verified.error.message);
-      const grant = verified.grant;
-      if (!hub.engine(grant.workspaceSid)?.state.workers.has(grant.workerSid)) {
-        return refuse(ws, CLOSE.WORKER_GONE.code, `Worker ${grant.workerSid} not found in workspace ${grant.workspaceSid}`);
-      }
-      const others = [...(registry.sessionsOf(grant.workerSid) ?? [])];
-      new BridgeSession(ws, grant, flag(query, 'setWorkerOfflineIfDisconnected', true), host);
-      if (flag(query, 'closeExistingSessions', false)) for (const other of others) other.end(CLOSE.REPLACED);
+    await new Promise<void>((resolve) => {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        resolve();
+        if (shuttingDown) return ws.terminate();
+        if (!verified.ok) return refuse(ws, CLOSE.UNAUTHORIZED.code, verified.error.message);
+        const grant = verified.grant;
+        if (!hub.engine(grant.workspaceSid)?.state.workers.has(grant.workerSid)) {
+          return refuse(ws, CLOSE.WORKER_GONE.code, `Worker ${grant.workerSid} not found in workspace ${grant.workspaceSid}`);
+        }
+        const others = [...(registry.sessionsOf(grant.workerSid) ?? [])];
+        const replacing = flag(query, 'closeExistingSessions', false);
+        // A socket that replaces the others takes no extra slot: they are about to close.
+        if (!replacing && others.length >= maxPerWorker) {
+          registry.counters.tooManySockets += 1;
+          return refuse(ws, CLOSE.TOO_MANY_SOCKETS.code, `Worker ${grant.workerSid} already has ${others.length} open sockets, the most allowed`);
+        }
+        new BridgeSession(ws, grant, flag(query, 'setWorkerOfflineIfDisconnected', true), host);
+        if (replacing) for (const other of others) other.end(CLOSE.REPLACED);
+      });
     });
   };
 
-  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
-      if (server.listenerCount('upgrade') === 1) socket.destroy();
-      return;
-    }
-    if (url.pathname !== path) {
-      // Another endpoint may own this path; with none left, do what Node does without listeners.
-      if (server.listenerCount('upgrade') === 1) socket.destroy();
-      return;
-    }
-    accept(req, socket, head, url.searchParams).catch(() => socket.destroy());
-  };
-  server.on('upgrade', onUpgrade);
+  const unroute = upgrades.route(path, (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+    accept(req, socket, head, new URL(req.url ?? '/', 'http://localhost').searchParams),
+  );
 
   const keepAlive = setInterval(() => {
     for (const session of registry.sockets()) if (!session.heartbeat()) registry.counters.deadPeersCut += 1;
@@ -143,7 +143,7 @@ export function attachBridgeSockets(server: http.Server, hub: Hub, credentials: 
 
   const close = async () => {
     shuttingDown = true;
-    server.off('upgrade', onUpgrade);
+    unroute();
     clearInterval(keepAlive);
     unsubscribe();
     const sessions = registry.sockets();

@@ -1,6 +1,6 @@
 /**
- * The native WebSocket endpoint for the Switchboard SDK on the hub's HTTP server: upgrades on
- * `/v1/sockets` (other paths are left to other handlers), pings peers, pushes each event that
+ * The native WebSocket endpoint for the Switchboard SDK: takes the upgrades the router sends on
+ * `/v1/sockets`, pings peers, pushes each event that
  * concerns a worker to that worker's sessions once it is committed, and moves a worker offline
  * when its last session drops if it asked for that.
  */
@@ -17,6 +17,7 @@ import type { Hub } from '../hub.js';
 import { pushFrame } from './payloads.js';
 import { SessionRegistry, type SocketStats } from './session-registry.js';
 import { CLOSE, resolveSocketOptions, type SocketOptions } from './socket-options.js';
+import type { UpgradeRouter } from './upgrade-router.js';
 import { WorkerSession, type SessionHost } from './worker-session.js';
 
 /** The running endpoint. */
@@ -39,8 +40,8 @@ function baseOf(req: http.IncomingMessage, publicUrl: string | undefined): UrlBa
   return { baseUrl: `${secure ? 'https' : 'http'}://${host}` };
 }
 
-/** Attaches the worker socket endpoint to `server`; pass it as `startServer`'s `attachSockets`. */
-export function attachWorkerSockets(server: http.Server, hub: Hub, credentials: Credentials, options: SocketOptions = {}): WorkerSockets {
+/** Attaches the worker socket endpoint to the server's upgrades; pass it as `startServer`'s `attachSockets`. */
+export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentials: Credentials, options: SocketOptions = {}): WorkerSockets {
   const opts = resolveSocketOptions(options, hub.now);
   const registry = new SessionRegistry<WorkerSession>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false, perMessageDeflate: false });
@@ -71,24 +72,16 @@ export function attachWorkerSockets(server: http.Server, hub: Hub, credentials: 
     },
   };
 
-  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    let pathname: string;
-    try {
-      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    } catch {
-      return;
-    }
-    if (pathname !== opts.path) return;
-    if (shuttingDown) {
-      socket.destroy();
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (shuttingDown) ws.terminate();
-      else new WorkerSession(ws, baseOf(req, opts.publicUrl), host);
+  const unroute = upgrades.route(opts.path, (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (shuttingDown) return void socket.destroy();
+    return new Promise<void>((resolve) => {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (shuttingDown) ws.terminate();
+        else new WorkerSession(ws, baseOf(req, opts.publicUrl), host);
+        resolve();
+      });
     });
-  };
-  server.on('upgrade', onUpgrade);
+  });
 
   const keepAlive = setInterval(() => {
     for (const session of registry.sockets()) if (!session.heartbeat()) registry.counters.deadPeersCut += 1;
@@ -129,7 +122,7 @@ export function attachWorkerSockets(server: http.Server, hub: Hub, credentials: 
 
   const close = async () => {
     shuttingDown = true;
-    server.off('upgrade', onUpgrade);
+    unroute();
     clearInterval(keepAlive);
     unsubscribe();
     const sessions = registry.sockets();

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorkerToken } from '../auth/tokens.js';
 import { closeAllHarnesses, seedWorkspace, TEST_CREDENTIALS } from '../http/test-harness.js';
-import { connectWorker, startSocketHarness, TestSocket } from './ws-test-client.js';
+import { connectWorker, rawUpgrade, startSocketHarness, TestSocket } from './ws-test-client.js';
 
 afterEach(closeAllHarnesses);
 
@@ -71,15 +71,17 @@ describe('worker socket authentication', () => {
     expect(sockets.stats().sockets).toBe(0);
   });
 
-  it('leaves other upgrade paths alone', async () => {
+  it('answers an upgrade on an unknown path with a 404 in Twilio’s error shape', async () => {
     const { h } = await startSocketHarness();
-    let seen = '';
-    h.running.server.on('upgrade', (req, socket) => {
-      seen = req.url ?? '';
-      socket.destroy();
-    });
-    await expect(TestSocket.connect(`${h.url.replace(/^http/, 'ws')}/v1/wschannels`)).rejects.toThrow();
-    expect(seen).toBe('/v1/wschannels');
+    const refused = await TestSocket.connect(`${h.url.replace(/^http/, 'ws')}/v1/nowhere`).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(refused).toBe('Unexpected server response: 404');
+    // The raw answer: a complete HTTP response, then the connection closes.
+    const raw = await rawUpgrade(h.url, '/v1/nowhere');
+    expect(raw).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    expect(JSON.parse(raw.split('\r\n\r\n')[1]!)).toMatchObject({ status: 404, code: 20404, message: 'No WebSocket endpoint at /v1/nowhere' });
   });
 
   it('warns before the token expires, swaps it with token.update, and closes 4401 at expiry', async () => {

@@ -23,6 +23,8 @@ export interface SocketStats {
   rateLimited: number;
   /** Client frames refused as invalid. */
   invalidFrames: number;
+  /** Sockets refused because their worker already held as many as it may. */
+  tooManySockets: number;
 }
 
 /** The set of sockets and the per-worker index. */
@@ -30,7 +32,7 @@ export class SessionRegistry<S extends RegisteredSession> {
   private readonly all = new Set<S>();
   private readonly byWorker = new Map<string, Set<S>>();
   private authenticated = 0;
-  readonly counters = { slowConsumersCut: 0, deadPeersCut: 0, rateLimited: 0, invalidFrames: 0 };
+  readonly counters = { slowConsumersCut: 0, deadPeersCut: 0, rateLimited: 0, invalidFrames: 0, tooManySockets: 0 };
 
   /** Tracks a new socket. */
   open(session: S): void {

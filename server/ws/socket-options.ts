@@ -5,7 +5,7 @@
 
 /** Choices for `attachWorkerSockets`; every field has a default. */
 export interface SocketOptions {
-  /** URL path the endpoint answers on (default `/v1/sockets`); other paths are left to other handlers. */
+  /** URL path the endpoint answers on (default `/v1/sockets`). */
   path?: string;
   /** Origin for `url`/`links` in payloads; default: `http(s)://<Host header>` of the upgrade request. */
   publicUrl?: string;
@@ -17,6 +17,8 @@ export interface SocketOptions {
   pingIntervalMs?: number;
   /** A socket whose unsent data would pass this many bytes is cut off (default 1 MiB). */
   maxBufferedBytes?: number;
+  /** Sockets one worker may hold open at once; the next `auth` is refused with 4029 (default 10). */
+  maxSocketsPerWorker?: number;
   /** Sustained client messages per second per socket (default 100). */
   messagesPerSecond?: number;
   /** Burst of client messages allowed above the sustained rate (default = `messagesPerSecond`). */
@@ -26,6 +28,9 @@ export interface SocketOptions {
   /** Clock for token checks, epoch ms (default: the hub's). */
   now?: () => number;
 }
+
+/** Sockets one worker may hold open at once unless configured otherwise. */
+export const DEFAULT_SOCKETS_PER_WORKER = 10;
 
 /** Options with every default filled in. */
 export type ResolvedSocketOptions = Required<Omit<SocketOptions, 'publicUrl' | 'now'>> & {
@@ -43,6 +48,7 @@ export function resolveSocketOptions(options: SocketOptions, hubNow: () => numbe
     tokenWarningMs: options.tokenWarningMs ?? 30_000,
     pingIntervalMs: options.pingIntervalMs ?? 15_000,
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    maxSocketsPerWorker: options.maxSocketsPerWorker ?? DEFAULT_SOCKETS_PER_WORKER,
     messagesPerSecond,
     messageBurst: options.messageBurst ?? messagesPerSecond,
     closeGraceMs: options.closeGraceMs ?? 1000,
@@ -64,6 +70,8 @@ export const CLOSE = {
   WORKER_GONE: { code: 4004, reason: 'worker not found' },
   /** The peer did not read what it was sent fast enough. */
   SLOW_CONSUMER: { code: 4008, reason: 'send buffer full' },
+  /** The worker already holds as many sockets as it may; one must close first. */
+  TOO_MANY_SOCKETS: { code: 4029, reason: 'too many sockets for this worker' },
   /** The token was refused, or expired without a `token.update`. */
   UNAUTHORIZED: { code: 4401, reason: 'unauthorized' },
   TOKEN_EXPIRED: { code: 4401, reason: 'token expired' },

@@ -199,6 +199,13 @@ export class WorkerSession {
       this.send(errorReply(message.ref, fail('NOT_FOUND', `Worker ${grant.workerSid} not found in workspace ${grant.workspaceSid}`)));
       return this.end(CLOSE.WORKER_GONE);
     }
+    const open = registry.sessionsOf(grant.workerSid)?.size ?? 0;
+    // A session that replaces the others takes no extra slot: they are about to close.
+    if (!message.closeExistingSessions && open >= options.maxSocketsPerWorker) {
+      registry.counters.tooManySockets += 1;
+      this.send(errorReply(message.ref, fail('TOO_MANY_REQUESTS', `Worker ${grant.workerSid} already has ${open} open sockets, the most allowed`)));
+      return this.end(CLOSE.TOO_MANY_SOCKETS);
+    }
     clearTimeout(this.authTimer);
     this.grant = grant;
     this.offlineOnDisconnect = message.setWorkerOfflineIfDisconnected === true;

@@ -8,8 +8,7 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { ServerMessageSchema, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
 import { attachWorkerSockets, type WorkerSockets } from './attach.js';
 import type { SocketOptions } from './socket-options.js';
-import { startHarness, type Harness } from '../http/test-harness.js';
-import type { StartOptions } from '../server.js';
+import { startHarness, type Harness, type HarnessOptions } from '../http/test-harness.js';
 
 /** A failed or successful reply frame. */
 export type Reply = Extract<ServerMessage, { type: 'reply' }>;
@@ -34,9 +33,9 @@ type Command = ClientMessage extends infer M ? (M extends { ref: string } ? Omit
 let refs = 0;
 
 /** A test hub with the worker socket endpoint attached. */
-export async function startSocketHarness(options: SocketOptions = {}, start: StartOptions = {}): Promise<{ h: Harness; sockets: WorkerSockets; wsUrl: string }> {
+export async function startSocketHarness(options: SocketOptions = {}, start: HarnessOptions = {}): Promise<{ h: Harness; sockets: WorkerSockets; wsUrl: string }> {
   let sockets: WorkerSockets | undefined;
-  const h = await startHarness({ ...start, attachSockets: (server, hub, credentials) => (sockets = attachWorkerSockets(server, hub, credentials, options)) });
+  const h = await startHarness({ ...start, attachSockets: (upgrades, hub, credentials) => (sockets = attachWorkerSockets(upgrades, hub, credentials, options)) });
   return { h, sockets: sockets!, wsUrl: `${h.url.replace(/^http/, 'ws')}/v1/sockets` };
 }
 
@@ -138,4 +137,26 @@ export async function connectWorker(
   const reply = await socket.request({ type: 'auth', token, ...extra });
   if (!reply.ok) throw new Error(`auth refused: ${reply.error.message}`);
   return { socket, snapshot: socket.ofType('snapshot')[0]! };
+}
+
+/** Sends a WebSocket upgrade request by hand and resolves with everything the server wrote before it closed. */
+export function rawUpgrade(httpUrl: string, path: string, headers: Record<string, string> = {}): Promise<string> {
+  const { hostname, port } = new URL(httpUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+    const lines = [
+      `GET ${path} HTTP/1.1`,
+      `Host: ${hostname}:${port}`,
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ];
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  });
 }
