@@ -5,9 +5,10 @@
  * debug line and a latency sample per request.
  */
 import formbody from '@fastify/formbody';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyLogFn, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import { ERROR_CODES, fail, SwitchboardError, type ErrorCode } from '../../shared/errors.js';
 import type { Credentials } from '../auth/tokens.js';
 import type { Hub } from '../hub.js';
@@ -111,6 +112,33 @@ function toSwitchboardError(error: unknown): SwitchboardError {
   return fail(codeForStatus(status), e.message ?? 'Bad request');
 }
 
+/**
+ * Each request's logger (with its `reqId`), made only when the request logs something: a pino
+ * child runs the redaction over its bindings, which cost more than routing the request.
+ */
+function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  let child: FastifyBaseLogger | undefined;
+  const real = () => (child ??= logger.child(bindings, options));
+  const forward = (level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'): FastifyLogFn =>
+    ((...args: unknown[]) => (real()[level] as (...a: unknown[]) => void)(...args)) as FastifyLogFn;
+  return {
+    get level() {
+      return child?.level ?? logger.level;
+    },
+    set level(level: string) {
+      real().level = level;
+    },
+    fatal: forward('fatal'),
+    error: forward('error'),
+    warn: forward('warn'),
+    info: forward('info'),
+    debug: forward('debug'),
+    trace: forward('trace'),
+    silent: forward('silent'),
+    child: (more: Bindings, moreOptions?: ChildLoggerOptions) => real().child(more, moreOptions),
+  };
+}
+
 /** Builds the REST app (not listening): every route under `/v1`, plus `/healthz`, `/readyz` and `/metrics`. */
 export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   const logger = deps.logger ?? silentLogger();
@@ -126,6 +154,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     // Fastify's own two lines per request are off: one debug summary per request is written below.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: MAX_BODY_BYTES,
     return503OnClosing: false,
     // A malformed URL (`%ff`) or a bad Content-Type header fails before the routes: answer in Twilio's shape too.
