@@ -77,7 +77,7 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     return new Promise<void>((resolve) => {
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (shuttingDown) ws.terminate();
-        else new WorkerSession(ws, baseOf(req, opts.publicUrl), host);
+        else new WorkerSession(ws, baseOf(req, opts.publicUrl), host, socket);
         resolve();
       });
     });

@@ -4,6 +4,7 @@
  * endpoint and handed to `push`; this class only decides whether and when they leave.
  */
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { fail } from '../../shared/errors.js';
 import type { ClientMessage, ServerMessage } from '../../shared/protocol.js';
@@ -37,6 +38,8 @@ export class WorkerSession {
   private heldBytes = 0;
   private closed = false;
   private alive = true;
+  /** Frames are being held for one write at the end of this turn. */
+  private corked = false;
   private readonly bucket: TokenBucket;
   private readonly tokenClock: TokenClock;
   private readonly authTimer: NodeJS.Timeout;
@@ -50,6 +53,8 @@ export class WorkerSession {
     /** Origin of the URLs in this session's payloads. */
     readonly base: UrlBase,
     private readonly host: SessionHost,
+    /** The TCP (or TLS) connection under the WebSocket, when known: frames of one turn leave in one write. */
+    private readonly connection?: Duplex,
   ) {
     const { options } = host;
     this.disconnected = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -122,7 +127,24 @@ export class WorkerSession {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     const bytes = Buffer.isBuffer(frame) ? frame : Buffer.from(JSON.stringify(frame));
     if (this.socket.bufferedAmount + bytes.length > this.host.options.maxBufferedBytes) return this.cutOff();
+    this.coalesce();
     this.socket.send(bytes, { binary: false });
+  }
+
+  /**
+   * Holds this turn's frames (a reply and the pushes of the same commit, usually) in the
+   * connection's buffer and writes them together once the turn's callbacks have run: one system
+   * call instead of one per frame.
+   */
+  private coalesce(): void {
+    const connection = this.connection;
+    if (!connection || this.corked) return;
+    this.corked = true;
+    connection.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      connection.uncork();
+    });
   }
 
   private cutOff(): void {
