@@ -7,7 +7,7 @@ import type { Outcome } from './engine/outcome.js';
 import type { IdSource } from './engine/step-context.js';
 import type { CommitBatch, EventQuery, Store } from './store/store.js';
 import { pooledIds } from './ids.js';
-import { Timers } from './timers.js';
+import { Timers, type TimerTable } from './timers.js';
 
 
 /**
@@ -36,6 +36,8 @@ export interface HubOptions {
   observer?: HubObserver;
   /** How long events are kept for the Events resource (default 7 days); older ones are purged every minute. */
   eventRetentionMs?: number;
+  /** Makes the hub's timers (default: real ones, `Timers`); a simulation passes virtual ones. */
+  timers?: (now: () => number, fire: (key: string) => void) => TimerTable;
 }
 
 /** The default retention of events. */
@@ -51,7 +53,7 @@ const EVENT_PURGE_INTERVAL_MS = 60_000;
  */
 export class Hub {
   private readonly engines = new Map<string, WorkspaceEngine>();
-  private readonly timers: Timers;
+  private readonly timers: TimerTable;
   private readonly eventListeners = new Set<EventListener>();
   private readonly callbackListeners = new Set<CallbackListener>();
   private batch: CommitBatch = { changes: [], events: [], deletedWorkspaces: [] };
@@ -78,7 +80,7 @@ export class Hub {
     this.accountSid = options.accountSid;
     this.ids = options.ids ?? pooledIds();
     this.now = options.now ?? Date.now;
-    this.timers = new Timers(this.now, (key) => this.fireTimer(key));
+    this.timers = (options.timers ?? ((now, fire) => new Timers(now, fire)))(this.now, (key) => this.fireTimer(key));
   }
 
   /** Opens a hub on a store: restores every workspace, re-arms timers, routes what was waiting. */

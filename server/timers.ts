@@ -1,11 +1,18 @@
 /** Node caps a timer's delay at 2^31-1 ms; a longer deadline is re-armed in steps. */
 const MAX_DELAY_MS = 2_147_483_647;
 
+/** What the hub needs of its timers: one per key, absolute deadlines, setting a key again replaces it. */
+export interface TimerTable {
+  set(key: string, at: number): void;
+  clear(key: string): void;
+  clearAll(): void;
+}
+
 /**
  * Real timers for the engine's timer effects, one per key: setting a key again replaces it.
  * Deadlines are absolute, so one that has already passed fires on the next turn of the loop.
  */
-export class Timers {
+export class Timers implements TimerTable {
   private readonly handles = new Map<string, NodeJS.Timeout>();
 
   constructor(
