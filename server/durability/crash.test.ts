@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditWorkspace, deadlineOf, overdueReservations, pendingReservations, type AuditResult } from './audit.js';
-import { addWorkers, createCrashWorkspace, type CrashWorkspace } from './crash-workspace.js';
+import { auditWorkspace, type AuditResult } from './audit.js';
+import { addWorkers, createCrashWorkspace } from './crash-workspace.js';
 import { HubProcess, type HubProcessOptions, type WarmHub } from './hub-process.js';
 import { Ledger } from './ledger.js';
 import { driveLoad, type LoadOptions } from './load.js';
 import { RestClient } from './rest-client.js';
-import { waitFor } from './wait-for.js';
+import { settleTimers } from './settle-timers.js';
 
 /** Rounds of load, SIGKILL and restart (`CRASH_ROUNDS` to change). */
 const ROUNDS = Number(process.env['CRASH_ROUNDS'] ?? 20);
@@ -34,42 +34,6 @@ async function restart(): Promise<RestClient> {
   warm = HubProcess.prewarm(options);
   hub = await next.start();
   return new RestClient(hub.url, ACCOUNT, TOKEN);
-}
-
-/** How late after its deadline a re-armed timer may fire and commit. */
-const TIMER_GRACE_MS = 300;
-
-/**
- * After a restart, waits out the deadline of every offer left pending by the kill (exact, from
- * its `reservation.created` event): by then each must be gone, its timer re-armed from the store,
- * or fired at once if the deadline passed while the hub was down. Returns how many were left
- * pending, and the violations.
- */
-async function settleTimers(client: RestClient, cw: CrashWorkspace, ledger: Ledger): Promise<{ left: number; violations: string[] }> {
-  const left = await pendingReservations(client, cw, ledger.workers.keys());
-  const created = await Promise.all(
-    left.map(async (r) => {
-      const [event] = await client.list(`/Workspaces/${cw.ws}/Events`, 'events', { ReservationSid: r['sid'], EventType: 'reservation.created' });
-      return event ? (event['event_date_ms'] as number) : deadlineOf(cw, r) - cw.reservationTimeoutS * 1_000;
-    }),
-  );
-  const until = Math.max(Date.now(), ...created.map((ms) => ms + cw.reservationTimeoutS * 1_000 + TIMER_GRACE_MS));
-  const sids = new Set(left.map((r) => r['sid'] as string));
-  let late: string[] = [];
-  try {
-    await waitFor(
-      async () => {
-        if (Date.now() < until) return false;
-        const pending = await pendingReservations(client, cw, ledger.workers.keys());
-        late = [...pending.filter((r) => sids.has(r['sid'])).map((r) => `${r['sid']} (left pending at the kill)`), ...(await overdueReservations(client, cw, ledger.workers.keys()))];
-        return late.length === 0;
-      },
-      { timeoutMs: until - Date.now() + 2_000, everyMs: 50, what: 'the offers left pending to time out' },
-    );
-    return { left: left.length, violations: [] };
-  } catch {
-    return { left: left.length, violations: late.map((r) => `reservation ${r} stayed pending past its deadline after the restart`) };
-  }
 }
 
 function row(label: string, ledger: Ledger, before: { tasks: number; accepts: number }, left: number, audit: AuditResult, violations: number): string {
@@ -110,7 +74,7 @@ describe('crash test: the real hub under load, SIGKILLed and restarted on the sa
       client = await restart();
       // The audit only reads, so it runs first and the wait for the deadlines overlaps it.
       const audit = await auditWorkspace(client, cw, ledger);
-      const timers = await settleTimers(client, cw, ledger);
+      const timers = await settleTimers(client, cw, [...ledger.workers.keys()]);
       const found = [...timers.violations, ...audit.violations];
       violations.push(...found.map((v) => `round ${round}: ${v}`));
       console.log(row(`${graceful ? 'final' : `round ${round}`}: ${graceful ? 'SIGTERM' : 'SIGKILL'} at ${after} ms`, ledger, before, timers.left, audit, found.length));

@@ -12,6 +12,8 @@ export interface HubProcessOptions {
   authToken: string;
   /** Give up waiting for `ready` after this long (default 30 s). */
   startTimeoutMs?: number;
+  /** More environment for the process (e.g. a fault layer to preload). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** How a process ended. */
@@ -42,6 +44,7 @@ function spawnChild(script: string, options: HubProcessOptions): Child {
       SWITCHBOARD_AUTH_TOKEN: options.authToken,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
+      ...options.env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
