@@ -298,6 +298,25 @@ describe('Hub on SQLite: restart', () => {
   });
 });
 
+describe('Hub on SQLite: events', () => {
+  it('lists the events of one millisecond in the order they happened', async () => {
+    // A frozen clock: every event of the run has the same date, so only their SIDs order them.
+    const { hub, w, run } = await world({ reservationTimeout: 600, maxReserved: 2, hub: { now: () => Date.UTC(2026, 10, 28, 12) } });
+    const created = await run<TaskRecord>({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+    const [first] = reservationsOf(hub, w, created.sid);
+    expect((await accept(hub, w, first!.sid)).ok).toBe(true);
+    const events = await hub.queryEvents({ workspaceSid: w.ws, taskSid: created.sid, limit: 50 });
+    expect(events.map((e) => e.eventType).reverse()).toEqual([
+      'task.created',
+      'task-queue.entered',
+      'reservation.created',
+      'reservation.created',
+      'reservation.accepted',
+      'reservation.rescinded',
+    ]);
+  });
+});
+
 describe('Hub on SQLite: acknowledgment and failure', () => {
   it('answers a dispatch only once its change is committed, and pushes only after the commit', async () => {
     let store: ControlledStore | undefined;

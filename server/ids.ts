@@ -6,9 +6,10 @@ import type { IdSource } from './engine/step-context.js';
  * Random SIDs from the OS's generator, drawn from a pooled buffer: one system call per 256 SIDs
  * instead of one per SID, which was the largest single cost of creating a task.
  *
- * Event SIDs (`EV`) start with the time instead: 12 hex digits of milliseconds, then 20 random
- * ones. The store's event indexes are keyed by SID, and a key that grows with time is written at
- * the B-tree's right edge, where a random one would dirty a page of its own per event.
+ * Event SIDs (`EV`) are in the order they were drawn instead: 12 hex digits of milliseconds, 6 of
+ * a sequence within the millisecond, then 14 random ones. Events of one millisecond (a step makes
+ * several) then list in the order they happened, and the store's event indexes, keyed by SID, grow
+ * at their right edge where a random key would dirty a page of its own per event.
  */
 export function pooledIds(poolBytes = 4096, clock: () => number = Date.now): IdSource {
   const pool = Buffer.alloc(poolBytes);
@@ -22,10 +23,26 @@ export function pooledIds(poolBytes = 4096, clock: () => number = Date.now): IdS
     offset += bytes;
     return hex;
   };
-  return (prefix: SidPrefix) => (prefix === 'EV' ? prefix + timeHex(clock()) + random(10) : prefix + random(16));
+  let lastMs = 0;
+  let sequence = 0;
+  const ordered = (): string => {
+    // Never backwards, even when the wall clock is set back.
+    const ms = Math.max(Math.floor(clock()), lastMs);
+    sequence = ms === lastMs ? sequence + 1 : 0;
+    lastMs = ms;
+    if (sequence > MAX_SEQUENCE) {
+      lastMs += 1;
+      sequence = 0;
+    }
+    return hex(lastMs, 12) + hex(sequence, 6) + random(7);
+  };
+  return (prefix: SidPrefix) => prefix + (prefix === 'EV' ? ordered() : random(16));
 }
 
-/** Milliseconds as 12 hex digits: sorts as the time does until the year 10889. */
-function timeHex(ms: number): string {
-  return Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+/** The largest sequence number of one millisecond (6 hex digits). */
+const MAX_SEQUENCE = 0xffffff;
+
+/** A non-negative integer as exactly `digits` hex digits. */
+function hex(n: number, digits: number): string {
+  return n.toString(16).padStart(digits, '0').slice(-digits);
 }
