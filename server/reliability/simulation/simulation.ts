@@ -1,18 +1,17 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { SidPrefix } from '../../../shared/sid.js';
-import type { Command } from '../../engine/commands.js';
 import type { EventRecord } from '../../engine/model.js';
-import type { Outcome } from '../../engine/outcome.js';
 import { InvariantChecker } from '../../engine/test-support/invariants.js';
 import { Hub } from '../../hub.js';
-import { handleCommand, type CommandContext } from '../../ws/command-handlers.js';
-import type { ClientMessage } from '../../../shared/protocol.js';
 import { Agenda } from './agenda.js';
 import { Prng } from './prng.js';
-import { SimAgent, type AgentFrame } from './sim-agent.js';
+import { SimAgent } from './sim-agent.js';
 import { SimDisk, type DiskFaults, type SimStore, type SyncPolicy } from './sim-disk.js';
 import { SimLedger } from './sim-ledger.js';
-import { SimLink, type LinkFaults, type LinkStats } from './sim-link.js';
+import { SimOperator } from './sim-operator.js';
+import type { LinkFaults, LinkStats } from './sim-link.js';
+import { SimSockets, type SimNetwork } from './sim-sockets.js';
+import { setUpWorkspace, type SimWorkspace } from './sim-workspace.js';
 import { VirtualTimers } from './virtual-timers.js';
 
 /** Where virtual time starts: a fixed instant, so runs repeat to the millisecond. */
@@ -68,23 +67,9 @@ export interface SimulationResult {
 const DEFAULT_LINK: LinkFaults = { latencyMs: [1, 120], dropRate: 0.01, duplicateRate: 0.01 };
 const DEFAULT_DISK: DiskFaults = { writeMs: [0, 4], writebackMs: [200, 3_000], failRate: 0.0005 };
 
-/** Lets the hub's promises and `setImmediate` hops run: nothing else runs in the process, so the order is fixed. */
+/** Lets the hub's promises and `setImmediate` hops run; nothing the simulation depends on runs in between, so the order is fixed. */
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** The hub's state as the outside sees it: a workspace, queues, a workflow and its agents. */
-interface World {
-  ws: string;
-  workflow: string;
-  queues: string[];
-  available: string;
-  unavailable: string;
-}
-
-interface Session {
-  link: SimLink;
-  generation: number;
 }
 
 /**
@@ -97,19 +82,17 @@ export class Simulation {
   private readonly agenda = new Agenda(EPOCH);
   private readonly prng: Prng;
   private readonly ids: Prng;
-  private readonly linkPrng: Prng;
+  private readonly network: SimNetwork;
   private readonly disk: SimDisk;
   private readonly ledger = new SimLedger();
   private readonly log: Hash = createHash('sha256');
-  private readonly linkFaults: LinkFaults;
-  private readonly linkStats: LinkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, cutOff: 0 };
-  private readonly sessions = new Map<string, Session>();
   private readonly agents: SimAgent[] = [];
   private readonly losses = new Set<string>();
   private readonly violations: string[] = [];
   private hub: Hub | null = null;
   private store: SimStore | null = null;
   private timers: VirtualTimers | null = null;
+  private sockets: SimSockets | null = null;
   private checker = new InvariantChecker();
   private generation = 0;
   private crashMidWrite = false;
@@ -117,26 +100,34 @@ export class Simulation {
   private steps = 0;
   private readonly crashCauses = new Map<string, number>();
   private readonly reservationEvents = new Map<string, number>();
-  private world: World | undefined;
-  private counts = { events: 0, crashes: 0, restarts: 0, disconnects: 0, checks: 0, violations: 0, tasks: 0 };
+  private world: SimWorkspace | undefined;
+  private counts = { events: 0, crashes: 0, restarts: 0, disconnects: 0, checks: 0, violations: 0 };
 
   constructor(private readonly options: SimulationOptions) {
     this.prng = new Prng(options.seed);
     this.ids = this.prng.fork();
-    this.linkPrng = this.prng.fork();
+    const stats: LinkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, cutOff: 0 };
+    this.network = { agenda: this.agenda, prng: this.prng.fork(), faults: { ...DEFAULT_LINK, ...options.link }, stats };
     this.disk = new SimDisk(options.policy ?? 'sync-then-ack', { ...DEFAULT_DISK, ...options.disk }, this.agenda, this.prng.fork());
-    this.linkFaults = { ...DEFAULT_LINK, ...options.link };
   }
 
   /** Runs the simulation to its end and reports. */
   async run(): Promise<SimulationResult> {
     const started = performance.now();
     await this.drive(this.startHub());
-    this.world = await this.setUp();
-    for (const agent of this.agents) agent.start();
-    this.every([1_000, 8_000], () => this.createTask());
-    this.every([20_000, 120_000], () => this.cancelTask());
-    this.every([300_000, 900_000], () => this.editQueue());
+    const world = await setUpWorkspace(this.hub!, this.prng, this.options.agents ?? 10, (p) => this.drive(p));
+    this.world = world;
+    this.sockets = this.openSockets(this.hub!);
+    const activities = { available: world.available, unavailable: world.unavailable };
+    for (const workerSid of world.workers) {
+      const agent = new SimAgent(workerSid, { agenda: this.agenda, prng: this.prng.fork(), ledger: this.ledger, connect: (a) => this.sockets?.connect(a) ?? null, activities });
+      this.agents.push(agent);
+      agent.start();
+    }
+    const operator = new SimOperator(world, this.prng.fork(), this.ledger, () => this.hub, () => (this.steps += 1));
+    this.every([1_000, 8_000], () => operator.createTask());
+    this.every([20_000, 120_000], () => operator.cancelTask());
+    this.every([300_000, 900_000], () => operator.editQueue());
     this.every([5_000, 60_000], () => this.disconnectSomeone());
     const crashEvery = this.options.crashEveryMs ?? 600_000;
     // Half the crashes wait for a commit to be under way, so they cut one off before its sync.
@@ -164,7 +155,7 @@ export class Simulation {
       crashCauses: Object.fromEntries([...this.crashCauses].sort()),
       restarts: this.counts.restarts,
       disconnects: this.counts.disconnects,
-      link: { ...this.linkStats },
+      link: { ...this.network.stats },
       disk: { ...this.disk.stats },
       acknowledged: { tasks: this.ledger.tasks.size, accepts: this.ledger.accepts.size, completions: this.ledger.completions },
       reservations: Object.fromEntries([...this.reservationEvents].sort()),
@@ -226,6 +217,7 @@ export class Simulation {
     });
     if (generation !== this.generation) return; // It crashed while opening.
     this.hub = hub;
+    if (this.world) this.sockets = this.openSockets(hub);
     this.steps += 1;
     this.counts.restarts += 1;
     this.mark('up');
@@ -237,6 +229,11 @@ export class Simulation {
     }
   }
 
+  /** The socket endpoint of a hub process; every command through it counts as a step. */
+  private openSockets(hub: Hub): SimSockets {
+    return new SimSockets(hub, this.world!.ws, this.network, () => (this.steps += 1));
+  }
+
   /** An event is durable: it goes into the log and, if it concerns a connected agent, to its link. */
   private committed(event: EventRecord, generation: number): void {
     if (generation !== this.generation) return;
@@ -246,12 +243,8 @@ export class Simulation {
     if (typeof taskSid === 'string' && (event.eventType === 'task.completed' || event.eventType === 'task.canceled' || event.eventType === 'task.deleted')) {
       this.ledger.ended.add(taskSid);
     }
-    const workerSid = event.data['worker_sid'];
-    const reservationSid = event.data['reservation_sid'];
-    if (!event.eventType.startsWith('reservation.') || typeof workerSid !== 'string' || typeof reservationSid !== 'string') return;
-    this.reservationEvents.set(event.eventType, (this.reservationEvents.get(event.eventType) ?? 0) + 1);
-    const frame: AgentFrame = { type: 'push', event: event.eventType, reservationSid, taskSid: String(taskSid) };
-    this.sessions.get(workerSid)?.link.send('toAgent', frame);
+    if (event.eventType.startsWith('reservation.')) this.reservationEvents.set(event.eventType, (this.reservationEvents.get(event.eventType) ?? 0) + 1);
+    this.sockets?.push(event);
   }
 
   /** The process dies: unsynced writes are lost, links drop, and a new process starts a little later. */
@@ -266,7 +259,8 @@ export class Simulation {
     const hub = this.hub;
     this.hub = null;
     this.store = null;
-    for (const session of [...this.sessions.values()]) session.link.cut();
+    this.sockets?.close();
+    this.sockets = null;
     // Stops its purge interval; its last flush waits forever on the dead store, or fails with it.
     hub?.close().catch(() => undefined);
     // A start whose commit fails has crashed again (onFatal), and that schedules the next start.
@@ -278,85 +272,10 @@ export class Simulation {
     this.generation += 1;
     this.store?.crash();
     this.timers?.kill();
-    for (const session of [...this.sessions.values()]) session.link.cut();
+    this.sockets?.close();
     this.hub?.close().catch(() => undefined);
     this.hub = null;
     this.store = null;
-  }
-
-  /** An agent's connection: a link whose hub end runs commands through the socket layer. */
-  private connect(agent: SimAgent): SimLink | null {
-    const hub = this.hub;
-    const world = this.world;
-    if (!hub || !world) return null;
-    const session: Session = {
-      generation: this.generation,
-      link: new SimLink(this.agenda, this.linkPrng, this.linkFaults, this.linkStats, {
-        toHub: (frame) => this.serve(session, agent.workerSid, frame as ClientMessage),
-        toAgent: (frame) => agent.receive(frame as AgentFrame),
-        closed: () => {
-          if (this.sessions.get(agent.workerSid) === session) this.sessions.delete(agent.workerSid);
-          agent.closed();
-        },
-      }),
-    };
-    this.sessions.get(agent.workerSid)?.link.cut();
-    this.sessions.set(agent.workerSid, session);
-    const state = hub.engine(world.ws)!.state;
-    const reservations = [...(state.reservationsOfWorker.get(agent.workerSid) ?? [])].map((r) => ({ sid: r.sid, taskSid: r.taskSid, status: r.status }));
-    session.link.send('toAgent', { type: 'snapshot', reservations } satisfies AgentFrame);
-    return session.link;
-  }
-
-  /** A command arrives at the hub end of a link: run as the socket layer runs it, reply once durable. */
-  private serve(session: Session, workerSid: string, frame: ClientMessage): void {
-    const hub = this.hub;
-    if (!hub || session.generation !== this.generation || !this.world) return;
-    this.steps += 1;
-    const ctx: CommandContext = {
-      hub,
-      workspaceSid: this.world.ws,
-      workerSid,
-      base: { baseUrl: 'http://simulation' },
-      updateToken: async () => ({ ok: true }),
-    };
-    handleCommand(ctx, frame).then(
-      (result) => session.link.send('toAgent', { type: 'reply', ref: frame.ref, ok: result.ok, status: result.ok ? 200 : result.error.status } satisfies AgentFrame),
-      // A failed commit: the socket layer answers 503.
-      () => session.link.send('toAgent', { type: 'reply', ref: frame.ref, ok: false, status: 503 } satisfies AgentFrame),
-    );
-  }
-
-  /** Runs a command as a REST request does; resolves with its outcome, or never if the hub dies first. */
-  private rest(command: Command): Promise<Outcome> | undefined {
-    if (!this.hub || !this.world) return undefined;
-    this.steps += 1;
-    return this.hub.dispatch(this.world.ws, command);
-  }
-
-  private createTask(): void {
-    const type = this.prng.pick(['sales', 'sales', 'support', 'support', 'support', 'vip']);
-    const n = (this.counts.tasks += 1);
-    void this.rest({ type: 'task.create', workflowSid: this.world!.workflow, attributes: JSON.stringify({ type, n }), priority: this.prng.int(0, 3) })?.then((outcome) => {
-      if (outcome.ok) this.ledger.tasks.add((outcome.value as { sid: string }).sid);
-      else this.ledger.refused('create', outcome.error.status);
-    });
-  }
-
-  private cancelTask(): void {
-    const state = this.hub?.engine(this.world!.ws)?.state;
-    if (!state) return;
-    const waiting = [...state.tasks.values()].filter((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved');
-    if (waiting.length === 0) return;
-    const task = this.prng.pick(waiting);
-    void this.rest({ type: 'task.update', sid: task.sid, assignmentStatus: 'canceled', reason: 'caller hung up' })?.then((outcome) => {
-      if (!outcome.ok) this.ledger.refused('cancel', outcome.error.status);
-    });
-  }
-
-  private editQueue(): void {
-    const queue = this.prng.pick(this.world!.queues);
-    void this.rest({ type: 'taskQueue.update', sid: queue, maxReservedWorkers: this.prng.int(1, 4) });
   }
 
   private disconnectSomeone(): void {
@@ -376,43 +295,6 @@ export class Simulation {
       this.counts.violations += problems.length;
       for (const p of problems) if (this.violations.length < 20) this.violations.push(`t+${((this.agenda.now - EPOCH) / 1_000).toFixed(3)} s: ${p}`);
     }
-  }
-
-  /** The workspace: three queues (one offers each task to up to 3 workers), a workflow with a timeout, and the agents. */
-  private async setUp(): Promise<World> {
-    const hub = this.hub!;
-    const workspace = await this.drive(hub.createWorkspace({ friendlyName: 'Simulation', multiTaskEnabled: true }));
-    const ws = workspace.sid;
-    const run = async (command: Command): Promise<string> => {
-      const outcome = await this.drive(hub.dispatch(ws, command));
-      if (!outcome.ok) throw new Error(`Setting up the simulation: ${command.type} failed: ${outcome.error.message}`);
-      return (outcome.value as { sid: string }).sid;
-    };
-    const activity = (name: string) => [...hub.engine(ws)!.state.activities.values()].find((a) => a.friendlyName === name)!.sid;
-    const available = activity('Available');
-    const unavailable = activity('Unavailable');
-    await run({ type: 'workspace.update', timeoutActivitySid: available });
-    const sales = await run({ type: 'taskQueue.create', friendlyName: 'Sales', targetWorkers: "skills HAS 'sales'", maxReservedWorkers: 1 });
-    const support = await run({ type: 'taskQueue.create', friendlyName: 'Support', targetWorkers: "skills HAS 'support'", maxReservedWorkers: 2 });
-    const vip = await run({ type: 'taskQueue.create', friendlyName: 'VIP', targetWorkers: 'vip == true', maxReservedWorkers: 3 });
-    const configuration = JSON.stringify({
-      task_routing: {
-        filters: [
-          { filter_friendly_name: 'VIP', expression: "type == 'vip'", targets: [{ queue: vip }] },
-          { filter_friendly_name: 'Sales', expression: "type == 'sales'", targets: [{ queue: sales, timeout: 60 }, { queue: support }] },
-        ],
-        default_filter: { queue: support },
-      },
-    });
-    const workflow = await run({ type: 'workflow.create', friendlyName: 'Main', configuration, taskReservationTimeout: 20 });
-    for (let i = 0; i < (this.options.agents ?? 10); i += 1) {
-      const skills = this.prng.pick([['sales'], ['support'], ['sales', 'support']]);
-      const attributes = JSON.stringify({ skills, vip: this.prng.chance(0.4) });
-      const worker = await run({ type: 'worker.create', friendlyName: `agent-${i}`, activitySid: available, attributes });
-      await run({ type: 'workerChannel.update', workerSid: worker, sid: 'default', capacity: this.prng.int(1, 3) });
-      this.agents.push(new SimAgent(worker, { agenda: this.agenda, prng: this.prng.fork(), ledger: this.ledger, connect: (a) => this.connect(a), activities: { available, unavailable } }));
-    }
-    return { ws, workflow, queues: [sales, support, vip], available, unavailable };
   }
 }
 
