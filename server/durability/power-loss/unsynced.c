@@ -1,19 +1,19 @@
 /*
  * A storage fault layer for the power-loss test, loaded into a hub process with LD_PRELOAD.
  *
- * It follows every write, truncate and sync the process makes to files of one directory
+ * It follows every write, truncate and sync the process makes to the files of one directory
  * (POWER_CUT_DIR) and keeps, per file, the bytes each unsynced change overwrote (an undo log). An
- * fsync or fdatasync of a file makes its changes durable and drops its log. SIGUSR2 arms the cut:
- * at the POWER_CUT_AFTER-th tracked operation after it (unset: never) the operation is not
- * performed; instead the layer writes back the old bytes of every unsynced change, newest first, restores each
- * file's synced length, removes the files whose creation no directory sync made durable, and
- * _exit()s with POWER_CUT_EXIT_CODE. What is left on disk is what a power cut at that moment leaves.
- * A process that ends any other way leaves its writes to the OS, which would write them back.
+ * fsync or fdatasync of a file makes its changes durable and drops its log; a sync of the directory
+ * makes the names of the files created in it durable. SIGUSR2 arms the cut: the POWER_CUT_AFTER-th
+ * followed operation after it (unset: never) is not performed. Instead the layer writes back the
+ * old bytes of every unsynced change, newest first, restores each file's synced length, removes
+ * each file created since the last directory sync, and _exit()s with POWER_CUT_EXIT_CODE: the disk
+ * as a power cut at that moment leaves it. A process that ends any other way leaves its writes to
+ * the OS, which would write them back.
  *
- * Simplifications, each on the side of keeping more than a real disk might: a write is atomic (no
- * torn sectors); an unlink is durable at once; `-shm` files (SQLite's WAL index, rebuilt after a
- * crash) are not followed; writev/pwritev, mmap writes and relative openat paths are not followed
- * (SQLite with its default settings uses none of them).
+ * Simplifications: a write is atomic (no torn sectors); an unlink is durable at once; `-shm` files
+ * (SQLite's WAL index, rebuilt after a crash) are not followed; writev/pwritev, mmap writes and
+ * relative openat paths are not followed (SQLite with its default settings uses none of them).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -118,7 +118,7 @@ static int is_dir(const char *path) {
   return dir_len > 0 && strcmp(path, dir) == 0;
 }
 
-/** Whether a path names a followed file: directly in the directory, and not an `-shm` index. */
+/** Whether a path names a followed file: inside the directory, and not an `-shm` index. */
 static int is_followed(const char *path) {
   if (dir_len == 0 || strncmp(path, dir, dir_len) != 0 || path[dir_len] != '/') return 0;
   size_t len = strlen(path);
