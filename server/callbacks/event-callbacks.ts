@@ -1,13 +1,16 @@
 import type { EventRecord } from '../engine/model.js';
 import type { Hub } from '../hub.js';
+import { DeliveryLanes } from './delivery-lanes.js';
 import { postForm } from './post-form.js';
 
 /** Limits of the event-callback sender. */
 export interface EventCallbackOptions {
-  /** Events waiting beyond this are dropped, oldest first (default 10,000). */
+  /** Events waiting beyond this are dropped, oldest of the longest-waiting URL first (default 10,000). */
   maxQueued?: number;
   /** Concurrent POSTs (default 8). */
   concurrency?: number;
+  /** Concurrent POSTs to one URL (default 4), so one that hangs leaves senders for the others. */
+  concurrencyPerUrl?: number;
   /** Attempts per event (default 3). */
   attempts?: number;
   /** Per-attempt deadline (default 15 s, as TaskRouter). */
@@ -53,8 +56,8 @@ export function eventCallbackParams(event: EventRecord, accountSid: string, work
 
 /**
  * Sends every durable event to its workspace's `EventCallbackUrl` (honouring `EventsFilter`) from a
- * bounded queue with a few concurrent senders and retries, so a slow or broken endpoint never
- * slows routing or grows memory.
+ * bounded queue with a few concurrent senders (a few per URL) and retries, so a slow or broken
+ * endpoint never slows routing, grows memory, or holds up the events of other URLs.
  */
 export function startEventCallbacks(hub: Hub, options: EventCallbackOptions = {}): { stop(): void; stats(): EventCallbackStats } {
   const maxQueued = options.maxQueued ?? 10_000;
@@ -62,18 +65,21 @@ export function startEventCallbacks(hub: Hub, options: EventCallbackOptions = {}
   const attempts = options.attempts ?? 3;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const retryDelay = options.retryDelayMs ?? ((n: number) => 500 * 2 ** n);
-  const queue: Delivery[] = [];
+  const queue = new DeliveryLanes<Delivery>(maxQueued, options.concurrencyPerUrl ?? 4);
   const stats: EventCallbackStats = { delivered: 0, failed: 0, dropped: 0, queued: 0 };
   let inFlight = 0;
   let stopped = false;
 
   const pump = () => {
-    while (!stopped && inFlight < concurrency && queue.length > 0) {
-      const delivery = queue.shift()!;
+    while (!stopped && inFlight < concurrency) {
+      const next = queue.take();
+      if (!next) break;
+      const delivery = next.item;
       inFlight += 1;
       const started = performance.now();
       void postForm(delivery.url, delivery.params, timeoutMs).then((result) => {
         inFlight -= 1;
+        queue.done(delivery.url);
         options.observe?.(result.ok, (performance.now() - started) / 1000);
         if (result.ok) stats.delivered += 1;
         else if (delivery.attempt + 1 < attempts && !stopped) {
@@ -82,15 +88,11 @@ export function startEventCallbacks(hub: Hub, options: EventCallbackOptions = {}
         pump();
       });
     }
-    stats.queued = queue.length;
+    stats.queued = queue.waiting;
   };
   const enqueue = (delivery: Delivery) => {
     if (stopped) return;
-    if (queue.length >= maxQueued) {
-      queue.shift();
-      stats.dropped += 1;
-    }
-    queue.push(delivery);
+    if (queue.push(delivery.url, delivery)) stats.dropped += 1;
     pump();
   };
 
@@ -109,6 +111,6 @@ export function startEventCallbacks(hub: Hub, options: EventCallbackOptions = {}
       stopped = true;
       unsubscribe();
     },
-    stats: () => ({ ...stats, queued: queue.length }),
+    stats: () => ({ ...stats, queued: queue.waiting }),
   };
 }

@@ -14,7 +14,10 @@ export async function postForm(url: string, params: Record<string, string>, time
     if (response.status < 200 || response.status >= 300) return { ok: false, reason: `HTTP ${response.status}` };
     return { ok: true, status: response.status, body, contentType: response.headers.get('content-type') ?? '' };
   } catch (error) {
-    const e = error as Error;
-    return { ok: false, reason: e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : e.message };
+    const e = error as Error & { cause?: { message?: unknown } };
+    if (e.name === 'TimeoutError') return { ok: false, reason: `no answer within ${timeoutMs} ms` };
+    // fetch says only "fetch failed"; the cause says what: refused, reset, too many redirects...
+    const cause = typeof e.cause?.message === 'string' ? `: ${e.cause.message}` : '';
+    return { ok: false, reason: `${e.message}${cause}` };
   }
 }
