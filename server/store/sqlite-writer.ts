@@ -39,8 +39,8 @@ const Database = require(workerData.driver);
 const sql = workerData.sql;
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
-// Only the power-loss test sets this variable: it proves that test catches what OFF loses.
-db.pragma(process.env.SWITCHBOARD_TEST_SYNCHRONOUS_OFF === '1' ? 'synchronous = OFF' : 'synchronous = FULL');
+// Only the power-loss test sets this variable (OFF or NORMAL): it proves that test catches what they lose.
+db.pragma('synchronous = ' + (['OFF', 'NORMAL'].includes(process.env.SWITCHBOARD_TEST_SYNCHRONOUS) ? process.env.SWITCHBOARD_TEST_SYNCHRONOUS : 'FULL'));
 const s = {};
 for (const name of Object.keys(sql)) s[name] = db.prepare(sql[name]);
 // IMMEDIATE takes the write lock at BEGIN (waiting on busy_timeout if a CLI holds it), so a batch never fails half way on a lock upgrade.
