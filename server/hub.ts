@@ -12,9 +12,11 @@ import { Timers, type TimerTable } from './timers.js';
 
 /**
  * Told of every event as it happens (synchronously, inside the step, so it can read the state the
- * event describes); what it returns runs once the event is durable.
+ * event describes); what it returns runs once the event is durable. `step` numbers the step the
+ * event came from: events of one step (an offer round's reservations) see the same state, so what
+ * a listener builds from that state once serves them all.
  */
-export type EventListener = (event: EventRecord, engine: WorkspaceEngine) => (() => void) | void;
+export type EventListener = (event: EventRecord, engine: WorkspaceEngine, step: number) => (() => void) | void;
 
 /** Told of every assignment-callback effect once the reservation is durable. */
 export type CallbackListener = (effect: Extract<Effect, { type: 'assignment.callback' }>, workspaceSid: string) => void;
@@ -55,6 +57,8 @@ export class Hub {
   private readonly engines = new Map<string, WorkspaceEngine>();
   private readonly timers: TimerTable;
   private readonly eventListeners = new Set<EventListener>();
+  /** Steps performed so far: numbers each step for the event listeners. */
+  private steps = 0;
   private readonly callbackListeners = new Set<CallbackListener>();
   private batch: CommitBatch = { changes: [], events: [], deletedWorkspaces: [] };
   private afterCommit: Array<() => void> = [];
@@ -250,6 +254,7 @@ export class Hub {
   }
 
   private perform(engine: WorkspaceEngine, effects: Effect[]): void {
+    const step = ++this.steps;
     const workspaceSid = engine.state.workspace.sid;
     for (const effect of effects) {
       switch (effect.type) {
@@ -262,7 +267,7 @@ export class Hub {
           this.batch.events.push(effect.event);
           for (const listener of this.eventListeners) {
             try {
-              const then = listener(effect.event, engine);
+              const then = listener(effect.event, engine, step);
               if (then) this.afterCommit.push(then);
             } catch {
               // A listener's bug must not leave the step's other effects half performed.

@@ -14,7 +14,7 @@ import type { WorkspaceEngine } from '../engine/engine.js';
 import type { EventRecord } from '../engine/model.js';
 import type { UrlBase } from '../http/serialize.js';
 import type { Hub } from '../hub.js';
-import { pushFrame } from './payloads.js';
+import { PushEncoder } from './payloads.js';
 import { SessionRegistry, type SocketStats } from './session-registry.js';
 import { CLOSE, resolveSocketOptions, type SocketOptions } from './socket-options.js';
 import type { UpgradeRouter } from './upgrade-router.js';
@@ -90,7 +90,8 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
 
   // Runs inside the step: build each frame now, from the state the event left behind, once per
   // URL origin (usually one); send it only after the commit.
-  const pushes = (event: EventRecord, engine: WorkspaceEngine): (() => void) | undefined => {
+  const encoder = new PushEncoder();
+  const pushes = (event: EventRecord, engine: WorkspaceEngine, step: number): (() => void) | undefined => {
     if (event.workerSid === null) return undefined;
     const live = registry.sessionsOf(event.workerSid);
     if (!live || live.size === 0) return undefined;
@@ -101,8 +102,7 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     for (const session of targets) {
       const key = session.base.baseUrl;
       if (frames.has(key)) continue;
-      const frame = pushFrame(event, engine.state, session.base, now);
-      frames.set(key, frame && Buffer.from(JSON.stringify(frame)));
+      frames.set(key, encoder.encode(event, engine.state, session.base, now, step));
     }
     return () => {
       for (const session of targets) {
@@ -111,9 +111,9 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
       }
     };
   };
-  const unsubscribe = hub.onEvent((event, engine) => {
+  const unsubscribe = hub.onEvent((event, engine, step) => {
     try {
-      return pushes(event, engine);
+      return pushes(event, engine, step);
     } catch {
       // A push that cannot be built must never fail the command that caused it.
       return undefined;

@@ -20,9 +20,17 @@ type WorkerPayload = Extract<ServerMessage, { type: 'snapshot' }>['worker'];
 
 const RESERVATION_EVENT_SET: ReadonlySet<string> = new Set(RESERVATION_EVENTS);
 
+type TaskPayload = ReservationPayload['task'];
+/** A reservation's payload without its task. */
+type ReservationFields = { [field: string]: unknown; sid: string; reservation_status: string; task_sid: string; worker_sid: string; timeout_at: string };
+
 /** Reservation JSON with its task and its deadline, as the SDK's `Reservation` wraps it. */
 export function reservationPayload(s: WorkspaceState, r: ReservationRecord, base: UrlBase, now: number): ReservationPayload {
-  const task = s.tasks.get(r.taskSid);
+  return { ...reservationFields(s, r, base), task: taskPayload(s, r.taskSid, base, now) };
+}
+
+/** A reservation's own fields, its task left out. */
+function reservationFields(s: WorkspaceState, r: ReservationRecord, base: UrlBase): ReservationFields {
   return {
     ...serializeReservation(s, r, base),
     sid: r.sid,
@@ -30,8 +38,13 @@ export function reservationPayload(s: WorkspaceState, r: ReservationRecord, base
     task_sid: r.taskSid,
     worker_sid: r.workerSid,
     timeout_at: isoDate(r.timeoutAt),
-    task: task ? { ...serializeTask(s, task, base, now), sid: task.sid, attributes: task.attributes, assignment_status: task.assignmentStatus } : taskStub(r.taskSid, '{}', 'canceled'),
   };
+}
+
+/** The task of a reservation; a stub once the task is gone. */
+function taskPayload(s: WorkspaceState, taskSid: string, base: UrlBase, now: number): TaskPayload {
+  const task = s.tasks.get(taskSid);
+  return task ? { ...serializeTask(s, task, base, now), sid: task.sid, attributes: task.attributes, assignment_status: task.assignmentStatus } : taskStub(taskSid, '{}', 'canceled');
 }
 
 function taskStub(sid: string, attributes: string, assignmentStatus: string): ReservationPayload['task'] {
@@ -85,6 +98,51 @@ export function buildSnapshot(s: WorkspaceState, workerSid: string, base: UrlBas
     reservations,
     token_expires_at: isoDate(tokenExpiresAt),
   };
+}
+
+/**
+ * Push frames as bytes. A multi-reservation round offers one task to up to 50 workers in one
+ * step: the task's JSON is made once for the round and spliced into each offer's frame, so the
+ * per-offer work is the reservation's own few fields. Give it the step each event came from
+ * (the hub's `onEvent` numbers them): within a step the task does not change.
+ */
+export class PushEncoder {
+  private step = -1;
+  /** The task JSON of this step, by task, origin and the status the event saw. */
+  private readonly tasks = new Map<string, string>();
+
+  /** The encoded frame of `event` for sessions at `base`; undefined for events the SDK has no use for. */
+  encode(event: EventRecord, s: WorkspaceState, base: UrlBase, now: number, step: number): Buffer | undefined {
+    if (!RESERVATION_EVENT_SET.has(event.eventType) || event.workerSid === null) {
+      const frame = pushFrame(event, s, base, now);
+      return frame && Buffer.from(JSON.stringify(frame));
+    }
+    if (step !== this.step) {
+      this.step = step;
+      this.tasks.clear();
+    }
+    const r = s.reservations.get(event.resourceSid);
+    // A reservation whose record went with its task (deleted in the same step) is rebuilt from the event.
+    const gone = r ? undefined : reservationFromEvent(event);
+    let fields: ReservationFields;
+    if (r) fields = reservationFields(s, r, base);
+    else {
+      const { task: _task, ...rest } = gone!;
+      fields = rest;
+    }
+    fields.reservation_status = text(event.data['reservation_status'], fields.reservation_status);
+    const seen = text(event.data['task_assignment_status'], '');
+    const key = `${fields.task_sid} ${base.baseUrl} ${seen}`;
+    let task = this.tasks.get(key);
+    if (task === undefined) {
+      const payload = gone ? gone.task : taskPayload(s, fields.task_sid, base, now);
+      payload.assignment_status = seen || payload.assignment_status;
+      this.tasks.set(key, (task = JSON.stringify(payload)));
+    }
+    // `{"type":…,"reservation":{…}}` with the task appended as the reservation's last field, as in `pushFrame`.
+    const head = JSON.stringify({ type: event.eventType, reservation: fields });
+    return Buffer.from(`${head.slice(0, -2)},"task":${task}}}`);
+  }
 }
 
 /**
