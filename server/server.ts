@@ -57,6 +57,8 @@ export interface StartOptions {
   onFatal?: (error: Error) => void;
   /** How long a graceful close waits for requests and sockets to finish (default 10 s). */
   closeGraceMs?: number;
+  /** Unanswered assignment-callback POSTs one URL may have at once (default 1,000). */
+  assignmentCallbacksPerUrl?: number;
 }
 
 /** A running hub. */
@@ -184,7 +186,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (demo) logger.info({ workspaceSid: demo.workspaceSid }, 'demo workspace created');
 
     stops.push(metrics.observeHub(hub));
-    stops.push(startAssignmentCallbacks(hub, (ok, seconds) => metrics.observeCallback('assignment', ok, seconds)));
+    stops.push(
+      startAssignmentCallbacks(hub, {
+        observe: (ok, seconds) => metrics.observeCallback('assignment', ok, seconds),
+        maxPendingPerUrl: options.assignmentCallbacksPerUrl,
+      }),
+    );
     const eventCallbacks = startEventCallbacks(hub, { observe: (ok, seconds) => metrics.observeCallback('event', ok, seconds) });
     stops.push(() => eventCallbacks.stop());
     metrics.setEventCallbackStatsSource(() => eventCallbacks.stats());

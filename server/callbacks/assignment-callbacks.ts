@@ -1,6 +1,6 @@
 import type { Effect } from '../engine/effects.js';
 import type { Hub } from '../hub.js';
-import { postForm } from './post-form.js';
+import { postForm, type PostResult } from './post-form.js';
 
 /** TaskRouter gives an assignment callback 5 seconds to answer. */
 export const ASSIGNMENT_CALLBACK_TIMEOUT_MS = 5000;
@@ -10,32 +10,63 @@ const VOICE_INSTRUCTIONS = new Set(['dequeue', 'call', 'redirect', 'conference']
 
 type CallbackEffect = Extract<Effect, { type: 'assignment.callback' }>;
 
+/** Unanswered POSTs one callback URL may have at once unless told otherwise. */
+export const DEFAULT_PENDING_PER_URL = 1000;
+
+/** Choices for `startAssignmentCallbacks`. */
+export interface AssignmentCallbackOptions {
+  /** Told of every POST's outcome and duration, for metrics. */
+  observe?: (ok: boolean, seconds: number) => void;
+  /**
+   * Unanswered POSTs one URL may have at once (default 1,000); past it a callback fails at once
+   * (then the fallback is tried), so a URL that hangs cannot hold an unbounded number of sockets.
+   */
+  maxPendingPerUrl?: number;
+}
+
+/** What one delivery needs of the sender. */
+interface Sender {
+  observe?: (ok: boolean, seconds: number) => void;
+  maxPending: number;
+  pending: Map<string, number>;
+}
+
 /**
  * Posts TaskRouter's assignment-callback parameters for each new reservation (primary URL, then the
  * fallback on failure) and acts on the answer: `accept`, `reject` (with `activity_sid`), or nothing
  * for an empty answer. Anything else is reported as a `callback.error` event; the reservation stays pending.
  */
-export function startAssignmentCallbacks(hub: Hub, observe?: (ok: boolean, seconds: number) => void): () => void {
+export function startAssignmentCallbacks(hub: Hub, options: AssignmentCallbackOptions = {}): () => void {
+  const sender: Sender = { observe: options.observe, maxPending: options.maxPendingPerUrl ?? DEFAULT_PENDING_PER_URL, pending: new Map() };
   return hub.onAssignmentCallback((effect, workspaceSid) => {
-    void deliver(hub, workspaceSid, effect, observe);
+    void deliver(hub, workspaceSid, effect, sender);
   });
 }
 
-async function timedPost(url: string, params: Record<string, string>, observe?: (ok: boolean, seconds: number) => void) {
+async function timedPost(url: string, params: Record<string, string>, sender: Sender): Promise<PostResult> {
+  const pending = sender.pending.get(url) ?? 0;
+  if (pending >= sender.maxPending) return { ok: false, reason: `not sent: ${pending} earlier callbacks to this URL are still unanswered` };
+  sender.pending.set(url, pending + 1);
   const started = performance.now();
-  const result = await postForm(url, params, ASSIGNMENT_CALLBACK_TIMEOUT_MS);
-  observe?.(result.ok, (performance.now() - started) / 1000);
-  return result;
+  try {
+    const result = await postForm(url, params, ASSIGNMENT_CALLBACK_TIMEOUT_MS);
+    sender.observe?.(result.ok, (performance.now() - started) / 1000);
+    return result;
+  } finally {
+    const left = (sender.pending.get(url) ?? 1) - 1;
+    if (left > 0) sender.pending.set(url, left);
+    else sender.pending.delete(url);
+  }
 }
 
-async function deliver(hub: Hub, workspaceSid: string, effect: CallbackEffect, observe?: (ok: boolean, seconds: number) => void): Promise<void> {
+async function deliver(hub: Hub, workspaceSid: string, effect: CallbackEffect, sender: Sender): Promise<void> {
   const params = callbackParams(hub, workspaceSid, effect.reservationSid);
   if (!params) return;
   let url = effect.url;
-  let result = await timedPost(url, params, observe);
+  let result = await timedPost(url, params, sender);
   if (!result.ok && effect.fallbackUrl) {
     url = effect.fallbackUrl;
-    result = await timedPost(url, params, observe);
+    result = await timedPost(url, params, sender);
   }
   const report = (code: number, message: string) =>
     hub.dispatch(workspaceSid, { type: 'callback.report', reservationSid: effect.reservationSid, url, code, message }, { type: 'system' });

@@ -1,8 +1,8 @@
 /**
  * Callback URLs that hang, fail or redirect forever: routing keeps its latency while they do, and
- * each ends in its documented outcome (assignment: a `callback.error` event after the primary's 5 s
- * deadline or at once, the reservation left pending; events: retried, then counted as failed, from
- * a bounded queue with a few senders).
+ * each ends in its documented outcome (assignment: a `callback.error` event after the 5 s deadline
+ * or at once, the reservation left pending, and a bound on the sockets one URL may hold; events:
+ * retried, then counted as failed, from a bounded queue with a few senders per URL).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -160,4 +160,52 @@ describe('faulty callback URLs', () => {
         `events: 40 failed after 3 attempts each (500, redirect loop) while the hanging URL held ${endpoint.mostHanging('/event/hang')} of the 8 senders`,
     );
   }, 60_000);
+
+  it('lets a hanging assignment URL hold only so many sockets: past that a callback fails at once, to the fallback', async () => {
+    const endpoint = await faultyEndpoint();
+    endpoints.push(endpoint);
+    const accepting = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"instruction":"accept"}');
+    });
+    endpoints.push({ close: () => (accepting.closeAllConnections(), new Promise((resolve) => accepting.close(resolve))) });
+    await new Promise<void>((resolve) => accepting.listen(0, '127.0.0.1', resolve));
+    const fallbackUrl = `http://127.0.0.1:${(accepting.address() as AddressInfo).port}/accept`;
+
+    const { h } = await startSocketHarness({}, { assignmentCallbacksPerUrl: 3 });
+    const seeded = await seedWorkspace(h, { workers: 6 });
+    const base = `/v1/Workspaces/${seeded.ws.sid}`;
+    const configuration = JSON.stringify({ task_routing: { filters: [], default_filter: { queue: seeded.queue.sid } } });
+    const workflow = async (fallback?: string) =>
+      (
+        await h.request('POST', `${base}/Workflows`, {
+          FriendlyName: fallback ? 'with fallback' : 'hang only',
+          Configuration: configuration,
+          AssignmentCallbackUrl: endpoint.url('assign', 'hang'),
+          ...(fallback ? { FallbackAssignmentCallbackUrl: fallback } : {}),
+        })
+      ).body.sid as string;
+    const [hangOnly, withFallback] = [await workflow(), await workflow(fallbackUrl)];
+    const createTask = async (workflowSid: string) => (await h.request('POST', `${base}/Tasks`, { WorkflowSid: workflowSid })).body.sid as string;
+    const reservationOf = async (taskSid: string) => (await h.request('GET', `${base}/Tasks/${taskSid}/Reservations`)).body.reservations[0];
+
+    for (let i = 0; i < 3; i += 1) await createTask(hangOnly);
+    await until(() => endpoint.hits('/assign/hang') === 3);
+    const started = performance.now();
+    const refused = await createTask(hangOnly);
+    const overflow = [await createTask(withFallback), await createTask(withFallback)];
+    const error = await until(async () => {
+      const events = (await h.request('GET', `${base}/Events`, { EventType: 'callback.error' })).body.events as any[];
+      return events.find((e) => e.event_data.task_sid === refused);
+    });
+    expect(error.event_data).toMatchObject({ error_code: 11200, error_message: 'Assignment callback failed: not sent: 3 earlier callbacks to this URL are still unanswered' });
+    for (const taskSid of overflow) await until(async () => (await reservationOf(taskSid))?.reservation_status === 'accepted');
+    const ms = Math.round(performance.now() - started);
+    // Well inside the 5 s the hanging ones are given: the overflow never waited for them.
+    expect(ms).toBeLessThan(ASSIGNMENT_CALLBACK_TIMEOUT_MS / 2);
+    expect(endpoint.hits('/assign/hang')).toBe(3);
+    expect(endpoint.mostHanging('/assign/hang')).toBe(3);
+    expect((await reservationOf(refused)).reservation_status).toBe('pending');
+    console.log(`a hanging assignment URL held ${endpoint.mostHanging('/assign/hang')} sockets (limit 3); past it a callback failed at once and the fallback accepted in ${ms} ms`);
+  });
 });
