@@ -35,7 +35,7 @@ export const LOCAL_CLOSE = {
 export interface ConnectionTimings {
   /** Interval of app-level pings (default 10 s). */
   pingIntervalMs?: number;
-  /** A connection silent this long is treated as dead (default 25 s). */
+  /** A connection silent this long is treated as dead (default two ping intervals: two missed heartbeats). */
   deadAfterMs?: number;
   /** A command without a reply after this long fails (default 15 s). */
   requestTimeoutMs?: number;
@@ -106,9 +106,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     private readonly random: () => number = Math.random,
   ) {
     super();
+    const pingIntervalMs = timings.pingIntervalMs ?? 10_000;
     this.timings = {
-      pingIntervalMs: timings.pingIntervalMs ?? 10_000,
-      deadAfterMs: timings.deadAfterMs ?? 25_000,
+      pingIntervalMs,
+      deadAfterMs: timings.deadAfterMs ?? 2 * pingIntervalMs,
       requestTimeoutMs: timings.requestTimeoutMs ?? 15_000,
       backoff: timings.backoff ?? {},
     };

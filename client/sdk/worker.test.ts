@@ -312,18 +312,28 @@ describe('Worker: reconnecting', () => {
     expect(worker.activityName).toBe('Offline');
   });
 
-  it('pings every 10 s and treats 25 s of silence as a dead connection', async () => {
+  it('pings every 10 s and treats 20 s of silence (two missed heartbeats) as a dead connection', async () => {
     const { socket } = await connected();
     vi.advanceTimersByTime(10_000);
     const ping = socket.last('ping');
     socket.reply('ping');
     expect(ping.ref).toBeTruthy();
-    vi.advanceTimersByTime(24_999);
+    vi.advanceTimersByTime(19_999);
     expect(FakeSocket.all).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(socket.closedWith?.code).toBe(4900);
     vi.advanceTimersByTime(500);
     expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it('derives the dead line from a custom ping interval', async () => {
+    const worker = new Worker(token(), { url: 'http://hub.test', WebSocket: FakeSocket, pingIntervalMs: 300 });
+    await Promise.resolve();
+    vi.advanceTimersByTime(599);
+    expect(FakeSocket.all[0]!.closedWith).toBeNull();
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all[0]!.closedWith?.code).toBe(4900);
+    worker.disconnect();
   });
 
   it('gives up on a handshake that never completes and tries again', async () => {
