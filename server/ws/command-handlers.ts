@@ -29,16 +29,18 @@ type Message<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;
 type Handler<T extends ClientMessageType> = (ctx: CommandContext, message: Message<T>) => Promise<CommandResult>;
 
 /**
- * Runs a command as the worker and serializes its result from the state right after the step
- * (later steps may change the live record); answers only once the change is committed.
+ * Runs a command as the worker and answers once the change is committed, with its result
+ * serialized from the state at that moment: the pushes of that commit have left already, and may
+ * carry later changes to the same record (another step of the same tick), so a reply serialized at
+ * the step would overwrite them on the page with an older state.
  */
 async function run<T>(ctx: CommandContext, command: Command, serialize: (s: WorkspaceState, value: T) => unknown): Promise<CommandResult> {
   const outcome = ctx.hub.dispatchNow(ctx.workspaceSid, command, { type: 'worker', sid: ctx.workerSid });
-  const state = ctx.hub.engine(ctx.workspaceSid)?.state;
-  const data = outcome.ok && state ? serialize(state, outcome.value as T) : undefined;
   // A refusal waits too: it may rest on changes of this tick that are not durable yet.
   await ctx.hub.flush();
-  return outcome.ok ? { ok: true, data } : { ok: false, error: outcome.error };
+  if (!outcome.ok) return { ok: false, error: outcome.error };
+  const state = ctx.hub.engine(ctx.workspaceSid)?.state;
+  return { ok: true, data: state ? serialize(state, outcome.value as T) : undefined };
 }
 
 function reservation(ctx: CommandContext) {
