@@ -158,7 +158,7 @@ describe('power-loss durability: unsynced writes discarded at a random point, th
     expect(result.violations).toEqual([]);
     expect(result.unexpected).toEqual([]);
     expect(result.acknowledged).toBeGreaterThan(SAFE_ROUNDS * 10);
-  }, 240_000);
+  }, LONG ? 1_800_000 : 240_000);
 
   // NORMAL is the setting many WAL applications choose: it survives kill -9, so only a power cut tells it apart.
   it.each(['OFF', 'NORMAL'])('catches the losses of a deliberately unsafe setting (synchronous=%s)', async (setting) => {

@@ -66,7 +66,7 @@ describe('deterministic simulation of the hub with faults', () => {
       `simulation: ${runs.length} seeds, ${(runs.reduce((s, r) => s + r.virtualMs, 0) / HOUR).toFixed(1)} simulated hours, ` +
         `${hoursPerMinute(runs).toFixed(1)} simulated hours per wall-clock minute, ${runs.reduce((s, r) => s + r.checks, 0)} invariant checks`,
     );
-  }, 300_000);
+  }, LONG ? 3_600_000 : 300_000);
 
   it('replays a seed exactly (same event log hash) and another seed differs', async () => {
     const [first] = seeds;
@@ -83,9 +83,13 @@ describe('deterministic simulation of the hub with faults', () => {
 
   it('fails when it should: a store that acknowledges before it syncs loses changes; deaf timers break the deadline invariant', async () => {
     const seed = seeds[0]!;
-    const unsafe = await simulate({ seed, durationMs: HOUR / 2, ...FAULTS, policy: 'ack-then-sync', disk: { writebackMs: [1_000, 5_000] } });
-    console.log(`broken on purpose, ack before sync: ${line(unsafe)}\n  e.g. ${unsafe.losses.slice(0, 2).join('; ')}`);
-    expect(unsafe.losses.length).toBeGreaterThan(0);
+    // A crash loses only what was acknowledged in the seconds before it: a seed may be lucky, three in a row are not.
+    let unsafe: SimulationResult | undefined;
+    for (let attempt = 0; attempt < 3 && !unsafe?.losses.length; attempt += 1) {
+      unsafe = await simulate({ seed: seed + attempt, durationMs: HOUR / 2, ...FAULTS, policy: 'ack-then-sync', disk: { writebackMs: [1_000, 5_000] } });
+    }
+    console.log(`broken on purpose, ack before sync: ${line(unsafe!)}\n  e.g. ${unsafe!.losses.slice(0, 2).join('; ')}`);
+    expect(unsafe!.losses.length).toBeGreaterThan(0);
     const deaf = await simulate({ seed, durationMs: HOUR / 4, ...FAULTS, deafTimers: true });
     console.log(`broken on purpose, timers never fire: ${deaf.violationCount} violations, e.g. ${deaf.violations[0]}`);
     expect(deaf.violations.some((v) => v.includes('pending past its deadline'))).toBe(true);
