@@ -125,6 +125,7 @@ describe('bodies', () => {
   it('answers 413 to a body over 1 MiB', async () => {
     const huge = `Attributes=${'x'.repeat(2 * 1024 * 1024)}`;
     expect((await refused(413, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: huge, contentType: 'application/x-www-form-urlencoded' } })).code).toBe(20413);
+    console.log(`body size: a ${huge.length}-byte body refused with 413 (limit ${1024 * 1024} bytes)`);
   });
 });
 

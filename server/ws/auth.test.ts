@@ -66,9 +66,13 @@ describe('worker socket authentication', () => {
 
   it('closes a socket that never authenticates with 4001', async () => {
     const { wsUrl, sockets } = await startSocketHarness({ authTimeoutMs: 100 });
+    const started = performance.now();
     const socket = await TestSocket.connect(wsUrl);
     expect(await socket.closed).toEqual({ code: 4001, reason: 'authentication timeout' });
+    const ms = Math.round(performance.now() - started);
+    expect(ms).toBeGreaterThanOrEqual(90);
     expect(sockets.stats().sockets).toBe(0);
+    console.log(`auth deadline: a socket that never authenticated was closed with 4001 after ${ms} ms (deadline 100 ms)`);
   });
 
   it('answers an upgrade on an unknown path with a 404 in Twilio’s error shape', async () => {

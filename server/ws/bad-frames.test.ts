@@ -59,6 +59,7 @@ describe('bad frames on the worker socket', () => {
     const { socket } = await connectWorker(wsUrl, token);
     socket.sendRaw({ type: 'worker.update', ref: 'big', attributes: { blob: 'x'.repeat(MAX_FRAME_BYTES) } });
     expect((await socket.closed).code).toBe(1009);
+    console.log(`frame size: a frame over ${MAX_FRAME_BYTES} bytes closed the socket with 1009; state unchanged`);
     expect(socket.ofType('reply').filter((r) => r.ref === 'big')).toEqual([]);
     expect(await workerState()).toEqual(before);
     const { socket: fresh } = await connectWorker(wsUrl, token);
@@ -79,6 +80,7 @@ describe('bad frames on the worker socket', () => {
     expect(limited.length).toBeLessThanOrEqual(70);
     expect(limited[0]).toMatchObject({ error: { code: 20429 } });
     expect(sockets.stats().rateLimited).toBe(limited.length);
+    console.log(`rate limit: of 120 messages sent at once at 50/s, ${limited.length} refused with 429`);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await socket.request({ type: 'ping' })).toMatchObject({ ok: true });
   });

@@ -41,6 +41,7 @@ describe('worker socket liveness', () => {
     }
     expect(sockets.stats().slowConsumersCut).toBe(1);
     expect(sockets.sessionCount()).toBe(1);
+    console.log(`send buffer: a client that stopped reading was cut off (limit ${256 * 1024} bytes)`);
     // A client that reads again gets what was already queued, then learns why it was closed.
     slow.tcp!.resume();
     expect(await slow.closed).toEqual({ code: 4008, reason: 'send buffer full' });
