@@ -1,7 +1,7 @@
 /**
  * A scripted agent on top of an SDK `Worker`, for chaos runs: on each tick it answers the offers it
- * has not answered yet (accept, reject or leave pending), finishes accepted tasks after a while
- * (sometimes through wrap-up) and now and then flips its own activity. Every command may fail on a
+ * has not answered yet (accept or reject, most at once, some only seconds later), finishes accepted
+ * tasks after a while (sometimes through wrap-up) and now and then flips its own activity. Every command may fail on a
  * dropped connection; an offer whose answer was lost is answered again once it shows up pending
  * after the resync. Outcomes are counted, and `settled()` waits for commands still in flight.
  */
@@ -34,6 +34,8 @@ export interface AgentActivities {
 
 /** One agent's behaviour over its worker. */
 export class ChaosAgent {
+  /** When each offer seen is to be answered, epoch ms (absent once answered). */
+  private readonly answerAt = new Map<string, number>();
   private readonly answered = new Set<string>();
   private readonly finishAt = new Map<string, number>();
   private readonly busy = new Set<string>();
@@ -52,7 +54,7 @@ export class ChaosAgent {
     if (this.worker.connectionState !== 'connected') return;
     for (const r of this.worker.reservations.values()) {
       if (this.busy.has(r.sid)) continue;
-      if (r.status === 'pending' && !this.answered.has(r.sid)) this.answer(r);
+      if (r.status === 'pending' && !this.answered.has(r.sid)) this.answer(r, now);
       else if ((r.status === 'accepted' || r.status === 'wrapping') && now >= (this.finishAt.get(r.sid) ?? 0)) this.finish(r, now);
     }
     if (!this.flipping && this.random() < 0.01) this.flip();
@@ -63,11 +65,17 @@ export class ChaosAgent {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 
-  private answer(r: Reservation): void {
+  private answer(r: Reservation, now: number): void {
+    const at = this.answerAt.get(r.sid);
+    if (at === undefined) {
+      // A slow agent leaves one offer in five for seconds: long enough to be rescinded, or to outlive a drop.
+      this.answerAt.set(r.sid, now + (this.random() < 0.2 ? 1000 + this.random() * 2000 : this.random() * 150));
+      return;
+    }
+    if (now < at) return;
+    this.answerAt.delete(r.sid);
     this.answered.add(r.sid);
-    const roll = this.random();
-    if (roll < 0.2) return; // left pending: rescinded when another takes it, or still open at the end
-    const accept = roll < 0.8;
+    const accept = this.random() < 0.75;
     this.run(r.sid, accept ? r.accept() : r.reject(), () => {
       if (accept) this.tally.accepted += 1;
       else this.tally.rejected += 1;
@@ -101,8 +109,11 @@ export class ChaosAgent {
     this.busy.add(sid);
     this.track(
       command.then(done, (error: unknown) => {
-        // The answer may not have reached the hub: decide again if the offer is still pending after the resync.
-        if (this.failed(error) === 503) this.answered.delete(sid);
+        // The answer may not have reached the hub: answer again if the offer is still pending after the resync.
+        if (this.failed(error) === 503) {
+          this.answered.delete(sid);
+          this.answerAt.set(sid, 0);
+        }
       }),
     ).finally(() => this.busy.delete(sid));
   }

@@ -15,9 +15,9 @@ import { nextEvent, startSdkWorker } from './sdk-worker.js';
 import { ChaosProxy, type Direction } from './tcp-proxy.js';
 
 /** The hub's ping interval and the SDK's: one heartbeat. */
-const HEARTBEAT_MS = 250;
+const HEARTBEAT_MS = 300;
 /** Timer lateness and polling allowed on a busy machine. */
-const SLACK_MS = 150;
+const SLACK_MS = 200;
 const BOUND_MS = 2 * HEARTBEAT_MS + SLACK_MS;
 
 let h: Harness;
