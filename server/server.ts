@@ -222,6 +222,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const sockets = attach === false ? undefined : attach(upgrades, hub, credentials);
     if (sockets?.sessionCount) metrics.setConnectedWorkersSource(() => sockets.sessionCount?.() ?? 0);
     if (sockets?.stats) metrics.setSocketStatsSource(() => sockets.stats?.() ?? { slowConsumersCut: 0 });
+    metrics.setSocketRefusalsSource(() => {
+      const refused = upgrades.stats();
+      const perWorker = (sockets?.stats?.().tooManySockets ?? 0) + twilioEdge.sockets.stats().tooManySockets;
+      return {
+        not_found: refused.notFound,
+        origin: refused.forbiddenOrigin,
+        per_address: refused.tooManyFromAddress,
+        per_worker: perWorker,
+        handshake_timeout: refused.handshakeTimeouts,
+      };
+    });
     if (fastify) handle = fastify;
     health.ready();
     logger.info({ url, wsUrl: `${url.replace(/^http/, 'ws')}/v1/sockets` }, 'ready');

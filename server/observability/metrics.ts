@@ -14,6 +14,22 @@ import { collectHubState } from './state-gauges.js';
 export interface SocketCounters {
   /** Sockets cut off because their send buffer passed its limit. */
   slowConsumersCut: number;
+  /** Sockets refused because their worker already held as many as it may. */
+  tooManySockets?: number;
+}
+
+/** Sockets refused or cut before they became sessions, by reason, as the socket layer counts them. */
+export interface SocketRefusals {
+  /** Upgrades on a path no endpoint serves. */
+  not_found: number;
+  /** Upgrades from a page whose origin is not allowed. */
+  origin: number;
+  /** Upgrades past the sockets allowed from one address. */
+  per_address: number;
+  /** Sockets past the sockets allowed for one worker. */
+  per_worker: number;
+  /** Upgrades not completed in time. */
+  handshake_timeout: number;
 }
 
 /** Counters the event-callback sender keeps (`startEventCallbacks().stats()`). */
@@ -40,7 +56,7 @@ function processMetrics(): Registry {
 }
 
 /** A counter fed from a monotonic total read at scrape time (it only ever moves up by the difference). */
-function deltaFeeder(counter: Counter<string>) {
+function deltaFeeder(counter: { inc(value: number): void }) {
   let last = 0;
   return (total: number) => {
     if (total > last) counter.inc(total - last);
@@ -67,6 +83,7 @@ export class Metrics {
   private connectedWorkers: () => number = () => 0;
   private socketStats: (() => SocketCounters) | undefined;
   private eventCallbackStats: (() => EventCallbackCounters) | undefined;
+  private socketRefusals: (() => SocketRefusals) | undefined;
   private hub: Hub | undefined;
   /** Brings the scrape-time metrics up to date. */
   private readonly refresh: () => void;
@@ -149,6 +166,21 @@ export class Metrics {
       ...r,
     });
 
+    const refused = new Counter({
+      name: `${PREFIX}ws_refused_total`,
+      help: 'WebSocket upgrades and sockets refused by reason: unknown path, origin, too many from one address or for one worker, handshake too slow',
+      labelNames: ['reason'],
+      ...r,
+    });
+    const refusalFeeds = new Map<string, (total: number) => void>();
+    const feedRefusals = (counts: SocketRefusals) => {
+      for (const [reason, total] of Object.entries(counts)) {
+        let feedOne = refusalFeeds.get(reason);
+        if (!feedOne) refusalFeeds.set(reason, (feedOne = deltaFeeder(refused.labels(reason))));
+        feedOne(total);
+      }
+    };
+
     const feed = { delivered: deltaFeeder(delivered), failed: deltaFeeder(failed), dropped: deltaFeeder(dropped), drops: deltaFeeder(this.wsSendBufferDrops) };
     this.refresh = () => {
       connected.set(this.connectedWorkers());
@@ -165,6 +197,8 @@ export class Metrics {
       }
       const sockets = this.socketStats?.();
       if (sockets) feed.drops(sockets.slowConsumersCut);
+      const refusals = this.socketRefusals?.();
+      if (refusals) feedRefusals(refusals);
     };
   }
 
@@ -176,6 +210,11 @@ export class Metrics {
   /** Where the socket layer's counters come from; read at scrape time. */
   setSocketStatsSource(source: () => SocketCounters): void {
     this.socketStats = source;
+  }
+
+  /** Where the counts of refused sockets come from; read at scrape time. */
+  setSocketRefusalsSource(source: () => SocketRefusals): void {
+    this.socketRefusals = source;
   }
 
   /** Where the event-callback sender's counters come from; read at scrape time. */

@@ -17,6 +17,13 @@ afterEach(closeAllHarnesses);
 
 const wsBase = (h: Harness) => h.url.replace(/^http/, 'ws');
 
+/** `switchboard_ws_refused_total` of one reason, as the hub's `/metrics` reports it. */
+async function refusedMetric(h: Harness, reason: string): Promise<number> {
+  const basic = Buffer.from(`${h.credentials.accountSid}:${h.credentials.authToken}`).toString('base64');
+  const text = await (await fetch(`${h.url}/metrics`, { headers: { authorization: `Basic ${basic}` } })).text();
+  return Number(new RegExp(`^switchboard_ws_refused_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+}
+
 /** Opens an event-bridge socket as twilio-taskrouter does; resolves once it is open, with its close. */
 async function bridgeSocket(url: string, options: { localAddress?: string } = {}) {
   const ws = new WebSocket(url, options);
@@ -50,6 +57,7 @@ describe('sockets per worker', () => {
     expect(await eleventh.closed).toEqual({ code: 4029, reason: 'too many sockets for this worker' });
     expect(eleventh.ofType('snapshot')).toEqual([]);
     expect(sockets.stats()).toMatchObject({ sessions: 10, tooManySockets: 1 });
+    expect(await refusedMetric(h, 'per_worker')).toBe(1);
 
     // Another worker is not affected; a session that replaces the others takes no extra slot.
     await connectWorker(wsUrl, await h.token(ws.sid, workers[1].sid));
@@ -68,6 +76,7 @@ describe('sockets per worker', () => {
     const second = await bridgeSocket(url);
     const third = await bridgeSocket(url);
     expect(await third.closed).toEqual({ code: 4029, reason: `Worker ${workers[0].sid} already has 2 open sockets, the most allowed` });
+    expect(await refusedMetric(h, 'per_worker')).toBe(1);
     first.ws.close();
     await first.closed;
     const again = await bridgeSocket(url);
@@ -96,6 +105,7 @@ describe('sockets per client address', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 429 Too Many Requests\r\n/);
     expect(JSON.parse(raw.split('\r\n\r\n')[1]!)).toMatchObject({ status: 429, code: 20429, message: 'More than 20 open sockets from 127.0.0.1' });
     // Another address is counted alone; REST is not a socket and is not limited.
+    expect(await refusedMetric(h, 'per_address')).toBe(3);
     expect(await upgradeOutcome(wsUrl, {}, '127.0.0.2')).toBe('open');
     expect((await h.request('GET', '/v1/Workspaces')).status).toBe(200);
 
@@ -137,6 +147,7 @@ describe('Origin allow-list', () => {
     const raw = await rawUpgrade(h.url, '/v1/sockets', { Origin: 'https://evil.example' });
     expect(raw).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
     expect(JSON.parse(raw.split('\r\n\r\n')[1]!)).toMatchObject({ status: 403, code: 20403, message: 'Sockets from pages of https://evil.example are not allowed' });
+    expect(await refusedMetric(h, 'origin')).toBe(7);
     console.log('Origin allow-list (native, event bridge):', JSON.stringify(outcomes));
   });
 
