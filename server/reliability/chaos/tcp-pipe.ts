@@ -19,6 +19,7 @@ export class TcpPipe {
   private lastDue = 0;
   private timer: NodeJS.Timeout | undefined;
   private held = false;
+  private draining = false;
   private finished = false;
   private end: Queued | undefined;
   /** Bytes that reached `to`. */
@@ -53,7 +54,7 @@ export class TcpPipe {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    if (!this.from.destroyed) this.from.resume();
+    if (!this.from.destroyed && !this.draining) this.from.resume();
     this.pump();
   }
 
@@ -81,10 +82,12 @@ export class TcpPipe {
       if (typeof chunk === 'string') return this.finish(chunk);
       if (this.to.destroyed) continue;
       this.forwarded += chunk.length;
-      if (!this.to.write(chunk)) {
+      if (!this.to.write(chunk) && !this.draining) {
         // Backpressure: stop reading the source until the destination drains.
+        this.draining = true;
         this.from.pause();
         this.to.once('drain', () => {
+          this.draining = false;
           if (!this.held && !this.from.destroyed) this.from.resume();
         });
       }
