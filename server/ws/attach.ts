@@ -1,8 +1,7 @@
 /**
  * The native WebSocket endpoint for the Switchboard SDK: takes the upgrades the router sends on
- * `/v1/sockets`, pings peers, pushes each event that
- * concerns a worker to that worker's sessions once it is committed, and moves a worker offline
- * when its last session drops if it asked for that.
+ * `/v1/sockets`, pings peers, pushes each event that concerns a worker to that worker's sessions
+ * once it is committed, and moves a worker offline when its last session drops if it asked for that.
  */
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
