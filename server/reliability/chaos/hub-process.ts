@@ -3,9 +3,9 @@
  * on each side would pass one process's open-file limit). Run with `node --import tsx` and an IPC
  * channel: it seeds a workspace with WORKERS available workers (MaxReservedWorkers 5), sends
  * `{ ready }` with the URL and every worker's token, then answers requests `{ id, cmd }`:
- * - `drop`: resets every TCP connection of its server at once, then, in the same tick (so no page
- *   hears it as a push), moves every 7th worker to Unavailable and creates TASKS tasks; replies
- *   once that is committed;
+ * - `drop`: moves every 7th worker to Unavailable and creates TASKS tasks, then, in the same tick
+ *   (before the commit, so no page hears of it as a push), resets every TCP connection of its
+ *   server at once; replies once the changes are committed;
  * - `stats`: the socket endpoint's counters;
  * - `stop`: closes the hub and exits.
  */
@@ -50,13 +50,14 @@ const workers = await Promise.all(workerSids.map(async (sid) => ({ sid, token: a
 
 const handlers: Record<string, () => unknown> = {
   drop: async () => {
+    // The changes come first: the pages learn of the drop only once the hub is free to take them back.
+    for (let i = 0; i < workerSids.length; i += 7) h.hub.dispatchNow(wsSid, { type: 'worker.update', sid: workerSids[i]!, activitySid: unavailable });
+    for (let i = 0; i < TASKS; i += 1) h.hub.dispatchNow(wsSid, { type: 'task.create', workflowSid: seed.workflow.sid, attributes: JSON.stringify({ n: i }) });
     let dropped = 0;
     for (const socket of connections) {
       socket.resetAndDestroy();
       dropped += 1;
     }
-    for (let i = 0; i < workerSids.length; i += 7) h.hub.dispatchNow(wsSid, { type: 'worker.update', sid: workerSids[i]!, activitySid: unavailable });
-    for (let i = 0; i < TASKS; i += 1) h.hub.dispatchNow(wsSid, { type: 'task.create', workflowSid: seed.workflow.sid, attributes: JSON.stringify({ n: i }) });
     await h.hub.flush();
     return { dropped };
   },

@@ -7,6 +7,7 @@
  * Linux the pages connect from eight loopback addresses (127.0.0.2-9), as a real fleet comes from
  * many, which keeps them under the hub's sockets-per-address limit.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Worker } from '../../../client/sdk/index.js';
@@ -22,6 +23,17 @@ const RESYNC_BOUND_MS = 10_000;
 /** Connections opened at a time while the fleet first connects. */
 const CONNECT_CONCURRENCY = 250;
 const SOURCES = process.platform === 'linux' ? Array.from({ length: 8 }, (_, i) => webSocketFrom(`127.0.0.${i + 2}`)) : [NodeWebSocket];
+
+/** The kernel's count of connections refused by a full accept queue (Linux, machine-wide), or null. */
+function listenOverflows(): number | null {
+  try {
+    const [names, values] = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const index = names!.split(' ').indexOf('ListenOverflows');
+    return index > 0 ? Number(values!.split(' ')[index]) : null;
+  } catch {
+    return null;
+  }
+}
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -52,12 +64,14 @@ describe('mass reconnect', () => {
     const resynced = new Map<string, { ms: number; view: WorkerView }>();
     let dropAt = 0;
     for (const w of workers) w.once('connected', () => resynced.set(w.sid, { ms: performance.now() - dropAt, view: sdkView(w) }));
+    const overflowsBefore = listenOverflows();
     dropAt = performance.now();
     const { dropped } = await hub.request<{ dropped: number }>('drop');
     expect(dropped).toBeGreaterThanOrEqual(WORKERS);
     // An honest wait: longer than the bound, so a slow run reports its time instead of a timeout.
     await eventually(() => resynced.size === WORKERS, 6 * RESYNC_BOUND_MS, `all ${WORKERS} pages to resync`);
     const times = [...resynced.values()].map((r) => r.ms);
+    const overflows = overflowsBefore === null ? 'n/a' : String(listenOverflows()! - overflowsBefore);
     const lastMs = Math.max(...times);
 
     const truth = await hubViews(restGet(url, hub.ready.accountSid, hub.ready.authToken), workspaceSid);
@@ -68,7 +82,8 @@ describe('mass reconnect', () => {
       `mass reconnect: ${WORKERS} SDK workers connected in ${(connectMs / 1000).toFixed(1)} s; the hub reset ${dropped} connections at once ` +
         `while ${away} workers went Unavailable and ${TASKS} tasks were offered to ${offered} workers; ` +
         `all resynced in ${lastMs.toFixed(0)} ms (p50 ${percentile(times, 50).toFixed(0)}, p99 ${percentile(times, 99).toFixed(0)}); ` +
-        `${wrongAtResync.length} views wrong at resync, ${mismatches(truth, workers).length} now; run ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+        `${wrongAtResync.length} views wrong at resync, ${mismatches(truth, workers).length} now; ` +
+        `accept-queue overflows (kernel, machine-wide) ${overflows}; run ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
     );
     expect(wrongAtResync.slice(0, 3)).toEqual([]);
     expect(mismatches(truth, workers)).toEqual([]);
