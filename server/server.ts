@@ -108,7 +108,9 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
-    server.listen({ port, host }, () => {
+    // A deep accept queue: when thousands of agents reconnect at once (a network blip, a restart),
+    // Node's default of 511 overflows and the kernel drops connections that then wait seconds to retry.
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', onError);
       resolve();
     });

@@ -105,5 +105,9 @@ describe('a rescinded worker and the winner\u2019s task', () => {
     expect((await h.request('GET', `${base}/Tasks/${task.body.sid}`)).body.assignment_status).toBe('assigned');
     const done = await h.request('POST', `${base}/Tasks/${task.body.sid}`, { AssignmentStatus: 'completed', Reason: 'done' }, { bearer: winnerToken });
     expect(done.status).toBe(200);
+    // A retried completion by the worker that held it says it is done already; the other worker still has no say.
+    const again = await h.request('POST', `${base}/Tasks/${task.body.sid}`, { AssignmentStatus: 'completed', Reason: 'done' }, { bearer: winnerToken });
+    expect(again.status).toBe(409);
+    expect((await h.request('POST', `${base}/Tasks/${task.body.sid}`, { AssignmentStatus: 'completed' }, { bearer: loserToken })).status).toBe(403);
   });
 });

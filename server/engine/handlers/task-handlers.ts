@@ -179,10 +179,13 @@ export function deleteTask(state: WorkspaceState, cmd: CommandOf<'task.delete'>,
   return ok(task);
 }
 
-/** True when a worker holds a task now: its reservation for it is accepted or wrapping. */
+/**
+ * True when a worker holds a task now (its reservation for it is accepted or wrapping) or held it
+ * to the end (completed), so that settling it again is a 409 conflict rather than a 403.
+ */
 function workerHolds(state: WorkspaceState, taskSid: string, workerSid: string): boolean {
   for (const r of state.reservationsOfTask.get(taskSid) ?? []) {
-    if (r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping')) return true;
+    if (r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed')) return true;
   }
   return false;
 }
