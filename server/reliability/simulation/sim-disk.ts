@@ -30,6 +30,8 @@ export class SimDisk {
   readonly image = new MemoryStore();
   /** Batches synced, and commits that failed. */
   readonly stats = { synced: 0, failed: 0, lostAtCrash: 0 };
+  /** Writes fail by chance only once armed: the workspace the run needs is set up on a sound disk. */
+  failuresArmed = false;
 
   constructor(
     readonly policy: SyncPolicy,
@@ -94,7 +96,8 @@ export class SimStore implements Store {
     if (this.dead) return new Promise(() => undefined);
     // Events are live engine objects: copy what is written now.
     const copy: CommitBatch = { changes: [...batch.changes], events: batch.events.map((e) => structuredClone(e)), deletedWorkspaces: [...batch.deletedWorkspaces] };
-    const fails = this.prng.chance(this.disk.faults.failRate);
+    // Drawn either way, so arming the faults does not shift the rest of the seed's choices.
+    const fails = this.prng.chance(this.disk.faults.failRate) && this.disk.failuresArmed;
     const [min, max] = this.disk.faults.writeMs;
     return new Promise<void>((resolve, reject) => {
       const entry = this.agenda.after(this.prng.int(min, max), () => {

@@ -117,6 +117,7 @@ export class Simulation {
     await this.drive(this.startHub());
     const world = await setUpWorkspace(this.hub!, this.prng, this.options.agents ?? 10, (p) => this.drive(p));
     this.world = world;
+    this.disk.failuresArmed = true;
     this.sockets = this.openSockets(this.hub!);
     const activities = { available: world.available, unavailable: world.unavailable };
     for (const workerSid of world.workers) {
