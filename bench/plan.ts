@@ -39,7 +39,7 @@ export interface Plan {
 }
 
 /** Agents answer offers after 5-15 ms and hold a won task 50 ms, as a fast scripted client would. */
-const AGENT: Partial<BehaviorConfig> = { thinkMs: 5, thinkJitterMs: 10, holdMs: 50 };
+export const AGENT: Partial<BehaviorConfig> = { thinkMs: 5, thinkJitterMs: 10, holdMs: 50 };
 /**
  * In multi-offer runs each offered agent decides within 20 ms to 1 s (a person's reaction spread):
  * the quickest accepts first (about 40 ms in), the others are rescinded before most of them click.

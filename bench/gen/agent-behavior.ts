@@ -65,5 +65,8 @@ export function agentBehavior(config: () => BehaviorConfig, recorder: FleetRecor
     rescind(taskKey, atUs) {
       recorder.rescinded(taskKey, atUs);
     },
+    disconnected() {
+      recorder.counts.disconnects += 1;
+    },
   };
 }

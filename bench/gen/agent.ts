@@ -21,6 +21,8 @@ export interface Offer {
 export interface AgentListener {
   offer(offer: Offer, atUs: number): void;
   rescind(taskKey: string, atUs: number): void;
+  /** The agent's connection dropped after it was ready. */
+  disconnected?(): void;
 }
 
 /** One agent to connect: its identity in the system, its index in the run, and its token (hub). */

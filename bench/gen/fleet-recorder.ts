@@ -17,6 +17,8 @@ export interface FleetCounts {
   completed: number;
   rescinds: number;
   errors: number;
+  /** Connections that dropped after the agent was ready (including a deliberate close). */
+  disconnects: number;
 }
 
 /** A window's measurements, encoded to cross the process boundary. */
@@ -34,7 +36,7 @@ export interface FleetReport {
   firstError: string | undefined;
 }
 
-const zero = (): FleetCounts => ({ offers: 0, accepted: 0, lost: 0, rejected: 0, ignored: 0, completed: 0, rescinds: 0, errors: 0 });
+const zero = (): FleetCounts => ({ offers: 0, accepted: 0, lost: 0, rejected: 0, ignored: 0, completed: 0, rescinds: 0, errors: 0, disconnects: 0 });
 
 /** Accumulates one window's measurements. */
 export class FleetRecorder {
@@ -103,6 +105,13 @@ export class FleetRecorder {
   failed(error: unknown): void {
     this.counts.errors += 1;
     this.firstError ??= error instanceof Error ? error.message : String(error);
+  }
+
+  /** The window so far, encoded, and a new window from the same `fromUs` (a soak's slices). */
+  roll(): FleetReport {
+    const report = this.report();
+    this.start(this.fromUs, this.trackRescinds);
+    return report;
   }
 
   /** The window so far, encoded. */

@@ -1,7 +1,8 @@
 /**
  * A generator process holding simulated agents over real WebSockets (at most a few thousand per
  * process: the per-process open-file limit). Commands over IPC: `connect` a batch of agents of one
- * system, set their `behavior`, open a measurement window (`measure`), `report` it, `close`.
+ * system, set their `behavior`, open a measurement window (`measure`), `report` it (or `roll`:
+ * report it and open the next from the same start), `close`.
  * It also reports its own CPU and event-loop delay, so an overloaded generator is visible.
  */
 import type { AgentHandle, AgentSpec, Connector, ConnectTarget } from './agent.js';
@@ -59,6 +60,11 @@ serve({
     probe.reset();
   },
   activity: () => recorder.activity,
+  roll: () => {
+    const stats = probe.read();
+    probe.reset();
+    return { ...recorder.roll(), stats, offerFrameBytes: observed.offerFrameBytes };
+  },
   report: () => ({ ...recorder.report(), stats: probe.read(), offerFrameBytes: observed.offerFrameBytes }),
   close: () => {
     for (const agent of agents.splice(0)) agent.close();

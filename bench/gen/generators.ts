@@ -6,7 +6,7 @@
 import type { BehaviorConfig } from './agent-behavior.js';
 import type { AgentSpec, ConnectTarget } from './agent.js';
 import type { FleetReport } from './fleet-recorder.js';
-import type { SourceResult } from './task-source.js';
+import type { SourceProgress, SourceResult } from './task-source.js';
 import type { TaskRequestSpec } from './task-requests.js';
 import { Child } from '../lib/ipc.js';
 import type { ProcessStats } from '../lib/process-stats.js';
@@ -120,6 +120,17 @@ export class Generators {
   /** Every fleet's report of the window. */
   reports(): Promise<FleetResult[]> {
     return Promise.all(this.fleets.map((f) => f.request<FleetResult>('report')));
+  }
+
+  /** Every fleet's report of the window, each opening the next window at once (a soak's slices). */
+  roll(): Promise<FleetResult[]> {
+    return Promise.all(this.fleets.map((f) => f.request<FleetResult>('roll')));
+  }
+
+  /** The open-loop source's counters so far, while it runs. */
+  async sourceProgress(): Promise<SourceProgress> {
+    await this.start();
+    return this.source!.request<SourceProgress>('progress');
   }
 
   /** Runs the task source (open loop `run` or closed loop `closed`). */

@@ -57,6 +57,7 @@ export const connectHubAgent: Connector = (spec: AgentSpec, target: ConnectTarge
     }, 60_000);
     worker.once('ready', () => {
       clearTimeout(timer);
+      worker.on('disconnected', () => listener.disconnected?.());
       // Offers and tasks left from an earlier client of this worker: answer them as new ones.
       for (const r of worker.reservations.values()) {
         if (r.status === 'pending') listener.offer(offerOf(r), nowUs());

@@ -3,7 +3,8 @@
  * with an intended send time on a fixed schedule from `startUs`; latency is measured from that
  * time, so a slow server is never given a break (no coordinated omission). If this process itself
  * falls behind its schedule the run says so and is invalid. `closed`: `concurrency` requests
- * always in flight for the REST creation rate.
+ * always in flight for the REST creation rate. `progress`: the open loop's counters so far, while
+ * it runs (a soak reads them in slices).
  */
 import { encodeHistogram, newHistogram, nowUs, recordUs, summarize, type LatencySummary } from '../lib/histogram.js';
 import { HttpPool } from '../lib/http-pool.js';
@@ -30,11 +31,27 @@ export interface SourceResult {
   stats: ReturnType<ReturnType<typeof statsProbe>['read']>;
 }
 
+/** An open loop's counters so far. */
+export interface SourceProgress {
+  sent: number;
+  /** Creations answered 2xx. */
+  ok: number;
+  /** Creations answered otherwise, or whose connection failed (status 0). */
+  failed: number;
+  /** Of `failed`, those answered 5xx. */
+  serverErrors: number;
+  /** Sent and not yet answered. */
+  pending: number;
+  /** Send lateness p99 since the run started, ms. */
+  latenessP99: number;
+}
+
 /** Lateness p99 beyond which the source did not keep its schedule. */
 const MAX_LATENESS_P99_MS = 5;
 
 let pool: HttpPool | undefined;
 const probe = statsProbe();
+let progress: () => SourceProgress = () => ({ sent: 0, ok: 0, failed: 0, serverErrors: 0, pending: 0, latenessP99: 0 });
 
 function target(args: Record<string, unknown>): HttpPool {
   const url = new URL(String(args['url']));
@@ -57,8 +74,10 @@ function openLoop(args: Record<string, unknown>): Promise<SourceResult> {
   let answered = 0;
   let ok = 0;
   let measured = 0;
+  let serverErrors = 0;
   let firstFailure: string | undefined;
   probe.reset();
+  progress = () => ({ sent, ok, failed: answered - ok, serverErrors, pending: sent - answered, latenessP99: summarize(lateness).p99 });
   return new Promise((resolve) => {
     const finish = () => {
       const late = summarize(lateness);
@@ -76,6 +95,7 @@ function openLoop(args: Record<string, unknown>): Promise<SourceResult> {
         answered += 1;
         if (status >= 200 && status < 300) ok += 1;
         else firstFailure ??= `${status} ${body.toString().slice(0, 200)}`;
+        if (status >= 500) serverErrors += 1;
         if (inWindow) recordUs(rest, nowUs() - intendedUs);
         if (answered === total) finish();
       });
@@ -137,4 +157,4 @@ function closedLoop(args: Record<string, unknown>): Promise<SourceResult> {
   });
 }
 
-serve({ run: (args) => openLoop(args), closed: (args) => closedLoop(args) });
+serve({ run: (args) => openLoop(args), closed: (args) => closedLoop(args), progress: () => progress() });

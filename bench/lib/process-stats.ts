@@ -92,13 +92,20 @@ export function profileHandlers(): Handlers {
   };
 }
 
-/** The IPC handlers every measured process offers: `stats.reset`, `stats.read`, `gc`, `profile.start`, `profile.stop`. */
+/**
+ * The IPC handlers every measured process offers: `stats.reset`, `stats.read`, `gc`,
+ * `profile.start`, `profile.stop`, and `stats.run.reset` / `stats.run.read`: a second window,
+ * independent of the first, for figures over a whole run while the first is read in slices.
+ */
 export function statsHandlers(): Handlers {
   const probe = statsProbe();
+  const run = statsProbe();
   return {
     ...profileHandlers(),
     'stats.reset': () => probe.reset(),
     'stats.read': () => probe.read(),
+    'stats.run.reset': () => run.reset(),
+    'stats.run.read': () => run.read(),
     gc: async () => ({ rss: await collectGarbage() }),
   };
 }

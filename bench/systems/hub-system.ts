@@ -76,6 +76,8 @@ export async function startHubSystem(choices: StartChoices): Promise<SystemUnder
     }),
     resetStats: () => child.request('stats.reset'),
     readStats: () => child.request<ProcessStats>('stats.read'),
+    resetRunStats: () => child.request('stats.run.reset'),
+    readRunStats: () => child.request<ProcessStats>('stats.run.read'),
     startProfile: () => child.request('profile.start'),
     stopProfile: (file) => child.request('profile.stop', { file }),
     collect: async () => (await child.request<{ rss: number }>('gc')).rss,

@@ -35,6 +35,10 @@ export interface SystemUnderTest {
   resetStats(): Promise<void>;
   /** Process figures since the last reset; RSS includes Redis for baseline 2. */
   readStats(): Promise<ProcessStats>;
+  /** Opens a second window of process figures, untouched by `resetStats` (for a whole soak). */
+  resetRunStats?(): Promise<void>;
+  /** Process figures since `resetRunStats`. */
+  readRunStats?(): Promise<ProcessStats>;
   /** Starts a CPU profile of the server process. */
   startProfile(): Promise<void>;
   /** Stops it and writes it to `file`. */

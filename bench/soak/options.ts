@@ -1,0 +1,63 @@
+/**
+ * What a soak runs, from its command line: the load (`--rate`, `--agents`), how long
+ * (`--minutes`), how often it reports (`--every`, seconds), the warm-up left out of the slopes and
+ * the overall figures (`--warmup`, minutes) and the bounds it is judged by (`--rss-bound`, MiB per
+ * hour; `--max-backlog`, seconds of arrivals, past which it stops early; 0 never stops).
+ */
+
+/** A soak's shape and bounds. */
+export interface SoakOptions {
+  rate: number;
+  agents: number;
+  minutes: number;
+  everyS: number;
+  warmupMinutes: number;
+  /** RSS growth beyond which the soak fails, MiB per hour. */
+  rssBoundMiBPerHour: number;
+  /** Backlog, in seconds of arrivals, at which the soak stops early as runaway (0: never). */
+  maxBacklogS: number;
+  pinned: boolean;
+  nice: number;
+}
+
+/** The issue's soak: 1,000 tasks/s over 10,000 agents for 15 minutes, a line every 30 s. */
+export const SOAK_DEFAULTS: SoakOptions = {
+  rate: 1000,
+  agents: 10000,
+  minutes: 15,
+  everyS: 30,
+  warmupMinutes: 2,
+  rssBoundMiBPerHour: 50,
+  maxBacklogS: 60,
+  pinned: true,
+  nice: 0,
+};
+
+const FLAGS: Record<string, keyof SoakOptions> = {
+  rate: 'rate',
+  agents: 'agents',
+  minutes: 'minutes',
+  every: 'everyS',
+  warmup: 'warmupMinutes',
+  'rss-bound': 'rssBoundMiBPerHour',
+  'max-backlog': 'maxBacklogS',
+  nice: 'nice',
+};
+
+/** Parses `--name=value` flags (and `--no-pin`) over the defaults; throws on anything else. */
+export function parseSoakArgs(args: string[]): SoakOptions {
+  const options: SoakOptions = { ...SOAK_DEFAULTS };
+  for (const arg of args) {
+    if (arg === '--no-pin') {
+      options.pinned = false;
+      continue;
+    }
+    const match = /^--([a-z-]+)=(.+)$/.exec(arg);
+    const key = match ? FLAGS[match[1]!] : undefined;
+    const value = Number(match?.[2]);
+    if (!key || !Number.isFinite(value) || (key !== 'nice' && value < 0)) throw new Error(`unknown or bad flag ${arg}`);
+    (options as unknown as Record<string, number>)[key] = value;
+  }
+  if (options.rate <= 0 || options.agents <= 0 || options.minutes <= 0 || options.everyS <= 0) throw new Error('--rate, --agents, --minutes and --every must be positive');
+  return options;
+}
