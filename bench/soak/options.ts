@@ -26,7 +26,7 @@ export const SOAK_DEFAULTS: SoakOptions = {
   agents: 10000,
   minutes: 15,
   everyS: 30,
-  warmupMinutes: 2,
+  warmupMinutes: 6,
   rssBoundMiBPerHour: 50,
   maxBacklogS: 60,
   pinned: true,
