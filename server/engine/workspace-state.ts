@@ -83,6 +83,18 @@ export class WorkspaceState {
     return view;
   }
 
+  /**
+   * Whether a worker may settle a task (wrap it up, complete it): it holds it now (its reservation
+   * is accepted or wrapping) or held it to the end (completed), so settling it again is a conflict,
+   * not a stranger's request. A rescinded or rejected offer gives no such right.
+   */
+  settlesTask(workerSid: string, taskSid: string): boolean {
+    for (const r of this.reservationsOfTask.get(taskSid) ?? []) {
+      if (r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed')) return true;
+    }
+    return false;
+  }
+
   /** Capacity a worker still has on a channel, under the workspace's multitasking mode. */
   freeCapacity(worker: WorkerRecord, channel: WorkerChannelRecord): number {
     if (!channel.available || !this.activityOf(worker).available) return 0;

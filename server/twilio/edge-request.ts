@@ -55,10 +55,10 @@ export function ownWorker(req: EdgeRequest): string {
   return workerSid;
 }
 
-/** Whether the token's worker has a reservation of the task (in one of `statuses`, when given). */
-export function holdsTask(s: WorkspaceState, taskSid: string, workerSid: string, statuses?: ReadonlySet<string>): boolean {
+/** Whether the token's worker has a reservation of the task, in any status. */
+export function holdsTask(s: WorkspaceState, taskSid: string, workerSid: string): boolean {
   for (const r of s.reservationsOfTask.get(taskSid) ?? []) {
-    if (r.workerSid === workerSid && (!statuses || statuses.has(r.status))) return true;
+    if (r.workerSid === workerSid) return true;
   }
   return false;
 }

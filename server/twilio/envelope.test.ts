@@ -103,6 +103,13 @@ describe('the event-bridge envelope', () => {
     expect((await call(`Workspaces/${ws}/Tasks/${task.sid}`, 'GET', {}, { token: tokenFor(stranger) })).status).toBe(403);
     // Offered is not held: settling needs an accepted reservation.
     expect((await call(`Workspaces/${ws}/Tasks/${task.sid}`, 'POST', { AssignmentStatus: 'completed' }, { token: tokenFor(holder) })).status).toBe(403);
+    // Held to the end: a repeated completion is a conflict, as over REST and the native socket.
+    const offer = (await h.request('GET', `/v1/Workspaces/${ws}/Tasks/${task.sid}/Reservations`)).body.reservations[0];
+    expect((await h.request('POST', `/v1/Workspaces/${ws}/Tasks/${task.sid}/Reservations/${offer.sid}`, { ReservationStatus: 'accepted' })).status).toBe(200);
+    const complete = () => call(`Workspaces/${ws}/Tasks/${task.sid}`, 'POST', { AssignmentStatus: 'completed' }, { token: tokenFor(holder) });
+    expect((await complete()).status).toBe(200);
+    expect((await complete()).status).toBe(409);
+    expect((await call(`Workspaces/${ws}/Tasks/${task.sid}`, 'POST', { AssignmentStatus: 'completed' }, { token: tokenFor(stranger) })).status).toBe(403);
   });
 
   it('maps If-Match to the engine’s version check: 412 on a mismatch, nothing changed', async () => {

@@ -27,7 +27,6 @@ const TaskCreate = z.object({
 });
 
 /** Reservations through which a worker holds its task. */
-const HOLDING: ReadonlySet<string> = new Set(['accepted', 'wrapping']);
 
 function task(s: WorkspaceState, req: EdgeRequest): TaskRecord {
   const t = s.tasks.get(req.path['wt'] ?? '');
@@ -49,7 +48,7 @@ export const fetchTask: EdgeHandler = (req) =>
 export const updateTask: EdgeHandler = (req) => {
   const s = workspaceOf(req);
   const t = task(s, req);
-  if (!holdsTask(s, t.sid, req.grant.workerSid, HOLDING)) {
+  if (!s.settlesTask(req.grant.workerSid, t.sid)) {
     throw fail('FORBIDDEN', `Task ${t.sid} is not assigned to worker ${req.grant.workerSid}`);
   }
   const p = parseParams(TaskUpdate, req.params);

@@ -47,17 +47,12 @@ function reservation(ctx: CommandContext) {
   return (s: WorkspaceState, r: ReservationRecord) => reservationPayload(s, r, ctx.base, ctx.hub.now());
 }
 
-/**
- * A task the worker holds (an accepted or wrapping reservation of its own) or held to the end (a
- * repeated completion then gets the engine's 409), or why not.
- */
+/** A task the worker may settle (see `WorkspaceState.settlesTask`), or why not. */
 function ownTask(ctx: CommandContext, taskSid: string): SwitchboardError | undefined {
   const state = ctx.hub.engine(ctx.workspaceSid)?.state;
   const task = state?.tasks.get(taskSid);
   if (!state || !task) return fail('NOT_FOUND', `Task ${taskSid} not found`);
-  for (const r of state.reservationsOfTask.get(task.sid) ?? []) {
-    if (r.workerSid === ctx.workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed')) return undefined;
-  }
+  if (state.settlesTask(ctx.workerSid, task.sid)) return undefined;
   return fail('FORBIDDEN', `Task ${taskSid} is not assigned to this worker`);
 }
 

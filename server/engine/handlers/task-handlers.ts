@@ -107,7 +107,7 @@ export function updateTask(state: WorkspaceState, cmd: CommandOf<'task.update'>,
   if (bad) return bad;
   const waiting = task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved';
   const status = cmd.assignmentStatus;
-  if (ctx.actor.type === 'worker' && !workerHolds(state, task.sid, ctx.actor.sid)) {
+  if (ctx.actor.type === 'worker' && !state.settlesTask(ctx.actor.sid, task.sid)) {
     return err('FORBIDDEN', `Task ${task.sid} is not held by worker ${ctx.actor.sid}`);
   }
   if (status === 'canceled' && !waiting) return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus} and cannot be canceled`);
@@ -177,15 +177,4 @@ export function deleteTask(state: WorkspaceState, cmd: CommandOf<'task.delete'>,
   emitTaskEvent(state, task, 'task.deleted', `Task ${task.sid} deleted`, ctx);
   dropTask(state, task, ctx);
   return ok(task);
-}
-
-/**
- * True when a worker holds a task now (its reservation for it is accepted or wrapping) or held it
- * to the end (completed), so that settling it again is a 409 conflict rather than a 403.
- */
-function workerHolds(state: WorkspaceState, taskSid: string, workerSid: string): boolean {
-  for (const r of state.reservationsOfTask.get(taskSid) ?? []) {
-    if (r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed')) return true;
-  }
-  return false;
 }

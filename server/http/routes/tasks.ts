@@ -97,17 +97,11 @@ function holdsTask(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
   return false;
 }
 
-/**
- * True when the token's worker holds the task now (its own reservation is accepted or wrapping) or
- * held it to the end (completed): a repeated completion then gets the engine's 409, not a 403.
- */
+/** True when the token's worker may settle the task (see `WorkspaceState.settlesTask`). */
 function holdsTaskNow(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
   const taskSid = call.path['wt']!;
   if (!s.tasks.has(taskSid)) return true; // the handler answers 404
-  for (const r of s.reservationsOfTask.get(taskSid) ?? []) {
-    if (r.workerSid === grant.workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed')) return true;
-  }
-  return false;
+  return s.settlesTask(grant.workerSid, taskSid);
 }
 
 /** ...and may only wrap up or complete a task it holds now (a rescinded offer gives no rights). */
