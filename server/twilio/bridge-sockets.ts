@@ -13,6 +13,7 @@ import type { EventRecord } from '../engine/model.js';
 import type { WorkspaceEngine } from '../engine/engine.js';
 import type { Hub } from '../hub.js';
 import { SessionRegistry, type SocketStats } from '../ws/session-registry.js';
+import { closeSessions, moveOffline } from '../ws/endpoint-shared.js';
 import { CLOSE, DEFAULT_SOCKETS_PER_WORKER } from '../ws/socket-options.js';
 import type { UpgradeRouter } from '../ws/upgrade-router.js';
 import { BridgeSession, type BridgeSessionHost } from './bridge-session.js';
@@ -58,17 +59,6 @@ export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentia
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
 
-  const goOffline = (session: BridgeSession) => {
-    const state = hub.engine(session.workspaceSid)?.state;
-    const worker = state?.workers.get(session.workerSid);
-    if (!state || !worker) return;
-    let offline = state.activities.get(state.workspace.defaultActivitySid);
-    for (const activity of state.activities.values()) if (activity.friendlyName === 'Offline') offline = activity;
-    if (!offline || worker.activitySid === offline.sid) return;
-    const command = { type: 'worker.update', sid: worker.sid, activitySid: offline.sid } as const;
-    hub.dispatch(session.workspaceSid, command, { type: 'worker', sid: worker.sid }).catch(() => undefined);
-  };
-
   const host: BridgeSessionHost = {
     registry,
     now: hub.now,
@@ -76,7 +66,7 @@ export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     closeGraceMs: options.closeGraceMs ?? 1000,
     ended(session, last) {
       // On shutdown the workers are not leaving: they reconnect to the next hub.
-      if (last && !shuttingDown && session.offlineOnDisconnect) goOffline(session);
+      if (last && !shuttingDown && session.offlineOnDisconnect) moveOffline(hub, session.workspaceSid, session.workerSid);
     },
   };
 
@@ -146,15 +136,7 @@ export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     unroute();
     clearInterval(keepAlive);
     unsubscribe();
-    const sessions = registry.sockets();
-    for (const session of sessions) session.end(CLOSE.GOING_AWAY);
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(sessions.map((s) => s.disconnected)),
-      new Promise<void>((resolve) => (grace = setTimeout(resolve, host.closeGraceMs))),
-    ]);
-    clearTimeout(grace);
-    for (const session of sessions) session.terminate();
+    await closeSessions(registry.sockets(), host.closeGraceMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };
 

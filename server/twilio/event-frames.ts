@@ -5,6 +5,7 @@
  * event's data. Task events go to every worker whose SDK holds a reservation of the task,
  * including one that ended in this very step (its `reservation.canceled` arrives first).
  */
+import { RESERVATION_EVENTS } from '../../shared/protocol.js';
 import type { EventRecord } from '../engine/model.js';
 import type { WorkspaceState } from '../engine/workspace-state.js';
 import { channelShape, epoch, reservationShape, taskFromEventData, taskShape, workerShape, type Payload } from './internal-shapes.js';
@@ -16,17 +17,8 @@ export interface EventPush {
   end?: true;
 }
 
-/** Reservation events the SDK consumes. */
-const RESERVATION_EVENTS: ReadonlySet<string> = new Set([
-  'reservation.created',
-  'reservation.accepted',
-  'reservation.rejected',
-  'reservation.timeout',
-  'reservation.canceled',
-  'reservation.rescinded',
-  'reservation.completed',
-  'reservation.wrapup',
-]);
+/** Reservation events the SDK consumes: the same the native protocol pushes. */
+const RESERVATION_EVENT_TYPES: ReadonlySet<string> = new Set(RESERVATION_EVENTS);
 /** Task events the SDK consumes. */
 const TASK_EVENTS: ReadonlySet<string> = new Set(['task.updated', 'task.canceled', 'task.completed', 'task.wrapup']);
 const ACTIVE: ReadonlySet<string> = new Set(['pending', 'accepted', 'wrapping']);
@@ -79,7 +71,7 @@ function holdersOf(s: WorkspaceState, taskSid: string, at: number): string[] {
 export function eventPush(event: EventRecord, s: WorkspaceState, now: number): EventPush | undefined {
   const type = event.eventType;
   const workerSid = event.workerSid;
-  if (RESERVATION_EVENTS.has(type) && workerSid) {
+  if (RESERVATION_EVENT_TYPES.has(type) && workerSid) {
     return { workerSids: [workerSid], frame: encodeFrame(type, reservationPayload(event, s, now)) };
   }
   if (TASK_EVENTS.has(type)) {

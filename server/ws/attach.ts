@@ -13,6 +13,7 @@ import type { WorkspaceEngine } from '../engine/engine.js';
 import type { EventRecord } from '../engine/model.js';
 import type { UrlBase } from '../http/serialize.js';
 import type { Hub } from '../hub.js';
+import { closeSessions, moveOffline } from './endpoint-shared.js';
 import { PushEncoder } from './payloads.js';
 import { SessionRegistry, type SocketStats } from './session-registry.js';
 import { CLOSE, resolveSocketOptions, type SocketOptions } from './socket-options.js';
@@ -47,17 +48,6 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
   let closing: Promise<void> | undefined;
   let shuttingDown = false;
 
-  const goOffline = (workspaceSid: string, workerSid: string) => {
-    const state = hub.engine(workspaceSid)?.state;
-    const worker = state?.workers.get(workerSid);
-    if (!state || !worker) return;
-    let offline = state.activities.get(state.workspace.defaultActivitySid);
-    for (const activity of state.activities.values()) if (activity.friendlyName === 'Offline') offline = activity;
-    if (!offline || worker.activitySid === offline.sid) return;
-    const command = { type: 'worker.update', sid: workerSid, activitySid: offline.sid } as const;
-    hub.dispatch(workspaceSid, command, { type: 'worker', sid: workerSid }).catch(() => undefined);
-  };
-
   const host: SessionHost = {
     hub,
     credentials,
@@ -66,7 +56,7 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     ended(session: WorkerSession, last: boolean) {
       // On shutdown the workers are not leaving: they will reconnect to the next hub.
       if (last && !shuttingDown && session.offlineOnDisconnect && session.workspaceSid && session.workerSid) {
-        goOffline(session.workspaceSid, session.workerSid);
+        moveOffline(hub, session.workspaceSid, session.workerSid);
       }
     },
   };
@@ -124,15 +114,7 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     unroute();
     clearInterval(keepAlive);
     unsubscribe();
-    const sessions = registry.sockets();
-    for (const session of sessions) session.end(CLOSE.GOING_AWAY);
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(sessions.map((s) => s.disconnected)),
-      new Promise<void>((resolve) => (grace = setTimeout(resolve, opts.closeGraceMs))),
-    ]);
-    clearTimeout(grace);
-    for (const session of sessions) session.terminate();
+    await closeSessions(registry.sockets(), opts.closeGraceMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };
 
