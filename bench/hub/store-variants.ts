@@ -3,10 +3,8 @@
  * measure what a change to the SQLite store would buy before anyone makes it:
  *
  * - `sqlite` (default): the product's store, as `openStore` opens it.
- * - `threaded`: the same commits on a worker thread (see threaded-store.ts): no fsync on the loop.
  * - `lean-events`: the product's store with the events table's filter indexes dropped (only its
  *   primary key and the paging index left): what the per-filter indexes cost per event.
- * - `threaded+lean-events`: both.
  * - `memory`: the in-memory store (not durable), the ceiling.
  *
  * Variants are for measurement only: `lean-events` makes filtered event queries scan.
@@ -17,10 +15,9 @@ import { openStore } from '../../server/server.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import { DATABASE_FILE, SqliteStore } from '../../server/store/sqlite-store.js';
 import type { Store } from '../../server/store/store.js';
-import { ThreadedStore } from './threaded-store.js';
 
 /** The variants. */
-export const STORE_VARIANTS = ['sqlite', 'threaded', 'lean-events', 'threaded+lean-events', 'memory'] as const;
+export const STORE_VARIANTS = ['sqlite', 'lean-events', 'memory'] as const;
 /** One variant. */
 export type StoreVariant = (typeof STORE_VARIANTS)[number];
 
@@ -42,17 +39,10 @@ export async function openBenchStore(variant: string | undefined, dir: string): 
       return openStore(dir);
     case 'memory':
       return new MemoryStore();
-    case 'threaded':
-      return ThreadedStore.open(dir);
     case 'lean-events': {
       await (await SqliteStore.open(dir)).close();
       dropFilterIndexes(dir);
       return SqliteStore.open(dir);
-    }
-    case 'threaded+lean-events': {
-      await (await SqliteStore.open(dir)).close();
-      dropFilterIndexes(dir);
-      return ThreadedStore.open(dir);
     }
     default:
       throw new Error(`BENCH_STORE must be one of ${STORE_VARIANTS.join(', ')}`);
