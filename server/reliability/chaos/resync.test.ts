@@ -14,7 +14,7 @@ import { startSocketHarness } from '../../ws/ws-test-client.js';
 import { eventually, table } from '../support.js';
 import { ChaosAgent, newTally } from './chaos-agent.js';
 import { LinkChaos } from './link-chaos.js';
-import { seededRandom } from './seeded-random.js';
+import { Prng } from '../simulation/prng.js';
 import { startSdkWorker } from './sdk-worker.js';
 import { ChaosProxy } from './tcp-proxy.js';
 import { hubViews, mismatches, restGet, type WorkerView } from './worker-view.js';
@@ -43,7 +43,8 @@ async function converged(workers: Worker[], truth: Map<string, WorkerView>, time
 
 describe('resync under network chaos', () => {
   it('after resets, black holes and jitter during offers, accepts, rescinds and activity changes, every page shows the truth; never double-assigned', async () => {
-    const random = seededRandom(SEED);
+    const prng = new Prng(SEED);
+    const random = () => prng.next();
     const { h } = await startSocketHarness({ pingIntervalMs: HEARTBEAT_MS, messagesPerSecond: 1000 });
     const seed = await seedWorkspace(h, { workers: WORKERS, maxReservedWorkers: 3 });
     const wsSid: string = seed.ws.sid;
