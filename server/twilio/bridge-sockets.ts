@@ -51,7 +51,7 @@ function flag(query: URLSearchParams, name: string, absent: boolean): boolean {
 
 /** Attaches the event-bridge socket endpoint to the server's upgrades. */
 export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentials: Credentials, options: BridgeSocketOptions = {}): BridgeSockets {
-  const registry = new SessionRegistry<BridgeSession>();
+  const registry = new SessionRegistry<BridgeSession>(options.heartbeatMs ?? 10_000);
   const path = options.path ?? EVENT_BRIDGE_PATH;
   const maxPerWorker = options.maxSocketsPerWorker ?? DEFAULT_SOCKETS_PER_WORKER;
   // The SDK never sends a frame: anything bigger than a stray ping is refused by `ws` itself.
@@ -100,10 +100,6 @@ export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     accept(req, socket, head, new URL(req.url ?? '/', 'http://localhost').searchParams),
   );
 
-  const keepAlive = setInterval(() => {
-    for (const session of registry.sockets()) if (!session.heartbeat()) registry.counters.deadPeersCut += 1;
-  }, options.heartbeatMs ?? 10_000);
-  keepAlive.unref();
 
   // Runs inside the step: the frame is built from the state the event left behind, sent after the commit.
   const pushes = (event: EventRecord, engine: WorkspaceEngine): (() => void) | undefined => {
@@ -134,7 +130,7 @@ export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentia
   const close = async () => {
     shuttingDown = true;
     unroute();
-    clearInterval(keepAlive);
+    registry.stop();
     unsubscribe();
     await closeSessions(registry.sockets(), host.closeGraceMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -43,7 +43,7 @@ function baseOf(req: http.IncomingMessage, publicUrl: string | undefined): UrlBa
 /** Attaches the worker socket endpoint to the server's upgrades; pass it as `startServer`'s `attachSockets`. */
 export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentials: Credentials, options: SocketOptions = {}): WorkerSockets {
   const opts = resolveSocketOptions(options, hub.now);
-  const registry = new SessionRegistry<WorkerSession>();
+  const registry = new SessionRegistry<WorkerSession>(opts.pingIntervalMs);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: false, perMessageDeflate: false });
   let closing: Promise<void> | undefined;
   let shuttingDown = false;
@@ -72,10 +72,6 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     });
   });
 
-  const keepAlive = setInterval(() => {
-    for (const session of registry.sockets()) if (!session.heartbeat()) registry.counters.deadPeersCut += 1;
-  }, opts.pingIntervalMs);
-  keepAlive.unref();
 
   // Runs inside the step: build each frame now, from the state the event left behind, once per
   // URL origin (usually one); send it only after the commit.
@@ -112,7 +108,7 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
   const close = async () => {
     shuttingDown = true;
     unroute();
-    clearInterval(keepAlive);
+    registry.stop();
     unsubscribe();
     await closeSessions(registry.sockets(), opts.closeGraceMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
