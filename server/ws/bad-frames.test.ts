@@ -53,6 +53,28 @@ describe('bad frames on the worker socket', () => {
     expect(socket.invalid).toEqual([]);
   });
 
+  it('answers a keep-alive the same whether it takes the short path or the full decoding', async () => {
+    const { wsUrl, token, sockets } = await setup();
+    const { socket } = await connectWorker(wsUrl, token);
+    const start = socket.frames.length;
+    const long = 'k'.repeat(64);
+    socket.sendRaw('{"type":"ping","ref":"17"}'); // exactly as the SDK writes it
+    socket.sendRaw(`{"type":"ping","ref":"${long}"}`);
+    socket.sendRaw('{ "type": "ping", "ref": "spaced" }');
+    socket.sendRaw({ type: 'ping', ref: 'quote"d' });
+    socket.sendRaw('{"type":"ping","ref":""}');
+    socket.sendRaw(`{"type":"ping","ref":"${long}k"}`);
+    socket.sendRaw('{"type":"ping","ref":"17","x":1}');
+    socket.sendRaw('{"type":"ping","ref":"t1"} ');
+    await socket.waitFor(() => socket.frames.length - start >= 8);
+
+    const frames = socket.frames.slice(start);
+    for (const ref of ['17', long, 'spaced', 'quote"d', 't1']) expect(frames).toContainEqual({ type: 'reply', ref, ok: true });
+    expect(frames).toContainEqual({ type: 'reply', ref: '17', ok: false, error: expect.objectContaining({ status: 400, message: expect.stringContaining('unknown field x') }) });
+    expect(frames.filter((f) => f.type === 'error')).toHaveLength(2); // the empty and the over-long ref
+    expect(sockets.stats().invalidFrames).toBe(3);
+  });
+
   it(`closes a socket that sends a frame over ${MAX_FRAME_BYTES} bytes with 1009; the hub still serves`, async () => {
     const { h, wsUrl, token, workerState, base } = await setup();
     const before = await workerState();

@@ -12,7 +12,7 @@ import { verifyWorkerToken, type Credentials, type WorkerGrant } from '../auth/t
 import { isoDate, type UrlBase } from '../http/serialize.js';
 import type { Hub } from '../hub.js';
 import { handleCommand, type CommandContext, type CommandResult } from './command-handlers.js';
-import { asSwitchboardError, decodeFrame, errorReply, failureFrame, okReply } from './frames.js';
+import { asSwitchboardError, decodeFrame, errorReply, type Decoded, failureFrame, okReply, pingRef, pingReply } from './frames.js';
 import { buildSnapshot } from './payloads.js';
 import { TokenBucket } from './rate-limit.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -157,12 +157,15 @@ export class WorkerSession {
 
   private receive(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
-    const decoded = decodeFrame(data, isBinary);
+    // An authenticated session's keep-alive skips the decoding; anything else is decoded in full.
+    const ping = this.grant ? pingRef(data, isBinary) : undefined;
+    const decoded: Decoded = ping === undefined ? decodeFrame(data, isBinary) : { ok: true, message: { type: 'ping', ref: ping } };
     if (!this.bucket.take(performance.now())) {
       this.host.registry.counters.rateLimited += 1;
       const ref = decoded.ok ? decoded.message.ref : decoded.ref;
       return this.send(failureFrame(ref, fail('TOO_MANY_REQUESTS', `More than ${this.host.options.messagesPerSecond} messages per second`)));
     }
+    if (ping !== undefined) return this.send(pingReply(ping));
     if (!decoded.ok) {
       this.host.registry.counters.invalidFrames += 1;
       return this.send(failureFrame(decoded.ref, decoded.error));
