@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Handlers } from './ipc.js';
 
 /** One window's figures. */
@@ -17,6 +17,8 @@ export interface ProcessStats {
   heapUsedMiB: number;
   /** Event-loop delay in ms beyond the 10 ms sampling interval. */
   eld: { p50: number; p99: number; max: number };
+  /** Garbage-collection pauses over the window: their total share of it (percent), the longest, and the major ones. */
+  gc: { percent: number; maxMs: number; majorCount: number; majorMaxMs: number };
   windowMs: number;
   /** The hub's store figures (hub only; see hub/store-meter.ts). */
   store?: unknown;
@@ -32,11 +34,23 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 export function statsProbe(): { reset(): void; read(): ProcessStats } {
   const eld = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   eld.enable();
+  const gc = { totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.totalMs += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.majorCount += 1;
+        gc.majorMaxMs = Math.max(gc.majorMaxMs, entry.duration);
+      }
+    }
+  }).observe({ entryTypes: ['gc'] });
   let cpu = process.cpuUsage();
   let since = performance.now();
   return {
     reset() {
       eld.reset();
+      Object.assign(gc, { totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 });
       cpu = process.cpuUsage();
       since = performance.now();
     },
@@ -49,6 +63,7 @@ export function statsProbe(): { reset(): void; read(): ProcessStats } {
         rssMiB: round(memory.rss / MiB),
         heapUsedMiB: round(memory.heapUsed / MiB),
         eld: { p50: delayMs(eld.percentile(50)), p99: delayMs(eld.percentile(99)), max: delayMs(eld.max) },
+        gc: { percent: round((gc.totalMs / Math.max(1, windowMs)) * 100, 1), maxMs: round(gc.maxMs), majorCount: gc.majorCount, majorMaxMs: round(gc.majorMaxMs) },
         windowMs: Math.round(windowMs),
       };
     },

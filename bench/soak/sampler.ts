@@ -27,10 +27,18 @@ export interface Sample {
   rssMiB: number;
   heapUsedMiB: number;
   eldP99: number;
+  /** The hub's event-loop delay max in the slice, ms (a single long pause hides below the p99). */
+  eldMax: number;
+  /** Share of the slice the hub spent in garbage-collection pauses, percent, and its longest pause, ms. */
+  gcPercent: number;
+  gcMaxMs: number;
   cpuPercent: number;
   /** Share of the slice the hub's loop spent blocked in store commits, percent, and a commit's p99, ms. */
   commitBlockedPercent: number;
   commitP99: number;
+  /** A commit's time until it was durable (the writer's work included), p99 and max, ms. */
+  durableP99: number;
+  durableMax: number;
   errors: { failedCreates: number; serverErrors: number; disconnects: number; agentErrors: number };
   /** Sent minus accepted (and minus failed creations) since the start, at the end of the slice. */
   backlog: number;
@@ -38,6 +46,8 @@ export interface Sample {
   pendingCreates: number;
   /** The worst generator event-loop delay p99 of the slice, ms (beyond 50 ms the generators set the pace). */
   fleetEldP99: number;
+  /** The worst generator event-loop delay max of the slice, ms (a generator's stall shows in the latencies). */
+  fleetEldMax: number;
   /** Machine load average (1 minute) at the end of the slice. */
   loadAverage: number;
 }
@@ -100,13 +110,19 @@ export class Sampler {
       rssMiB: hub.rssMiB,
       heapUsedMiB: hub.heapUsedMiB,
       eldP99: hub.eld.p99,
+      eldMax: hub.eld.max,
+      gcPercent: hub.gc.percent,
+      gcMaxMs: hub.gc.maxMs,
       cpuPercent: hub.cpuPercent,
       commitBlockedPercent: store?.blockedPercent ?? 0,
       commitP99: store?.blocking.p99 ?? 0,
+      durableP99: store?.settled.p99 ?? 0,
+      durableMax: store?.settled.max ?? 0,
       errors: { failedCreates, serverErrors, disconnects: sum((c) => c.disconnects), agentErrors: sum((c) => c.errors) },
       backlog: this.sent - this.accepted - this.failed,
       pendingCreates: source.pending,
       fleetEldP99: Math.max(0, ...fleets.map((f) => f.stats.eld.p99)),
+      fleetEldMax: Math.max(0, ...fleets.map((f) => f.stats.eld.max)),
       loadAverage: Math.round(loadavg()[0]! * 100) / 100,
     };
     this.lastAtUs = nowUs;
