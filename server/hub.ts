@@ -16,7 +16,7 @@ import { Timers, type TimerTable } from './timers.js';
  * event came from: events of one step (an offer round's reservations) see the same state, so what
  * a listener builds from that state once serves them all.
  */
-export type EventListener = (event: EventRecord, engine: WorkspaceEngine, step: number) => (() => void) | void;
+export type EventListener = (event: EventRecord, engine: WorkspaceEngine, step: number, origin: unknown) => (() => void) | void;
 
 /** Told of every assignment-callback effect once the reservation is durable. */
 export type CallbackListener = (effect: Extract<Effect, { type: 'assignment.callback' }>, workspaceSid: string) => void;
@@ -162,8 +162,12 @@ export class Hub {
     return outcome;
   }
 
-  /** Runs one command and queues its effects; the caller must await `flush()` before acknowledging. */
-  dispatchNow(workspaceSid: string, command: Command, actor: Actor = { type: 'account' }): Outcome {
+  /**
+   * Runs one command and queues its effects; the caller must await `flush()` before acknowledging.
+   * `origin` names the connection the command came on, for the event listeners: a transport need
+   * not push to that connection what its reply to the command already carries.
+   */
+  dispatchNow(workspaceSid: string, command: Command, actor: Actor = { type: 'account' }, origin?: unknown): Outcome {
     if (this.failure) return { ok: false, error: this.unavailable(this.failure) };
     if (this.closed) return { ok: false, error: fail('UNAVAILABLE', 'The hub is shutting down') };
     const engine = this.engines.get(workspaceSid);
@@ -178,7 +182,7 @@ export class Hub {
     }
     this.observer?.step(command.type, performance.now() - started);
     if (!result.ok) return { ok: false, error: result.error };
-    this.perform(engine, result.effects);
+    this.perform(engine, result.effects, origin);
     return { ok: true, value: result.value };
   }
 
@@ -253,7 +257,7 @@ export class Hub {
     return fail('UNAVAILABLE', `The store failed; restart the hub: ${failure.message}`);
   }
 
-  private perform(engine: WorkspaceEngine, effects: Effect[]): void {
+  private perform(engine: WorkspaceEngine, effects: Effect[], origin?: unknown): void {
     const step = ++this.steps;
     const workspaceSid = engine.state.workspace.sid;
     for (const effect of effects) {
@@ -267,7 +271,7 @@ export class Hub {
           this.batch.events.push(effect.event);
           for (const listener of this.eventListeners) {
             try {
-              const then = listener(effect.event, engine, step);
+              const then = listener(effect.event, engine, step, origin);
               if (then) this.afterCommit.push(then);
             } catch {
               // A listener's bug must not leave the step's other effects half performed.

@@ -82,7 +82,11 @@ const SnapshotSchema = z.object({
   token_expires_at: z.string(),
 });
 
-/** Reservation facts the hub pushes to the reservation's worker. */
+/**
+ * Reservation facts the hub pushes to the reservation's worker: to each of its sessions, except
+ * that `reservation.accepted` and `.rejected` skip the session whose own command caused them (its
+ * reply to `reservation.accept` / `.reject` carries the same reservation).
+ */
 export const RESERVATION_EVENTS = [
   'reservation.created',
   'reservation.accepted',

@@ -30,6 +30,9 @@ export interface WorkerSockets {
   stats(): SocketStats;
 }
 
+/** Events the reply to the session's own command carries in full (`reservation.accept` and `.reject` answer with the reservation). */
+const REPLY_CARRIES: ReadonlySet<string> = new Set(['reservation.accepted', 'reservation.rejected']);
+
 const HOST_HEADER = /^[A-Za-z0-9.\-:[\]]{1,255}$/;
 
 function baseOf(req: http.IncomingMessage, publicUrl: string | undefined): UrlBase {
@@ -76,11 +79,16 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
   // Runs inside the step: build each frame now, from the state the event left behind, once per
   // URL origin (usually one); send it only after the commit.
   const encoder = new PushEncoder();
-  const pushes = (event: EventRecord, engine: WorkspaceEngine, step: number): (() => void) | undefined => {
+  const pushes = (event: EventRecord, engine: WorkspaceEngine, step: number, origin: unknown): (() => void) | undefined => {
     if (event.workerSid === null) return undefined;
     const live = registry.sessionsOf(event.workerSid);
     if (!live || live.size === 0) return undefined;
-    const targets = [...live].filter((s) => s.workspaceSid === event.workspaceSid);
+    // The session that accepted or rejected gets the reservation in its reply (serialized after
+    // the commit, so never older than this push): the SDK takes whichever comes first, and the
+    // same 2.4 KB frame twice would only cost both ends. The worker's other sessions get the push.
+    const echoed = REPLY_CARRIES.has(event.eventType) ? origin : undefined;
+    const targets = [...live].filter((s) => s.workspaceSid === event.workspaceSid && s !== echoed);
+    if (targets.length === 0) return undefined;
     if (event.eventType === 'worker.deleted') return () => targets.forEach((s) => s.end(CLOSE.WORKER_GONE));
     const frames = new Map<string, Buffer | undefined>();
     const now = hub.now();
@@ -96,9 +104,9 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
       }
     };
   };
-  const unsubscribe = hub.onEvent((event, engine, step) => {
+  const unsubscribe = hub.onEvent((event, engine, step, origin) => {
     try {
-      return pushes(event, engine, step);
+      return pushes(event, engine, step, origin);
     } catch {
       // A push that cannot be built must never fail the command that caused it.
       return undefined;

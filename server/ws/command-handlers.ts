@@ -21,6 +21,8 @@ export interface CommandContext {
   workspaceSid: string;
   workerSid: string;
   base: UrlBase;
+  /** The session the command came on: its reply carries the reservation, so no push repeats it there. */
+  origin: object;
   /** Verifies a new token for the same worker and swaps it in. */
   updateToken(token: string): Promise<CommandResult>;
 }
@@ -35,7 +37,7 @@ type Handler<T extends ClientMessageType> = (ctx: CommandContext, message: Messa
  * the step would overwrite them on the page with an older state.
  */
 async function run<T>(ctx: CommandContext, command: Command, serialize: (s: WorkspaceState, value: T) => unknown): Promise<CommandResult> {
-  const outcome = ctx.hub.dispatchNow(ctx.workspaceSid, command, { type: 'worker', sid: ctx.workerSid });
+  const outcome = ctx.hub.dispatchNow(ctx.workspaceSid, command, { type: 'worker', sid: ctx.workerSid }, ctx.origin);
   // A refusal waits too: it may rest on changes of this tick that are not durable yet.
   await ctx.hub.flush();
   if (!outcome.ok) return { ok: false, error: outcome.error };

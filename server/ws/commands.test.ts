@@ -34,13 +34,16 @@ describe('worker socket commands and pushes', () => {
   it('pushes reservation.created, accepts it, and completes the task', async () => {
     const { h, wsUrl, base, workers, createTask, token } = await setup(1);
     const { socket } = await connectWorker(wsUrl, await token(0));
+    // A second page of the same worker (another tab) follows along through pushes.
+    const { socket: tab } = await connectWorker(wsUrl, await token(0));
     const task = await createTask();
     const created = await socket.waitForType('reservation.created');
     expect(created.reservation).toMatchObject({ task_sid: task.sid, worker_sid: workers[0].sid, reservation_status: 'pending', task: { assignment_status: 'reserved' } });
 
     const accepted = await socket.request({ type: 'reservation.accept', reservationSid: created.reservation.sid });
     expect(accepted).toMatchObject({ ok: true, data: { sid: created.reservation.sid, reservation_status: 'accepted', task: { assignment_status: 'assigned' } } });
-    await socket.waitForType('reservation.accepted');
+    const seenByTab = await tab.waitForType('reservation.accepted');
+    expect(seenByTab.reservation).toEqual((accepted as { data: unknown }).data);
     // The reply came after the commit: REST sees the same state at once.
     expect((await h.request('GET', `${base}/Tasks/${task.sid}`)).body.assignment_status).toBe('assigned');
 
@@ -54,6 +57,8 @@ describe('worker socket commands and pushes', () => {
     expect(completed).toMatchObject({ ok: true, data: { assignment_status: 'completed', reason: 'done' } });
     const pushed = await socket.waitForType('reservation.completed');
     expect(pushed).toMatchObject({ reservation: { reservation_status: 'completed', task: { assignment_status: 'completed' } } });
+    // The accepting page had the reservation in its reply: the same frame was not pushed to it again.
+    expect(socket.frames.filter((f) => f.type === 'reservation.accepted')).toEqual([]);
     expect(socket.invalid).toEqual([]);
   });
 
@@ -86,9 +91,10 @@ describe('worker socket commands and pushes', () => {
     const created = await socket.waitForType('reservation.created');
     const rejected = await socket.request({ type: 'reservation.reject', reservationSid: created.reservation.sid, activitySid: offline.sid });
     expect(rejected).toMatchObject({ ok: true, data: { reservation_status: 'rejected' } });
-    await socket.waitForType('reservation.rejected');
     const update = await socket.waitForType('activity.update');
     expect(update).toMatchObject({ worker: { activity_sid: offline.sid, activity_name: 'Offline', available: false } });
+    // The reply carried the rejected reservation; the activity change is a push of its own.
+    expect(socket.frames.filter((f) => f.type === 'reservation.rejected')).toEqual([]);
   });
 
   it('updates activity and attributes (as an object), and a channel, with their pushes', async () => {

@@ -55,8 +55,14 @@ describe('multi-reservation race over socket and REST', () => {
     const acceptedEvents = (await h.request('GET', `${base}/Events`, { EventType: 'reservation.accepted', TaskSid: task.sid })).body.events;
     expect(acceptedEvents).toHaveLength(1);
 
-    // Every socket loser hears that its offer was rescinded; the winner hears it was accepted.
+    // Every socket loser hears that its offer was rescinded; the winner hears it was accepted: from
+    // its reply when it won over its socket, else from a push.
     for (const [workerSid, socket] of sockets) {
+      if (workerSid === winnerSid && socketWins.length === 1) {
+        expect(socketWins[0]).toMatchObject({ data: { sid: offers.get(workerSid), task_sid: task.sid, reservation_status: 'accepted' } });
+        expect(socket.frames.some((f) => f.type === 'reservation.accepted')).toBe(false);
+        continue;
+      }
       const expected = workerSid === winnerSid ? 'reservation.accepted' : 'reservation.rescinded';
       const frame = await socket.waitFor((f) => f.type === expected);
       expect(frame).toMatchObject({ reservation: { sid: offers.get(workerSid), task_sid: task.sid } });

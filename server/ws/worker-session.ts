@@ -204,6 +204,7 @@ export class WorkerSession {
       workspaceSid: grant.workspaceSid,
       workerSid: grant.workerSid,
       base: this.base,
+      origin: this,
       updateToken: (token) => this.updateToken(token),
     };
   }

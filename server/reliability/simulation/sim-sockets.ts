@@ -76,6 +76,7 @@ export class SimSockets {
       workspaceSid: this.workspaceSid,
       workerSid,
       base: { baseUrl: 'http://simulation' },
+      origin: link,
       updateToken: async () => ({ ok: true }),
     };
     handleCommand(ctx, frame).then(
