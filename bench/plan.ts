@@ -21,6 +21,11 @@ export interface Phase {
   agents: number;
   /** Agent counts to measure memory at, ascending, the last equal to `agents`. */
   memoryAt: number[];
+  /**
+   * Window of the idle-CPU reading at each memory point, ms (default 3 s). Keep-alives come every
+   * 10 s (SDK) and 15 s (hub pings): a shorter window reads whichever share of them falls in it.
+   */
+  idleMs?: number;
   /** Offer/accept latency with MaxReservedWorkers 1. */
   latency?: RunShape;
   /** Multi-offer with MaxReservedWorkers 50: offer and rescind latency. */
@@ -63,6 +68,9 @@ export const QUICK: Plan = {
   routingCost: { workers: [1000, 10000], decisions: 3000 },
 };
 
+/** A whole keep-alive cycle (the hub pings every 15 s, the SDK every 10 s) for the full run's idle CPU. */
+const IDLE_WINDOW_MS = 30_000;
+
 /** Every figure of the issue at 1,000 and 10,000 agents, memory up to 19,000. */
 export const FULL: Plan = {
   name: 'full',
@@ -70,6 +78,7 @@ export const FULL: Plan = {
     {
       agents: 1000,
       memoryAt: [1000],
+      idleMs: IDLE_WINDOW_MS,
       latency: { rate: 1000, durationMs: 15000, warmupMs: 3000, behavior: AGENT },
       saturation: { rates: LADDER, durationMs: 8000, warmupMs: 2000, p99BoundMs: 50 },
       restartOnBacklog: true,
@@ -77,13 +86,14 @@ export const FULL: Plan = {
     {
       agents: 10000,
       memoryAt: [10000],
+      idleMs: IDLE_WINDOW_MS,
       latency: { rate: 1000, durationMs: 20000, warmupMs: 5000, behavior: AGENT },
       rescind: { rate: 100, durationMs: 15000, warmupMs: 3000, behavior: RACE },
       saturation: { rates: LADDER, durationMs: 8000, warmupMs: 2000, p99BoundMs: 50 },
       rest: { concurrency: 64, durationMs: 10000, warmupMs: 2000 },
       restartOnBacklog: true,
     },
-    { agents: 19000, memoryAt: [19000] },
+    { agents: 19000, memoryAt: [19000], idleMs: IDLE_WINDOW_MS },
   ],
   routingCost: { workers: [1000, 10000], decisions: 30000 },
 };

@@ -59,9 +59,9 @@ export async function runPhase(name: SystemName, phase: Phase, placement: Placem
     const started = performance.now();
     for (const at of phase.memoryAt) {
       await session.grow(at);
-      const point = await memoryPoint(session.system, at, empty);
+      const point = await memoryPoint(session.system, at, empty, phase.idleMs);
       result.memory.push(point);
-      log(`memory at ${at} agents: ${point.rssMiB} MiB, ${point.perAgentKiB} KiB/agent; idle CPU ${point.idleCpuPercent}%`);
+      log(`memory at ${at} agents: ${point.rssMiB} MiB, ${point.perAgentKiB} KiB/agent; idle CPU ${point.idleCpuPercent}% over ${point.idleWindowMs / 1000} s`);
     }
     result.connectMs = Math.round(performance.now() - started);
     if (phase.rescind) {

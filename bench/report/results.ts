@@ -40,7 +40,7 @@ export function phaseSizes(results: BenchResults): number[] {
 }
 
 /** Every memory point of a system, by agent count. */
-export function memoryPoints(results: BenchResults, system: SystemName): Array<{ agents: number; perAgentKiB: number; idleCpuPercent?: number }> {
+export function memoryPoints(results: BenchResults, system: SystemName): Array<{ agents: number; perAgentKiB: number; idleCpuPercent?: number; idleWindowMs?: number }> {
   return results.phases.filter((p) => p.system === system).flatMap((p) => p.memory);
 }
 

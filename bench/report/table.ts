@@ -68,10 +68,12 @@ export function tableRows(results: BenchResults): Row[] {
     rows.push([`Memory per idle connected agent at ${k(agents)} (KiB)`, cells[0]!, cells[1]!, cells[2]!, ratio(per[0], per[1]), ratio(per[0], per[2])]);
   }
   for (const agents of memAgents) {
-    const idle = SYSTEMS.map((s) => memoryPoints(results, s).find((p) => p.agents === agents)?.idleCpuPercent);
-    if (idle.every((x) => x === undefined)) continue;
-    const cells = idle.map((x) => (x === undefined ? '—' : `${x}%`));
-    rows.push([`Idle server CPU holding ${k(agents)} connected agents (keep-alives)`, cells[0]!, cells[1]!, cells[2]!, '—', '—']);
+    const points = SYSTEMS.map((s) => memoryPoints(results, s).find((p) => p.agents === agents));
+    if (points.every((x) => x === undefined)) continue;
+    const cells = points.map((x) => (x === undefined ? '—' : `${x.idleCpuPercent}%`));
+    const windowMs = Math.max(...points.map((x) => x?.idleWindowMs ?? 0));
+    const over = windowMs > 0 ? `, over ${windowMs / 1000} s` : '';
+    rows.push([`Idle server CPU holding ${k(agents)} connected agents (keep-alives${over})`, cells[0]!, cells[1]!, cells[2]!, '—', '—']);
   }
   for (const workers of Object.keys(results.routingCost.hub ?? results.routingCost.bull ?? {})) {
     const hub = results.routingCost.hub?.[workers];

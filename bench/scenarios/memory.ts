@@ -14,6 +14,8 @@ export interface MemoryPoint {
   perAgentKiB: number;
   /** CPU of the idle system holding the agents (keep-alives, timers), percent of one core. */
   idleCpuPercent: number;
+  /** The window that CPU was read over, ms. */
+  idleWindowMs: number;
 }
 
 /** A system's memory with no agents and at each point. */
@@ -39,5 +41,5 @@ export async function memoryPoint(system: SystemUnderTest, agents: number, empty
   await system.resetStats();
   await new Promise((r) => setTimeout(r, idleMs));
   const idle = await system.readStats();
-  return { agents, rssMiB: round(rss / MiB), perAgentKiB: round((rss - emptyRss) / agents / 1024), idleCpuPercent: idle.cpuPercent };
+  return { agents, rssMiB: round(rss / MiB), perAgentKiB: round((rss - emptyRss) / agents / 1024), idleCpuPercent: idle.cpuPercent, idleWindowMs: idleMs };
 }
