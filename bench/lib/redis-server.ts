@@ -5,7 +5,7 @@
  * after the run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +66,8 @@ export async function startRedis(core: number | undefined): Promise<RedisServer>
   for (let i = 0; i < 100 && !(await ping(port)); i += 1) await new Promise((r) => setTimeout(r, 50));
   if (!(await ping(port))) {
     proc.kill('SIGKILL');
-    throw new Error('redis-server did not start');
+    const installed = process.env['PATH']?.split(':').some((d) => existsSync(join(d, 'redis-server')));
+    throw new Error(installed ? 'redis-server did not start' : 'redis-server is not installed (Debian: apt-get install -y redis-server); baseline 2 needs it');
   }
   const pid = proc.pid ?? 0;
   return {
