@@ -37,11 +37,15 @@ export async function pendingReservations(client: RestClient, cw: CrashWorkspace
   return lists.flat();
 }
 
-/** Pending reservations of `workers` past their deadline right now, as `sid (ms late)`. */
+/**
+ * Pending reservations of `workers` whose deadline had passed when they were asked for, as
+ * `sid (ms late)`. The hub answers with its state at some moment after the question, so the
+ * question's time is the one a pending reservation is certainly late at.
+ */
 export async function overdueReservations(client: RestClient, cw: CrashWorkspace, workers: Iterable<string>): Promise<string[]> {
+  const askedAt = Date.now();
   const pending = await pendingReservations(client, cw, workers);
-  const now = Date.now();
-  return pending.flatMap((r) => (deadlineOf(cw, r) < now ? [`${r['sid']} (${now - deadlineOf(cw, r)} ms late)`] : []));
+  return pending.flatMap((r) => (deadlineOf(cw, r) < askedAt ? [`${r['sid']} (${askedAt - deadlineOf(cw, r)} ms late)`] : []));
 }
 
 /**
@@ -63,19 +67,20 @@ export async function auditWorkspace(client: RestClient, cw: CrashWorkspace, led
   const reservations = new Map<string, Json>();
   await Promise.all(
     [...workerSids].map(async (worker) => {
+      // The replies show the hub's state at some moment after this one (see overdueReservations).
+      const askedAt = Date.now();
       const [own, channels] = await Promise.all([
         client.list(`${base}/Workers/${worker}/Reservations`, 'reservations'),
         client.list(`${base}/Workers/${worker}/Channels`, 'channels'),
       ]);
-      const seenAt = Date.now();
       const capacity = channels.find((c) => c['task_channel_unique_name'] === 'default')?.['configured_capacity'] as number | undefined;
       const holding = own.filter((r) => HOLDING.has(r['reservation_status'])).length;
       if (capacity === undefined) violations.push(`worker ${worker} has no default channel`);
       else if (holding > capacity) violations.push(`worker ${worker} holds ${holding} reservations with capacity ${capacity}`);
       for (const r of own) {
         reservations.set(r['sid'], r);
-        if (r['reservation_status'] === 'pending' && deadlineOf(cw, r) < seenAt) {
-          violations.push(`reservation ${r['sid']} is still pending ${seenAt - deadlineOf(cw, r)} ms past its deadline`);
+        if (r['reservation_status'] === 'pending' && deadlineOf(cw, r) < askedAt) {
+          violations.push(`reservation ${r['sid']} was still pending ${askedAt - deadlineOf(cw, r)} ms past its deadline`);
         }
       }
     }),
