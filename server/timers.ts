@@ -1,5 +1,7 @@
-/** Node caps a timer's delay at 2^31-1 ms; a longer deadline is re-armed in steps. */
+/** Node caps a timer's delay at 2^31-1 ms; a longer wait is made in steps. */
 const MAX_DELAY_MS = 2_147_483_647;
+/** Entries of cleared or re-set keys are dropped from the queue once they outnumber the armed ones by this much. */
+const STALE_SLACK = 1_024;
 
 /** What the hub needs of its timers: one per key, absolute deadlines, setting a key again replaces it. */
 export interface TimerTable {
@@ -11,9 +13,24 @@ export interface TimerTable {
 /**
  * Real timers for the engine's timer effects, one per key: setting a key again replaces it.
  * Deadlines are absolute, so one that has already passed fires on the next turn of the loop.
+ *
+ * A hub arms a timer for every offer, every waiting task and every finished task it keeps
+ * (its purge), so there can be hundreds of thousands. They share one Node timer, armed for the
+ * earliest deadline of a priority queue: each armed key costs a map entry and three array slots
+ * rather than a Node `Timeout` and its closure, which the garbage collector would trace on every
+ * collection. Keys due at the same moment fire in the order they were set.
  */
 export class Timers implements TimerTable {
-  private readonly handles = new Map<string, NodeJS.Timeout>();
+  /** key -> the arming that is current (its sequence number). */
+  private readonly armed = new Map<string, number>();
+  /** Min-heap on (deadline, sequence), in parallel arrays; entries whose sequence is no longer current are skipped. */
+  private ats: number[] = [];
+  private seqs: number[] = [];
+  private keys: string[] = [];
+  private nextSeq = 0;
+  private handle: NodeJS.Timeout | undefined;
+  /** The deadline the Node timer is armed for. */
+  private handleAt = Infinity;
 
   constructor(
     private readonly now: () => number,
@@ -22,36 +39,130 @@ export class Timers implements TimerTable {
 
   /** Number of armed timers. */
   get size(): number {
-    return this.handles.size;
+    return this.armed.size;
   }
 
-  /** Arms `key` for time `at` (epoch ms). */
+  /** Arms `key` for time `at` (epoch ms), replacing its earlier deadline. */
   set(key: string, at: number): void {
-    this.clear(key);
-    const delay = Math.max(0, at - this.now());
-    const handle = setTimeout(() => {
-      this.handles.delete(key);
-      // Node may fire a timer ~1 ms before `now()` reaches its deadline (and caps long delays):
-      // arm it again rather than deliver a firing the engine would ignore as early.
-      if (this.now() < at) this.set(key, at);
-      else this.fire(key);
-    }, Math.min(delay, MAX_DELAY_MS));
-    handle.unref();
-    this.handles.set(key, handle);
+    const seq = this.nextSeq++;
+    this.armed.set(key, seq);
+    this.push(at, seq, key);
+    if (this.ats.length > 2 * this.armed.size + STALE_SLACK) this.compact();
+    this.schedule();
   }
 
-  /** Disarms `key`. */
+  /** Disarms `key`. Its queue entry stays until it surfaces or the queue is compacted. */
   clear(key: string): void {
-    const handle = this.handles.get(key);
-    if (handle) {
-      clearTimeout(handle);
-      this.handles.delete(key);
+    this.armed.delete(key);
+  }
+
+  /** Disarms every timer. */
+  clearAll(): void {
+    this.armed.clear();
+    this.ats = [];
+    this.seqs = [];
+    this.keys = [];
+    this.unschedule();
+  }
+
+  /** Keeps the Node timer armed for the earliest queued deadline. */
+  private schedule(): void {
+    const next = this.ats[0];
+    if (next === undefined) return this.unschedule();
+    if (this.handle && this.handleAt <= next) return;
+    this.unschedule();
+    this.handleAt = next;
+    this.handle = setTimeout(() => this.run(), Math.min(Math.max(0, next - this.now()), MAX_DELAY_MS));
+    this.handle.unref();
+  }
+
+  private unschedule(): void {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.handleAt = Infinity;
+  }
+
+  /** Fires every key whose deadline has come, earliest first. */
+  private run(): void {
+    this.handle = undefined;
+    this.handleAt = Infinity;
+    // Node may wake ~1 ms before `now()` reaches a deadline (and caps long delays): what is not due waits.
+    const now = this.now();
+    const due: string[] = [];
+    while (this.ats.length > 0 && this.ats[0]! <= now) {
+      const seq = this.seqs[0]!;
+      const key = this.keys[0]!;
+      this.pop();
+      if (this.armed.get(key) === seq) {
+        this.armed.delete(key);
+        due.push(key);
+      }
+    }
+    // Armed again before firing, so a key the firing sets (even for now) gets its own turn.
+    this.schedule();
+    for (const key of due) this.fire(key);
+  }
+
+  /** Rebuilds the queue from its current entries only. */
+  private compact(): void {
+    const live: number[] = [];
+    for (let i = 0; i < this.keys.length; i += 1) if (this.armed.get(this.keys[i]!) === this.seqs[i]) live.push(i);
+    this.ats = live.map((i) => this.ats[i]!);
+    this.seqs = live.map((i) => this.seqs[i]!);
+    this.keys = live.map((i) => this.keys[i]!);
+    for (let i = (this.ats.length >> 1) - 1; i >= 0; i -= 1) this.down(i);
+  }
+
+  private before(i: number, j: number): boolean {
+    const a = this.ats[i]!;
+    const b = this.ats[j]!;
+    return a < b || (a === b && this.seqs[i]! < this.seqs[j]!);
+  }
+
+  private swap(i: number, j: number): void {
+    const at = this.ats[i]!;
+    this.ats[i] = this.ats[j]!;
+    this.ats[j] = at;
+    const seq = this.seqs[i]!;
+    this.seqs[i] = this.seqs[j]!;
+    this.seqs[j] = seq;
+    const key = this.keys[i]!;
+    this.keys[i] = this.keys[j]!;
+    this.keys[j] = key;
+  }
+
+  private push(at: number, seq: number, key: string): void {
+    let i = this.ats.length;
+    this.ats.push(at);
+    this.seqs.push(seq);
+    this.keys.push(key);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
     }
   }
 
-  /** Disarms every timer whose key ends with `suffix` (a workspace going away). */
-  clearAll(): void {
-    for (const handle of this.handles.values()) clearTimeout(handle);
-    this.handles.clear();
+  private pop(): void {
+    const last = this.ats.length - 1;
+    this.swap(0, last);
+    this.ats.pop();
+    this.seqs.pop();
+    this.keys.pop();
+    this.down(0);
+  }
+
+  private down(i: number): void {
+    const n = this.ats.length;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) return;
+      const right = left + 1;
+      const child = right < n && this.before(right, left) ? right : left;
+      if (!this.before(child, i)) return;
+      this.swap(i, child);
+      i = child;
+    }
   }
 }

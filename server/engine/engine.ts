@@ -3,7 +3,7 @@ import type { Actor, Command, CommandOf, CommandType } from './commands.js';
 import type { Effect } from './effects.js';
 import { compileExpression } from './expression/index.js';
 import type { RecordChange } from './effects.js';
-import type { WorkerChannelRecord, WorkspaceRecord } from './model.js';
+import { TERMINAL_TASK_STATUSES, type WorkerChannelRecord, type WorkspaceRecord } from './model.js';
 import type { Outcome } from './outcome.js';
 import { drainRouting } from './route.js';
 import { StepContext, timerKey, type IdSource } from './step-context.js';
@@ -140,7 +140,7 @@ export class WorkspaceEngine {
       const compiled = compileWorkflow(workflow.configuration, (sid) => s.taskQueues.has(sid));
       if (compiled.ok) s.compiledWorkflows.set(workflow.sid, compiled.workflow);
     }
-    for (const task of s.tasks.values()) s.taskAttributes.set(task.sid, parseAttributes(task.attributes));
+    for (const task of s.tasks.values()) if (!TERMINAL_TASK_STATUSES.has(task.assignmentStatus)) s.taskAttributes.set(task.sid, parseAttributes(task.attributes));
     for (const reservation of s.reservations.values()) {
       s.indexReservation(reservation);
       if (reservation.status === 'pending') s.pendingOfTask.set(reservation.taskSid, (s.pendingOfTask.get(reservation.taskSid) ?? new Set()).add(reservation));

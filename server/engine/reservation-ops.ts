@@ -113,7 +113,7 @@ export function endReservation(
   reservation.status = status;
   reservation.dateUpdated = ctx.now;
   reservation.version += 1;
-  state.pendingOfTask.get(reservation.taskSid)?.delete(reservation);
+  state.unlistPending(reservation);
   state.adjustLoad(reservation, -1);
   ctx.clearTimer(timerKey.reservation(reservation.sid));
   ctx.save('reservation', reservation);
@@ -145,7 +145,7 @@ export function acceptReservation(state: WorkspaceState, reservation: Reservatio
   reservation.status = 'accepted';
   reservation.dateUpdated = ctx.now;
   reservation.version += 1;
-  state.pendingOfTask.get(task.sid)?.delete(reservation);
+  state.unlistPending(reservation);
   ctx.clearTimer(timerKey.reservation(reservation.sid));
   ctx.save('reservation', reservation);
 

@@ -35,7 +35,7 @@ export function emitTaskEvent(
 export function enterWorkflow(state: WorkspaceState, task: TaskRecord, ctx: StepContext, fromFilter = 0): void {
   const workflow = task.workflowSid ? state.compiledWorkflows.get(task.workflowSid) : undefined;
   if (!workflow) return;
-  const attributes = state.taskAttributes.get(task.sid) ?? {};
+  const attributes = state.attributesOf(task);
   let matched = false;
   for (let fi = fromFilter; fi < workflow.filters.length; fi += 1) {
     const filter = workflow.filters[fi]!;
@@ -188,6 +188,8 @@ function closeTask(state: WorkspaceState, task: TaskRecord, ctx: StepContext): v
   task.dateUpdated = ctx.now;
   task.version += 1;
   task.purgeAt = ctx.now + TERMINAL_TASK_RETENTION_MS;
+  // Nothing routes a finished task again: its parsed attributes would only weigh on the heap.
+  state.taskAttributes.delete(task.sid);
   ctx.clearTimer(timerKey.ttl(task.sid));
   ctx.clearTimer(timerKey.target(task.sid));
   ctx.setTimer(timerKey.purge(task.sid), task.purgeAt);

@@ -39,6 +39,7 @@ export class WorkspaceState {
 
   /** Worker attributes plus `sid`, `friendly_name`, `activity_sid`, `activity_name`, as expressions see them. */
   readonly workerViews = new Map<string, Record<string, unknown>>();
+  /** Parsed attributes of the tasks not yet finished; a finished task's are parsed on demand (`attributesOf`). */
   readonly taskAttributes = new Map<string, Record<string, unknown>>();
   readonly queueExpressions = new Map<string, CompiledExpression>();
   readonly compiledWorkflows = new Map<string, CompiledWorkflow>();
@@ -48,9 +49,10 @@ export class WorkspaceState {
   readonly channelLoad = new Map<string, number>();
   /** worker SID -> reservations holding any capacity. */
   readonly workerLoad = new Map<string, number>();
-  readonly reservationsOfTask = new Map<string, Set<ReservationRecord>>();
+  /** task SID -> every reservation of the task, oldest first. */
+  readonly reservationsOfTask = new Map<string, ReservationRecord[]>();
   readonly reservationsOfWorker = new Map<string, Set<ReservationRecord>>();
-  /** task SID -> its pending reservations. */
+  /** task SID -> its pending reservations (no entry when there are none). */
   readonly pendingOfTask = new Map<string, Set<ReservationRecord>>();
   readonly routing = new RoutingIndex(this);
 
@@ -109,9 +111,22 @@ export class WorkspaceState {
     return this.pendingOfTask.get(taskSid)?.size ?? 0;
   }
 
+  /** Takes a reservation that stopped pending out of its task's pending set. */
+  unlistPending(reservation: ReservationRecord): void {
+    const pending = this.pendingOfTask.get(reservation.taskSid);
+    if (pending?.delete(reservation) && pending.size === 0) this.pendingOfTask.delete(reservation.taskSid);
+  }
+
+  /** A task's attributes as expressions see them: kept while it is live, parsed again for a finished one. */
+  attributesOf(task: TaskRecord): Record<string, unknown> {
+    return this.taskAttributes.get(task.sid) ?? parseAttributes(task.attributes);
+  }
+
   /** Adds a reservation to the per-task and per-worker indexes. */
   indexReservation(reservation: ReservationRecord): void {
-    addTo(this.reservationsOfTask, reservation.taskSid, reservation);
+    const ofTask = this.reservationsOfTask.get(reservation.taskSid);
+    if (ofTask) ofTask.push(reservation);
+    else this.reservationsOfTask.set(reservation.taskSid, [reservation]);
     addTo(this.reservationsOfWorker, reservation.workerSid, reservation);
   }
 

@@ -83,6 +83,13 @@ describe('lists and paging over raw REST', () => {
     expect((await h.request('GET', `${base}/Activities`, { Available: 'true' })).body.activities.map((a: any) => a.friendly_name)).toEqual(['Available']);
     expect((await h.request('GET', `${base}/Workers`, { ActivityName: 'Offline' })).body.workers).toHaveLength(0);
   });
+
+  it('filters finished tasks by their attributes too', async () => {
+    const task = (await h.request('POST', `${base}/Tasks`, { WorkflowSid: seed.workflow.sid, Attributes: '{"lang":"de","case":{"id":7}}' })).body;
+    expect((await h.request('POST', `${base}/Tasks/${task.sid}`, { AssignmentStatus: 'canceled', Reason: 'test' })).status).toBe(200);
+    const de = (await h.request('GET', `${base}/Tasks`, { EvaluateTaskAttributes: "lang == 'de' AND case.id == 7" })).body.tasks;
+    expect(de.map((t: any) => [t.sid, t.assignment_status])).toEqual([[task.sid, 'canceled']]);
+  });
 });
 
 describe('a rescinded worker and the winner\u2019s task', () => {

@@ -1,5 +1,5 @@
 import type { CommandOf } from '../commands.js';
-import type { TaskRecord } from '../model.js';
+import { TERMINAL_TASK_STATUSES, type TaskRecord } from '../model.js';
 import { checkAttributes, checkVersion, err, ok, type Outcome } from '../outcome.js';
 import { endReservation } from '../reservation-ops.js';
 import { routeTask } from '../route.js';
@@ -165,7 +165,8 @@ export function updateTask(state: WorkspaceState, cmd: CommandOf<'task.update'>,
 
 function applyAttributes(state: WorkspaceState, task: TaskRecord, attributes: string): void {
   task.attributes = attributes;
-  state.taskAttributes.set(task.sid, parseAttributes(attributes));
+  if (TERMINAL_TASK_STATUSES.has(task.assignmentStatus)) state.taskAttributes.delete(task.sid);
+  else state.taskAttributes.set(task.sid, parseAttributes(attributes));
 }
 
 /** Applies `task.delete`: the task and its reservations are gone, any held capacity freed. */

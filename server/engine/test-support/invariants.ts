@@ -1,7 +1,7 @@
 import { compileExpression, type CompiledExpression } from '../expression/index.js';
 import { CAPACITY_HOLDING, RESERVATION_TRANSITIONS, TASK_TRANSITIONS } from '../lifecycle.js';
-import type { ReservationStatus, TaskRecord, TaskStatus, WorkerRecord } from '../model.js';
-import type { WorkspaceState } from '../workspace-state.js';
+import { TERMINAL_TASK_STATUSES, type ReservationStatus, type TaskRecord, type TaskStatus, type WorkerRecord } from '../model.js';
+import { parseAttributes, type WorkspaceState } from '../workspace-state.js';
 import type { RecordStore } from './record-store.js';
 
 const compiled = new Map<string, CompiledExpression>();
@@ -124,6 +124,12 @@ export class InvariantChecker {
         problems.push(`task ${task.sid} is ${task.assignmentStatus} with ${pending} pending and ${won} accepted reservations`);
       }
       if (state.pendingCount(task.sid) !== pending) problems.push(`task ${task.sid}: index says ${state.pendingCount(task.sid)} pending, records ${pending}`);
+      if (state.pendingOfTask.get(task.sid)?.size === 0) problems.push(`task ${task.sid}: an empty pending set is kept`);
+      // Parsed attributes are kept for live tasks only, and match the text.
+      const parsed = state.taskAttributes.get(task.sid);
+      if (TERMINAL_TASK_STATUSES.has(task.assignmentStatus) === (parsed !== undefined)) {
+        problems.push(`task ${task.sid} is ${task.assignmentStatus} and its parsed attributes are ${parsed ? 'kept' : 'missing'}`);
+      } else if (parsed && JSON.stringify(parsed) !== JSON.stringify(parseAttributes(task.attributes))) problems.push(`task ${task.sid}: parsed attributes differ from the text`);
       const queue = task.taskQueueSid ? state.taskQueues.get(task.taskQueueSid) : undefined;
       const waiting = task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved';
       const shouldList = waiting && queue !== undefined && pending < queue.maxReservedWorkers;

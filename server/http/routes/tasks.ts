@@ -78,7 +78,7 @@ function filterTasks(s: WorkspaceState, call: Call<typeof List>): TaskRecord[] {
       (queueSid === undefined || t.taskQueueSid === queueSid) &&
       (q.Priority === undefined || t.priority === q.Priority) &&
       (q.RoutingTarget === undefined || t.routingTarget === q.RoutingTarget) &&
-      (!expression || expression(s.taskAttributes.get(t.sid) ?? {})),
+      (!expression || expression(s.attributesOf(t))),
   );
   if (order) {
     out.sort((a, b) => {

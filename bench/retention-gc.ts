@@ -1,0 +1,117 @@
+/**
+ * What the finished tasks a hub keeps for their retention (5 minutes) cost its garbage collector.
+ * Runs N tasks through create -> accept -> complete on an in-process hub (real timers, a store
+ * that keeps nothing), then measures heap per retained task and the time of a full collection,
+ * against the same hub empty. Then the timers alone: N armed on the hub's `Timers` (one queue,
+ * one Node timer) against N Node timers, one per key (what `Timers` did before).
+ * Run: `npm run bench:retention -- [tasks]` (default 90,000: 5 minutes at 300 tasks/s).
+ */
+import type { Outcome } from '../server/engine/outcome.js';
+import { Hub } from '../server/hub.js';
+import { Timers, type TimerTable } from '../server/timers.js';
+import { MemoryStore } from '../server/store/memory-store.js';
+import type { CommitBatch } from '../server/store/store.js';
+
+class NullStore extends MemoryStore {
+  override async commit(_batch: CommitBatch): Promise<void> {}
+}
+
+const exposed = (globalThis as { gc?: () => void }).gc;
+if (!exposed) throw new Error('run with node --expose-gc (npm run bench:retention does)');
+const gc: () => void = exposed;
+
+function fullGcMs(rounds = 5): number {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i += 1) {
+    const t = performance.now();
+    gc();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const N = Number(process.argv[2] ?? 90_000);
+const ok = <T>(o: Outcome): T => {
+  if (!o.ok) throw new Error(o.error.message);
+  return o.value as T;
+};
+
+/** Runs N tasks to completion on a fresh hub; prints what keeping them costs. */
+async function retainedTasks(): Promise<void> {
+  const hub = await Hub.open({ store: new NullStore(), accountSid: `AC${'a'.repeat(32)}` });
+  const ws = await hub.createWorkspace({ friendlyName: 'gc', template: 'FIFO' });
+  const engine = hub.engine(ws.sid)!;
+  const available = [...engine.state.activities.values()].find((a) => a.friendlyName === 'Available')!.sid;
+  const workers: string[] = [];
+  for (let i = 0; i < 100; i += 1) {
+    const w = ok<{ sid: string }>(hub.dispatchNow(ws.sid, { type: 'worker.create', friendlyName: `w${i}`, activitySid: available, attributes: JSON.stringify({ skills: ['a', 'b'], i }) }));
+    workers.push(w.sid);
+  }
+  await hub.flush();
+  gc();
+  const base = process.memoryUsage().heapUsed;
+  const baseGc = fullGcMs();
+  const started = performance.now();
+  for (let i = 0; i < N; i += 1) {
+    const task = ok<{ sid: string }>(hub.dispatchNow(ws.sid, { type: 'task.create', attributes: JSON.stringify({ customer: `c${i}`, language: 'en', topic: { kind: 'billing', n: i } }) }));
+    const reservation = [...(engine.state.pendingOfTask.get(task.sid) ?? [])][0];
+    if (!reservation) throw new Error('not offered');
+    ok(hub.dispatchNow(ws.sid, { type: 'reservation.update', sid: reservation.sid, status: 'accepted' }));
+    ok(hub.dispatchNow(ws.sid, { type: 'task.update', sid: task.sid, assignmentStatus: 'completed' }));
+    if (i % 1000 === 999) await hub.flush();
+  }
+  await hub.flush();
+  const ran = performance.now() - started;
+  gc();
+  const heap = process.memoryUsage().heapUsed;
+  const withGc = fullGcMs();
+  console.log(
+    `${N} finished tasks retained: ${((heap - base) / N).toFixed(0)} B of heap each, ` +
+      `full GC ${withGc.toFixed(1)} ms (empty hub ${baseGc.toFixed(1)} ms), ran ${(ran / N * 1000).toFixed(1)} µs/task, ` +
+      `tasks ${engine.state.tasks.size}, reservations ${engine.state.reservations.size}`,
+  );
+  await hub.close();
+}
+
+await retainedTasks();
+
+/** The baseline: one Node timer per key, as `Timers` was before its queue. */
+class NodeTimers implements TimerTable {
+  private readonly handles = new Map<string, NodeJS.Timeout>();
+  constructor(private readonly fire: (key: string) => void) {}
+  set(key: string, at: number): void {
+    this.clear(key);
+    const handle = setTimeout(() => {
+      this.handles.delete(key);
+      this.fire(key);
+    }, Math.max(0, at - Date.now()));
+    handle.unref();
+    this.handles.set(key, handle);
+  }
+  clear(key: string): void {
+    clearTimeout(this.handles.get(key));
+    this.handles.delete(key);
+  }
+  clearAll(): void {
+    for (const handle of this.handles.values()) clearTimeout(handle);
+    this.handles.clear();
+  }
+}
+
+const table = (label: string, make: () => TimerTable): string => {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const timers = make();
+  const at = Date.now() + 300_000;
+  const setStarted = performance.now();
+  for (let i = 0; i < N; i += 1) timers.set(`WS${'0'.repeat(32)}|purge:WT${i.toString(16).padStart(32, '0')}`, at + (i % 1000));
+  const setUs = ((performance.now() - setStarted) * 1000) / N;
+  gc();
+  const line = `${label.padEnd(26)} ${String(Math.round((process.memoryUsage().heapUsed - before) / N)).padStart(5)} B each, full GC ${fullGcMs().toFixed(1).padStart(6)} ms, set ${setUs.toFixed(2)} µs`;
+  timers.clearAll();
+  return line;
+};
+console.log(`${N} armed timers:`);
+console.log(`  ${table('Timers (one queue)', () => new Timers(Date.now, () => undefined))}`);
+console.log(`  ${table('baseline: a Node timer each', () => new NodeTimers(() => undefined))}`);
