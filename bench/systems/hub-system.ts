@@ -31,7 +31,8 @@ export async function startHubSystem(choices: StartChoices): Promise<SystemUnder
       SWITCHBOARD_AUTH_TOKEN: credentials.authToken,
       LOG_LEVEL: 'warn',
     },
-    nodeArgs: ['--expose-gc'],
+    // BENCH_HUB_NODE_ARGS tries V8 flags on the hub (e.g. `--max-semi-space-size=64`).
+    nodeArgs: ['--expose-gc', ...(process.env['BENCH_HUB_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])],
   });
   let ready: Record<string, unknown>;
   try {
