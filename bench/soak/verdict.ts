@@ -57,6 +57,8 @@ const BACKLOG_SLOPE_SHARE = 0.01;
 const BACKLOG_BOUND_S = 10;
 /** Generator event-loop delay p99 and source lateness p99 beyond which the load itself was late, ms. */
 const MAX_FLEET_ELD_MS = 50;
+/** A generator pause this long, longer than the hub's own in the same slice, is named in the warnings. */
+const FLEET_PAUSE_MS = 100;
 const MAX_LATENESS_MS = 5;
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -148,6 +150,14 @@ export function judge(input: VerdictInputs): SoakSummary {
     f.push(`the backlog grew without bound: ${why}; the hub accepted ${summary.tasks.acceptedPerSecond} tasks/s of ${options.rate}/s`);
   }
   if (summary.generators.fleetEldP99Max > MAX_FLEET_ELD_MS) warnings.push(`a generator was overloaded (fleet event-loop delay p99 up to ${summary.generators.fleetEldP99Max} ms): latencies include it`);
+  // An offer that reaches a paused generator is timed when the generator runs again: its lateness is not the hub's.
+  const paused = measured.filter((s) => s.fleetEldMax > FLEET_PAUSE_MS && s.fleetEldMax > s.eldMax);
+  if (paused.length > 0) {
+    const worst = paused.reduce((a, s) => (s.fleetEldMax > a.fleetEldMax ? s : a));
+    warnings.push(
+      `a generator paused longer than the hub in ${paused.length} of ${measured.length} measured slices (up to ${worst.fleetEldMax} ms, the hub's longest stall in that slice ${worst.eldMax} ms): offers it received then are measured late`,
+    );
+  }
   if (input.sourceLatenessP99 > MAX_LATENESS_MS) warnings.push(`the task source fell behind its schedule (send lateness p99 ${input.sourceLatenessP99} ms)`);
   if (summary.loadAverage.max > cpus().length) warnings.push(`other work on the machine (load average up to ${summary.loadAverage.max} on ${cpus().length} cores): figures are pessimistic`);
   return summary;
