@@ -14,6 +14,8 @@ export interface Placement {
   serverCore: number | undefined;
   generatorCore: number | undefined;
   profileDir?: string | undefined;
+  /** Agents per generator process (default `AGENTS_PER_FLEET`). */
+  agentsPerFleet?: number | undefined;
 }
 
 const STARTERS: Record<SystemName, (choices: StartChoices) => Promise<SystemUnderTest>> = {
@@ -40,7 +42,7 @@ export class PhaseSession {
 
   private static async start(name: SystemName, placement: Placement, frameBytes: number): Promise<[SystemUnderTest, Generators]> {
     const system = await STARTERS[name]({ core: placement.serverCore });
-    const gens = new Generators(placement.generatorCore, name, { url: system.url, ...(system.queue ? { queue: system.queue } : {}) });
+    const gens = new Generators(placement.generatorCore, name, { url: system.url, ...(system.queue ? { queue: system.queue } : {}) }, placement.agentsPerFleet);
     try {
       await system.setFrameBytes(frameBytes, frameBytes);
       await gens.start();

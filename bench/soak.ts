@@ -33,9 +33,9 @@ async function soak(o: SoakOptions): Promise<SoakResults> {
   const pinned = o.pinned && cpus().length >= 2;
   benchPriority.nice = o.nice;
   console.log(
-    `Switchboard soak: ${o.rate} tasks/s, ${o.agents} agents, ${o.minutes} min, a line every ${o.everyS} s; hub on core ${pinned ? 0 : 'any'}, generators on core ${pinned ? 1 : 'any'}; load average ${loadAtStart}`,
+    `Switchboard soak: ${o.rate} tasks/s, ${o.agents} agents (${o.agentsPerFleet} per generator process), ${o.minutes} min, a line every ${o.everyS} s; hub on core ${pinned ? 0 : 'any'}, generators on core ${pinned ? 1 : 'any'}; load average ${loadAtStart}`,
   );
-  const session = await PhaseSession.open('hub', { serverCore: pinned ? 0 : undefined, generatorCore: pinned ? 1 : undefined }, 0);
+  const session = await PhaseSession.open('hub', { serverCore: pinned ? 0 : undefined, generatorCore: pinned ? 1 : undefined, agentsPerFleet: o.agentsPerFleet }, 0);
   let interrupted = false;
   const interrupt = () => {
     interrupted = true;

@@ -30,6 +30,7 @@ export class Generators {
     private readonly core: number | undefined,
     system: string,
     private readonly target: ConnectTarget,
+    private readonly perFleet = AGENTS_PER_FLEET,
   ) {
     this.client = system;
   }
@@ -45,15 +46,15 @@ export class Generators {
     return this.sizes.reduce((a, b) => a + b, 0);
   }
 
-  /** Connects `specs`, filling fleets up to `AGENTS_PER_FLEET` and starting new ones as needed. */
+  /** Connects `specs`, filling fleets up to `perFleet` agents and starting new ones as needed. */
   async connect(specs: AgentSpec[], parallel = 200): Promise<{ connected: number; failed: number; firstError?: string; ms: number }> {
     const started = performance.now();
     const work: Array<Promise<{ connected: number; failed: number; firstError?: string }>> = [];
     let rest = specs;
     while (rest.length > 0) {
-      let i = this.sizes.findIndex((n) => n < AGENTS_PER_FLEET);
+      let i = this.sizes.findIndex((n) => n < this.perFleet);
       if (i < 0) i = await this.spawnFleet();
-      const take = rest.slice(0, AGENTS_PER_FLEET - this.sizes[i]!);
+      const take = rest.slice(0, this.perFleet - this.sizes[i]!);
       rest = rest.slice(take.length);
       this.sizes[i] = this.sizes[i]! + take.length;
       this.specs[i]!.push(...take);

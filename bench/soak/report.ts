@@ -46,7 +46,7 @@ export function renderSoak(r: SoakResults): string {
   const o = r.options;
   const started = r.startedAt.replace('T', ' ').slice(0, 16);
   const lines = [
-    `Soak of ${started} UTC: ${n(o.rate)} tasks/s over ${n(o.agents)} agents for ${o.minutes} min (${s.measuredSamples} slices of ${o.everyS} s measured after a ${o.warmupMinutes}-minute warm-up), ` +
+    `Soak of ${started} UTC: ${n(o.rate)} tasks/s over ${n(o.agents)} agents${o.agentsPerFleet ? ` (${n(o.agentsPerFleet)} per generator process)` : ''} for ${o.minutes} min (${s.measuredSamples} slices of ${o.everyS} s measured after a ${o.warmupMinutes}-minute warm-up), ` +
       `${r.store}, Node ${r.machine.node}, ${r.machine.cpus} cores, load average ${s.loadAverage.start} at the start (mean ${s.loadAverage.mean}, max ${s.loadAverage.max}).`,
     '',
     s.failures.length === 0 ? '**Passed.**' : `**Failed:**\n\n${s.failures.map((f) => `- ${f}`).join('\n')}`,
