@@ -100,7 +100,6 @@ export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     accept(req, socket, head, new URL(req.url ?? '/', 'http://localhost').searchParams),
   );
 
-
   // Runs inside the step: the frame is built from the state the event left behind, sent after the commit.
   const pushes = (event: EventRecord, engine: WorkspaceEngine): (() => void) | undefined => {
     // Most hubs serve no page on Twilio's SDK: nothing to build then.

@@ -75,7 +75,6 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     });
   });
 
-
   // Runs inside the step: build each frame now, from the state the event left behind, once per
   // URL origin (usually one); send it only after the commit.
   const encoder = new PushEncoder();

@@ -38,11 +38,11 @@ export interface SocketStats {
 
 /** The set of sockets and the per-worker index. */
 export class SessionRegistry<S extends RegisteredSession> {
-  private readonly all = new Set<S>();
   private readonly byWorker = new Map<string, Set<S>>();
   private authenticated = 0;
   /** Keep-alive slots: a socket stays in the slot it joined, so it is visited exactly once per interval. */
   private readonly slots: Set<S>[];
+  /** Every open socket, with its keep-alive slot. */
   private readonly slotOf = new Map<S, Set<S>>();
   private joined = 0;
   private cursor = 0;
@@ -59,7 +59,6 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   /** Tracks a new socket. */
   open(session: S): void {
-    this.all.add(session);
     const slot = this.slots[this.joined++ % this.slots.length]!;
     slot.add(session);
     this.slotOf.set(session, slot);
@@ -82,7 +81,6 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   /** Forgets a session; true when it was its worker's last one. */
   remove(session: S): boolean {
-    this.all.delete(session);
     this.slotOf.get(session)?.delete(session);
     this.slotOf.delete(session);
     const workerSid = session.workerSid;
@@ -102,7 +100,7 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   /** Every open socket. */
   sockets(): S[] {
-    return [...this.all];
+    return [...this.slotOf.keys()];
   }
 
   /** Number of authenticated sessions. */
@@ -118,6 +116,6 @@ export class SessionRegistry<S extends RegisteredSession> {
 
   /** A copy of the counters. */
   stats(): SocketStats {
-    return { sockets: this.all.size, sessions: this.authenticated, ...this.counters };
+    return { sockets: this.slotOf.size, sessions: this.authenticated, ...this.counters };
   }
 }
