@@ -9,7 +9,7 @@ import { drainRouting } from './route.js';
 import { StepContext, timerKey, type IdSource } from './step-context.js';
 import { compileWorkflow } from './workflow-config.js';
 import { indexWorkerChannel } from './handlers/workspace-handlers.js';
-import { WorkspaceState, parseAttributes } from './workspace-state.js';
+import { WorkspaceState, addTo, parseAttributes } from './workspace-state.js';
 import * as workspace from './handlers/workspace-handlers.js';
 import * as workers from './handlers/worker-handlers.js';
 import * as queues from './handlers/queue-handlers.js';
@@ -143,7 +143,7 @@ export class WorkspaceEngine {
     for (const task of s.tasks.values()) if (!TERMINAL_TASK_STATUSES.has(task.assignmentStatus)) s.taskAttributes.set(task.sid, parseAttributes(task.attributes));
     for (const reservation of s.reservations.values()) {
       s.indexReservation(reservation);
-      if (reservation.status === 'pending') s.pendingOfTask.set(reservation.taskSid, (s.pendingOfTask.get(reservation.taskSid) ?? new Set()).add(reservation));
+      if (reservation.status === 'pending') addTo(s.pendingOfTask, reservation.taskSid, reservation);
       if (reservation.status === 'pending' || reservation.status === 'accepted' || reservation.status === 'wrapping') s.adjustLoad(reservation, 1);
     }
     // Longest idle first, so the ready sets come back in the order they had.
