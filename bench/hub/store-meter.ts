@@ -1,7 +1,8 @@
 /**
  * Wraps the hub's store to count what the bench needs to explain a latency: commits, their
- * changes and events, and how long each `commit` took on the event loop (the synchronous part;
- * for the SQLite store that includes the fsync) and until it settled.
+ * changes and events, and how long each `commit` took on the event loop (the synchronous part:
+ * for the SQLite store, building the rows and handing them to its writer thread; a batch larger
+ * than one slice hands the rest over in later turns, not counted here) and until it settled.
  */
 import type { Store } from '../../server/store/store.js';
 import { newHistogram, recordUs, summarize, type LatencySummary } from '../lib/histogram.js';

@@ -7,7 +7,7 @@ import type { RecordChange } from '../engine/effects.js';
 import type { EventRecord } from '../engine/model.js';
 import { migrate } from './migrations.js';
 import { SqliteWriter, type ChangeRow, type EventRow, type WriterSql } from './sqlite-writer.js';
-import type { CommitBatch, EventQuery, Store } from './store.js';
+import type { CommitBatch, EventQuery, Store, StoredChange } from './store.js';
 
 /** The database file inside a data directory. */
 export const DATABASE_FILE = 'switchboard.db';
@@ -17,6 +17,9 @@ export interface SqliteStoreOptions {
   /** Drop events older than this at open (the hub then purges every minute); default: keep them. */
   retentionMs?: number;
 }
+
+/** Rows (record changes and events) handed to the writer at a time: a few milliseconds of the loop. */
+const SLICE_ROWS = 512;
 
 /** Query filters that are one equality on one column. */
 const EQUALITY_FILTERS = [
@@ -87,6 +90,10 @@ function eventRow(e: EventRecord): EventRow {
  * WAL lets them run beside a commit. Records are JSON, so the engine's shapes need no columns.
  */
 export class SqliteStore implements Store {
+  /** The commit being handed over or written, which the next one waits for. */
+  private committing: Promise<void> | undefined;
+  /** Numbers the commits, which tells the writer which staged rows belong to which. */
+  private batches = 0;
   private readonly eventQueries = new Map<string, Database.Statement>();
   private readonly backups = new Set<Promise<void>>();
 
@@ -153,14 +160,42 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  /** Resolves once the batch is durable; it is written in one transaction, all or nothing. */
-  async commit(batch: CommitBatch): Promise<void> {
-    await this.writer.run({
-      op: 'commit',
-      deletedWorkspaces: batch.deletedWorkspaces,
-      changes: batch.changes.map((c): ChangeRow => [c.workspaceSid, c.kind, c.sid, c.json]),
-      events: batch.events.map(eventRow),
-    });
+  /**
+   * Resolves once the batch is durable; it is written in one transaction, all or nothing. A large
+   * batch (a burst that piled up behind the last commit) crosses to the writer in slices of
+   * `SLICE_ROWS` with a loop turn between them: building and copying 20,000 rows at once held the
+   * loop for half a second. Commits run one after another, so slices never mix.
+   */
+  commit(batch: CommitBatch): Promise<void> {
+    // The hub commits one batch at a time, so this starts at once; a caller that overlaps them waits.
+    const previous = this.committing;
+    const run = previous ? previous.then(() => this.handOver(batch)) : this.handOver(batch);
+    const settled: Promise<void> = run.then(
+      () => this.settle(settled),
+      () => this.settle(settled),
+    );
+    this.committing = settled;
+    return run;
+  }
+
+  private settle(commit: Promise<void>): void {
+    if (this.committing === commit) this.committing = undefined;
+  }
+
+  private async handOver({ deletedWorkspaces, changes, events }: CommitBatch): Promise<void> {
+    const changeRow = (c: StoredChange): ChangeRow => [c.workspaceSid, c.kind, c.sid, c.json];
+    const batch = ++this.batches;
+    let c = 0;
+    let e = 0;
+    while (changes.length - c + events.length - e > SLICE_ROWS) {
+      const takeChanges = Math.min(SLICE_ROWS, changes.length - c);
+      const takeEvents = SLICE_ROWS - takeChanges;
+      this.writer.stage(batch, changes.slice(c, c + takeChanges).map(changeRow), events.slice(e, e + takeEvents).map(eventRow));
+      c += takeChanges;
+      e += takeEvents;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await this.writer.run({ op: 'commit', batch, deletedWorkspaces, changes: changes.slice(c).map(changeRow), events: events.slice(e).map(eventRow) });
   }
 
   async queryEvents(q: EventQuery): Promise<EventRecord[]> {

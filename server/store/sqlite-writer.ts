@@ -18,7 +18,8 @@ export type EventRow = [string, string, number, string, string, ...(string | nul
 
 /** What the writer is asked to do. */
 export type WriteRequest =
-  | { op: 'commit'; deletedWorkspaces: string[]; changes: ChangeRow[]; events: EventRow[] }
+  | { op: 'commit'; batch: number; deletedWorkspaces: string[]; changes: ChangeRow[]; events: EventRow[] }
+  | { op: 'stage'; batch: number; changes: ChangeRow[]; events: EventRow[] }
   | { op: 'purge'; before: number }
   | { op: 'meta'; key: string; value: string };
 
@@ -43,23 +44,38 @@ db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = ' + (['OFF', 'NORMAL'].includes(process.env.SWITCHBOARD_TEST_SYNCHRONOUS) ? process.env.SWITCHBOARD_TEST_SYNCHRONOUS : 'FULL'));
 const s = {};
 for (const name of Object.keys(sql)) s[name] = db.prepare(sql[name]);
+// Rows of a commit that came ahead of it ('stage'), written with it, all or nothing: only by the
+// commit of the same batch (rows of a batch whose hand-over was abandoned are dropped, never written).
+let staged = { batch: 0, changes: [], events: [] };
+const upsert = (c) => (c[3] === null ? s.deleteRecord.run(c[0], c[1], c[2]) : s.upsertRecord.run(c));
 // IMMEDIATE takes the write lock at BEGIN (waiting on busy_timeout if a CLI holds it), so a batch never fails half way on a lock upgrade.
 const commit = db.transaction((m) => {
+  if (staged.batch !== m.batch) staged = { batch: m.batch, changes: [], events: [] };
   for (const sid of m.deletedWorkspaces) {
     s.deleteWorkspaceRecords.run(sid);
     s.deleteWorkspaceEvents.run(sid);
   }
-  for (const c of m.changes) {
-    if (c[3] === null) s.deleteRecord.run(c[0], c[1], c[2]);
-    else s.upsertRecord.run(c);
-  }
+  for (const c of staged.changes) upsert(c);
+  for (const c of m.changes) upsert(c);
+  for (const e of staged.events) s.insertEvent.run(e);
   for (const e of m.events) s.insertEvent.run(e);
 }).immediate;
 parentPort.on('message', ({ id, request: m }) => {
+  if (m.op === 'stage') {
+    if (staged.batch !== m.batch) staged = { batch: m.batch, changes: [], events: [] };
+    for (const c of m.changes) staged.changes.push(c);
+    for (const e of m.events) staged.events.push(e);
+    return;
+  }
   try {
     let value;
-    if (m.op === 'commit') commit(m);
-    else if (m.op === 'purge') value = s.purgeEvents.run(m.before).changes;
+    if (m.op === 'commit') {
+      try {
+        commit(m);
+      } finally {
+        staged = { batch: 0, changes: [], events: [] };
+      }
+    } else if (m.op === 'purge') value = s.purgeEvents.run(m.before).changes;
     else if (m.op === 'meta') s.setMeta.run(m.key, m.value);
     else if (m.op === 'close') {
       db.close();
@@ -122,6 +138,15 @@ export class SqliteWriter {
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage({ id, request });
     });
+  }
+
+  /**
+   * Hands the writer rows of the next commit ahead of it, so a large batch crosses over in slices
+   * between which the hub's loop turns; they are written by the commit of the same `batch` number,
+   * in one transaction with its own rows, or not at all.
+   */
+  stage(batch: number, changes: ChangeRow[], events: EventRow[]): void {
+    if (!this.gone) this.worker.postMessage({ id: 0, request: { op: 'stage', batch, changes, events } satisfies WriteRequest });
   }
 
   /** Waits for every write posted so far, closes the thread's connection and ends the thread. */
