@@ -220,7 +220,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // twilio-taskrouter's event bridge: POST /v1/wschannels on the app, its WebSocket on the router.
     const twilioEdge = attachTwilioEdge(app, upgrades, openHub, credentials, { maxSocketsPerWorker: perWorker });
     await app.ready();
-    const attach = options.attachSockets ?? ((u, h, c) => attachWorkerSockets(u, h, c, { publicUrl: config.publicUrl, maxSocketsPerWorker: perWorker }));
+    const attach = options.attachSockets ?? ((u, h, c) => attachWorkerSockets(u, h, c, { maxSocketsPerWorker: perWorker }));
     const sockets = attach === false ? undefined : attach(upgrades, hub, credentials);
     if (sockets?.sessionCount) metrics.setConnectedWorkersSource(() => sockets.sessionCount?.() ?? 0);
     if (sockets?.stats) metrics.setSocketStatsSource(() => sockets.stats?.() ?? { slowConsumersCut: 0 });

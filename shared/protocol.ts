@@ -48,7 +48,7 @@ export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 /** The `type` of a client command. */
 export type ClientMessageType = ClientMessage['type'];
 
-/** Resource JSON as the REST API returns it (snake_case); the SDK wraps it. */
+/** Resource JSON as the REST API returns it (snake_case), without its REST addresses (`url`, `links`); the SDK wraps it. */
 const Resource = z.record(z.string(), z.unknown());
 
 /** Worker JSON (REST shape). */

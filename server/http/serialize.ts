@@ -1,7 +1,8 @@
 /**
  * Resource JSON exactly as TaskRouter v1 returns it: snake_case, ISO dates without milliseconds,
  * attributes and configuration as JSON text, absolute `url` and `links` on the hub's own host.
- * The REST API and the WebSocket protocol both send resources in this shape.
+ * The REST API and the WebSocket protocol both send resources in this shape; the socket leaves
+ * the addresses out (`NO_ADDRESSES`): a page has no use for REST URLs, and they were 40% of a frame.
  */
 import type {
   ActivityRecord,
@@ -21,6 +22,15 @@ export interface UrlBase {
   baseUrl: string;
   accountSid?: string;
 }
+
+/**
+ * In place of a `UrlBase`: the resource without its `url` and `links` (left undefined, so JSON
+ * omits them; the object keeps its shape).
+ */
+export const NO_ADDRESSES = null;
+
+/** Where a resource's addresses point, or `NO_ADDRESSES`. */
+export type Addresses = UrlBase | typeof NO_ADDRESSES;
 
 /** The last second formatted, and its text: most resources of a payload were touched in the same second. */
 let lastSecond = NaN;
@@ -78,8 +88,8 @@ export function serializeWorkspace(s: WorkspaceState, base: UrlBase): Record<str
 }
 
 /** Activity JSON. */
-export function serializeActivity(s: WorkspaceState, a: ActivityRecord, base: UrlBase): Record<string, unknown> {
-  const ws = workspaceUrl(base, a.workspaceSid);
+export function serializeActivity(s: WorkspaceState, a: ActivityRecord, base: Addresses): Record<string, unknown> {
+  const ws = base && workspaceUrl(base, a.workspaceSid);
   return {
     account_sid: s.workspace.accountSid,
     available: a.available,
@@ -88,15 +98,15 @@ export function serializeActivity(s: WorkspaceState, a: ActivityRecord, base: Ur
     friendly_name: a.friendlyName,
     sid: a.sid,
     workspace_sid: a.workspaceSid,
-    url: `${ws}/Activities/${a.sid}`,
-    links: { workspace: ws },
+    url: ws ? `${ws}/Activities/${a.sid}` : undefined,
+    links: ws ? { workspace: ws } : undefined,
   };
 }
 
 /** Worker JSON. */
-export function serializeWorker(s: WorkspaceState, w: WorkerRecord, base: UrlBase): Record<string, unknown> {
-  const ws = workspaceUrl(base, w.workspaceSid);
-  const url = `${ws}/Workers/${w.sid}`;
+export function serializeWorker(s: WorkspaceState, w: WorkerRecord, base: Addresses): Record<string, unknown> {
+  const ws = base && workspaceUrl(base, w.workspaceSid);
+  const url = ws && `${ws}/Workers/${w.sid}`;
   const activity = s.activities.get(w.activitySid);
   return {
     account_sid: s.workspace.accountSid,
@@ -110,20 +120,22 @@ export function serializeWorker(s: WorkspaceState, w: WorkerRecord, base: UrlBas
     friendly_name: w.friendlyName,
     sid: w.sid,
     workspace_sid: w.workspaceSid,
-    url,
-    links: {
-      channels: `${url}/Channels`,
-      reservations: `${url}/Reservations`,
-      statistics: `${url}/Statistics`,
-      activity: `${ws}/Activities/${w.activitySid}`,
-      workspace: ws,
-    },
+    url: url ?? undefined,
+    links: ws
+      ? {
+          channels: `${url}/Channels`,
+          reservations: `${url}/Reservations`,
+          statistics: `${url}/Statistics`,
+          activity: `${ws}/Activities/${w.activitySid}`,
+          workspace: ws,
+        }
+      : undefined,
   };
 }
 
 /** Worker channel JSON; `assigned_tasks` counts the reservations holding its capacity. */
-export function serializeWorkerChannel(s: WorkspaceState, c: WorkerChannelRecord, base: UrlBase): Record<string, unknown> {
-  const ws = workspaceUrl(base, c.workspaceSid);
+export function serializeWorkerChannel(s: WorkspaceState, c: WorkerChannelRecord, base: Addresses): Record<string, unknown> {
+  const ws = base && workspaceUrl(base, c.workspaceSid);
   const assigned = s.channelLoad.get(c.sid) ?? 0;
   const free = c.available && c.capacity > 0 ? Math.max(0, c.capacity - assigned) : 0;
   return {
@@ -139,7 +151,7 @@ export function serializeWorkerChannel(s: WorkspaceState, c: WorkerChannelRecord
     task_channel_unique_name: s.taskChannels.get(c.taskChannelSid)?.uniqueName ?? null,
     worker_sid: c.workerSid,
     workspace_sid: c.workspaceSid,
-    url: `${ws}/Workers/${c.workerSid}/Channels/${c.sid}`,
+    url: ws ? `${ws}/Workers/${c.workerSid}/Channels/${c.sid}` : undefined,
   };
 }
 
@@ -213,9 +225,9 @@ export function serializeWorkflow(s: WorkspaceState, w: WorkflowRecord, base: Ur
 }
 
 /** Task JSON at time `now` (for `age`). */
-export function serializeTask(s: WorkspaceState, t: TaskRecord, base: UrlBase, now: number): Record<string, unknown> {
-  const ws = workspaceUrl(base, t.workspaceSid);
-  const url = `${ws}/Tasks/${t.sid}`;
+export function serializeTask(s: WorkspaceState, t: TaskRecord, base: Addresses, now: number): Record<string, unknown> {
+  const ws = base && workspaceUrl(base, t.workspaceSid);
+  const url = ws && `${ws}/Tasks/${t.sid}`;
   const queue = t.taskQueueSid ? s.taskQueues.get(t.taskQueueSid) : undefined;
   const workflow = t.workflowSid ? s.workflows.get(t.workflowSid) : undefined;
   return {
@@ -238,13 +250,15 @@ export function serializeTask(s: WorkspaceState, t: TaskRecord, base: UrlBase, n
     workflow_sid: t.workflowSid,
     workflow_friendly_name: workflow?.friendlyName ?? null,
     workspace_sid: t.workspaceSid,
-    url,
-    links: {
-      task_queue: t.taskQueueSid ? `${ws}/TaskQueues/${t.taskQueueSid}` : null,
-      workflow: t.workflowSid ? `${ws}/Workflows/${t.workflowSid}` : null,
-      workspace: ws,
-      reservations: `${url}/Reservations`,
-    },
+    url: url ?? undefined,
+    links: ws
+      ? {
+          task_queue: t.taskQueueSid ? `${ws}/TaskQueues/${t.taskQueueSid}` : null,
+          workflow: t.workflowSid ? `${ws}/Workflows/${t.workflowSid}` : null,
+          workspace: ws,
+          reservations: `${url}/Reservations`,
+        }
+      : undefined,
     virtual_start_time: isoDate(t.virtualStartTime),
     ignore_capacity: t.ignoreCapacity,
     routing_target: t.routingTarget,
@@ -252,8 +266,8 @@ export function serializeTask(s: WorkspaceState, t: TaskRecord, base: UrlBase, n
 }
 
 /** Reservation JSON (the task view's URL, as TaskRouter prints it). */
-export function serializeReservation(s: WorkspaceState, r: ReservationRecord, base: UrlBase): Record<string, unknown> {
-  const ws = workspaceUrl(base, r.workspaceSid);
+export function serializeReservation(s: WorkspaceState, r: ReservationRecord, base: Addresses): Record<string, unknown> {
+  const ws = base && workspaceUrl(base, r.workspaceSid);
   return {
     account_sid: s.workspace.accountSid,
     date_created: isoDate(r.dateCreated),
@@ -264,8 +278,8 @@ export function serializeReservation(s: WorkspaceState, r: ReservationRecord, ba
     worker_name: s.workers.get(r.workerSid)?.friendlyName ?? null,
     worker_sid: r.workerSid,
     workspace_sid: r.workspaceSid,
-    url: `${ws}/Tasks/${r.taskSid}/Reservations/${r.sid}`,
-    links: { task: `${ws}/Tasks/${r.taskSid}`, worker: `${ws}/Workers/${r.workerSid}`, workspace: ws },
+    url: ws ? `${ws}/Tasks/${r.taskSid}/Reservations/${r.sid}` : undefined,
+    links: ws ? { task: `${ws}/Tasks/${r.taskSid}`, worker: `${ws}/Workers/${r.workerSid}`, workspace: ws } : undefined,
   };
 }
 

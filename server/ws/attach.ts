@@ -5,13 +5,11 @@
  */
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../../shared/protocol.js';
 import type { Credentials } from '../auth/tokens.js';
 import type { WorkspaceEngine } from '../engine/engine.js';
 import type { EventRecord } from '../engine/model.js';
-import type { UrlBase } from '../http/serialize.js';
 import type { Hub } from '../hub.js';
 import { closeSessions, moveOffline } from './endpoint-shared.js';
 import { PushEncoder } from './payloads.js';
@@ -32,16 +30,6 @@ export interface WorkerSockets {
 
 /** Events the reply to the session's own command carries in full (`reservation.accept` and `.reject` answer with the reservation). */
 const REPLY_CARRIES: ReadonlySet<string> = new Set(['reservation.accepted', 'reservation.rejected']);
-
-const HOST_HEADER = /^[A-Za-z0-9.\-:[\]]{1,255}$/;
-
-function baseOf(req: http.IncomingMessage, publicUrl: string | undefined): UrlBase {
-  if (publicUrl) return { baseUrl: publicUrl };
-  const secure = (req.socket as Partial<TLSSocket>).encrypted === true;
-  const local = req.socket.localAddress ?? '127.0.0.1';
-  const host = req.headers.host && HOST_HEADER.test(req.headers.host) ? req.headers.host : `${local.includes(':') ? `[${local}]` : local}:${req.socket.localPort}`;
-  return { baseUrl: `${secure ? 'https' : 'http'}://${host}` };
-}
 
 /** Attaches the worker socket endpoint to the server's upgrades; pass it as `startServer`'s `attachSockets`. */
 export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentials: Credentials, options: SocketOptions = {}): WorkerSockets {
@@ -69,7 +57,7 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     return new Promise<void>((resolve) => {
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (shuttingDown) ws.terminate();
-        else new WorkerSession(ws, baseOf(req, opts.publicUrl), host, socket);
+        else new WorkerSession(ws, host, socket);
         resolve();
       });
     });
@@ -89,18 +77,10 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     const targets = [...live].filter((s) => s.workspaceSid === event.workspaceSid && s !== echoed);
     if (targets.length === 0) return undefined;
     if (event.eventType === 'worker.deleted') return () => targets.forEach((s) => s.end(CLOSE.WORKER_GONE));
-    const frames = new Map<string, Buffer | undefined>();
-    const now = hub.now();
-    for (const session of targets) {
-      const key = session.base.baseUrl;
-      if (frames.has(key)) continue;
-      frames.set(key, encoder.encode(event, engine.state, session.base, now, step));
-    }
+    const frame = encoder.encode(event, engine.state, hub.now(), step);
+    if (!frame) return undefined;
     return () => {
-      for (const session of targets) {
-        const frame = frames.get(session.base.baseUrl);
-        if (frame) session.push(frame);
-      }
+      for (const session of targets) session.push(frame);
     };
   };
   const unsubscribe = hub.onEvent((event, engine, step, origin) => {

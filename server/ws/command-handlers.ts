@@ -8,7 +8,7 @@ import type { ClientMessage, ClientMessageType } from '../../shared/protocol.js'
 import type { Command } from '../engine/commands.js';
 import type { ReservationRecord, TaskRecord, WorkerChannelRecord, WorkerRecord } from '../engine/model.js';
 import type { WorkspaceState } from '../engine/workspace-state.js';
-import { serializeTask, serializeWorker, serializeWorkerChannel, type UrlBase } from '../http/serialize.js';
+import { NO_ADDRESSES, serializeTask, serializeWorker, serializeWorkerChannel } from '../http/serialize.js';
 import type { Hub } from '../hub.js';
 import { reservationPayload } from './payloads.js';
 
@@ -20,7 +20,6 @@ export interface CommandContext {
   hub: Hub;
   workspaceSid: string;
   workerSid: string;
-  base: UrlBase;
   /** The session the command came on: its reply carries the reservation, so no push repeats it there. */
   origin: object;
   /** Verifies a new token for the same worker and swaps it in. */
@@ -46,7 +45,7 @@ async function run<T>(ctx: CommandContext, command: Command, serialize: (s: Work
 }
 
 function reservation(ctx: CommandContext) {
-  return (s: WorkspaceState, r: ReservationRecord) => reservationPayload(s, r, ctx.base, ctx.hub.now());
+  return (s: WorkspaceState, r: ReservationRecord) => reservationPayload(s, r, ctx.hub.now());
 }
 
 /** A task the worker may settle (see `WorkspaceState.settlesTask`), or why not. */
@@ -62,7 +61,7 @@ async function settleTask(ctx: CommandContext, taskSid: string, status: 'wrappin
   const refused = ownTask(ctx, taskSid);
   if (refused) return { ok: false, error: refused };
   return run<TaskRecord>(ctx, { type: 'task.update', sid: taskSid, assignmentStatus: status, reason }, (s, t) =>
-    serializeTask(s, t, ctx.base, ctx.hub.now()),
+    serializeTask(s, t, NO_ADDRESSES, ctx.hub.now()),
   );
 }
 
@@ -82,14 +81,14 @@ export const COMMAND_HANDLERS = {
         attributes: m.attributes === undefined ? undefined : JSON.stringify(m.attributes),
         rejectPendingReservations: m.rejectPendingReservations,
       },
-      (s, w) => serializeWorker(s, w, ctx.base),
+      (s, w) => serializeWorker(s, w, NO_ADDRESSES),
     ),
 
   'channel.update': (ctx, m) =>
     run<WorkerChannelRecord>(
       ctx,
       { type: 'workerChannel.update', workerSid: ctx.workerSid, sid: m.channel, capacity: m.capacity, available: m.available },
-      (s, c) => serializeWorkerChannel(s, c, ctx.base),
+      (s, c) => serializeWorkerChannel(s, c, NO_ADDRESSES),
     ),
 
   'reservation.accept': (ctx, m) =>

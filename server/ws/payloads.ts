@@ -1,18 +1,20 @@
 /**
  * What the socket sends about the world: the snapshot after `auth`, and the push frame for an event
- * that concerns a worker. Resources use the REST serializers, so both transports show one shape.
+ * that concerns a worker. Resources use the REST serializers, so both transports show one shape,
+ * without the REST addresses (`url`, `links`): a page has no use for them, so a frame is the same
+ * for every session whatever host it connected through.
  */
 import { RESERVATION_EVENTS, type ReservationEventType, type ServerMessage } from '../../shared/protocol.js';
 import type { EventRecord, ReservationRecord } from '../engine/model.js';
 import type { WorkspaceState } from '../engine/workspace-state.js';
 import {
   isoDate,
+  NO_ADDRESSES,
   serializeActivity,
   serializeReservation,
   serializeTask,
   serializeWorker,
   serializeWorkerChannel,
-  type UrlBase,
 } from '../http/serialize.js';
 
 type ReservationPayload = Extract<ServerMessage, { type: 'snapshot' }>['reservations'][number];
@@ -25,26 +27,26 @@ type TaskPayload = ReservationPayload['task'];
 type ReservationFields = { [field: string]: unknown; sid: string; reservation_status: string; task_sid: string; worker_sid: string; timeout_at: string };
 
 /** Reservation JSON with its task and its deadline, as the SDK's `Reservation` wraps it. */
-export function reservationPayload(s: WorkspaceState, r: ReservationRecord, base: UrlBase, now: number): ReservationPayload {
-  return { ...reservationFields(s, r, base), task: taskPayload(s, r.taskSid, base, now) };
+export function reservationPayload(s: WorkspaceState, r: ReservationRecord, now: number): ReservationPayload {
+  const json = reservationFields(s, r) as ReservationPayload;
+  json.task = taskPayload(s, r.taskSid, now);
+  return json;
 }
 
-/** A reservation's own fields, its task left out. */
-function reservationFields(s: WorkspaceState, r: ReservationRecord, base: UrlBase): ReservationFields {
-  return {
-    ...serializeReservation(s, r, base),
-    sid: r.sid,
-    reservation_status: r.status,
-    task_sid: r.taskSid,
-    worker_sid: r.workerSid,
-    timeout_at: isoDate(r.timeoutAt),
-  };
+/**
+ * A reservation's own fields, its task left out. (The REST serializer's JSON has every field the
+ * type names; it is extended in place, not copied: this runs for every offer and rescind.)
+ */
+function reservationFields(s: WorkspaceState, r: ReservationRecord): ReservationFields {
+  const json = serializeReservation(s, r, NO_ADDRESSES) as ReservationFields;
+  json.timeout_at = isoDate(r.timeoutAt);
+  return json;
 }
 
 /** The task of a reservation; a stub once the task is gone. */
-function taskPayload(s: WorkspaceState, taskSid: string, base: UrlBase, now: number): TaskPayload {
+function taskPayload(s: WorkspaceState, taskSid: string, now: number): TaskPayload {
   const task = s.tasks.get(taskSid);
-  return task ? { ...serializeTask(s, task, base, now), sid: task.sid, attributes: task.attributes, assignment_status: task.assignmentStatus } : taskStub(taskSid, '{}', 'canceled');
+  return task ? (serializeTask(s, task, NO_ADDRESSES, now) as TaskPayload) : taskStub(taskSid, '{}', 'canceled');
 }
 
 function taskStub(sid: string, attributes: string, assignmentStatus: string): ReservationPayload['task'] {
@@ -73,28 +75,29 @@ function reservationFromEvent(event: EventRecord): ReservationPayload {
   };
 }
 
-function workerPayload(s: WorkspaceState, workerSid: string, base: UrlBase): WorkerPayload | undefined {
+function workerPayload(s: WorkspaceState, workerSid: string): WorkerPayload | undefined {
   const worker = s.workers.get(workerSid);
   if (!worker) return undefined;
-  const json = serializeWorker(s, worker, base);
-  const activity = s.activities.get(worker.activitySid);
-  return { ...json, sid: worker.sid, friendly_name: worker.friendlyName, activity_sid: worker.activitySid, activity_name: activity?.friendlyName ?? '', available: activity?.available ?? false, attributes: worker.attributes };
+  const json = serializeWorker(s, worker, NO_ADDRESSES) as WorkerPayload;
+  // The REST JSON has a null activity name for a missing activity; the SDK's is a string.
+  json.activity_name ??= '';
+  return json;
 }
 
 /** The worker's whole state, or undefined when the worker does not exist. */
-export function buildSnapshot(s: WorkspaceState, workerSid: string, base: UrlBase, now: number, tokenExpiresAt: number): ServerMessage | undefined {
-  const worker = workerPayload(s, workerSid, base);
+export function buildSnapshot(s: WorkspaceState, workerSid: string, now: number, tokenExpiresAt: number): ServerMessage | undefined {
+  const worker = workerPayload(s, workerSid);
   if (!worker) return undefined;
   const reservations: ReservationPayload[] = [];
   for (const r of s.reservationsOfWorker.get(workerSid) ?? []) {
-    if (r.status === 'pending' || r.status === 'accepted' || r.status === 'wrapping') reservations.push(reservationPayload(s, r, base, now));
+    if (r.status === 'pending' || r.status === 'accepted' || r.status === 'wrapping') reservations.push(reservationPayload(s, r, now));
   }
   reservations.sort((a, b) => String(a['date_created']).localeCompare(String(b['date_created'])));
   return {
     type: 'snapshot',
     worker,
-    activities: [...s.activities.values()].map((a) => serializeActivity(s, a, base)),
-    channels: [...(s.channelsOfWorker.get(workerSid)?.values() ?? [])].map((c) => serializeWorkerChannel(s, c, base)),
+    activities: [...s.activities.values()].map((a) => serializeActivity(s, a, NO_ADDRESSES)),
+    channels: [...(s.channelsOfWorker.get(workerSid)?.values() ?? [])].map((c) => serializeWorkerChannel(s, c, NO_ADDRESSES)),
     reservations,
     token_expires_at: isoDate(tokenExpiresAt),
   };
@@ -108,13 +111,13 @@ export function buildSnapshot(s: WorkspaceState, workerSid: string, base: UrlBas
  */
 export class PushEncoder {
   private step = -1;
-  /** The task JSON of this step, by task, origin and the status the event saw. */
+  /** The task JSON of this step, by task and the status the event saw. */
   private readonly tasks = new Map<string, string>();
 
-  /** The encoded frame of `event` for sessions at `base`; undefined for events the SDK has no use for. */
-  encode(event: EventRecord, s: WorkspaceState, base: UrlBase, now: number, step: number): Buffer | undefined {
+  /** The encoded frame of `event`; undefined for events the SDK has no use for. */
+  encode(event: EventRecord, s: WorkspaceState, now: number, step: number): Buffer | undefined {
     if (!RESERVATION_EVENT_SET.has(event.eventType) || event.workerSid === null) {
-      const frame = pushFrame(event, s, base, now);
+      const frame = pushFrame(event, s, now);
       return frame && Buffer.from(JSON.stringify(frame));
     }
     if (step !== this.step) {
@@ -125,17 +128,17 @@ export class PushEncoder {
     // A reservation whose record went with its task (deleted in the same step) is rebuilt from the event.
     const gone = r ? undefined : reservationFromEvent(event);
     let fields: ReservationFields;
-    if (r) fields = reservationFields(s, r, base);
+    if (r) fields = reservationFields(s, r);
     else {
       const { task: _task, ...rest } = gone!;
       fields = rest;
     }
     fields.reservation_status = text(event.data['reservation_status'], fields.reservation_status);
     const seen = text(event.data['task_assignment_status'], '');
-    const key = `${fields.task_sid} ${base.baseUrl} ${seen}`;
+    const key = `${fields.task_sid} ${seen}`;
     let task = this.tasks.get(key);
     if (task === undefined) {
-      const payload = gone ? gone.task : taskPayload(s, fields.task_sid, base, now);
+      const payload = gone ? gone.task : taskPayload(s, fields.task_sid, now);
       payload.assignment_status = seen || payload.assignment_status;
       this.tasks.set(key, (task = JSON.stringify(payload)));
     }
@@ -149,12 +152,12 @@ export class PushEncoder {
  * The frame that tells a worker about an event, built from the state the event left behind;
  * undefined for events the SDK has no use for.
  */
-export function pushFrame(event: EventRecord, s: WorkspaceState, base: UrlBase, now: number): ServerMessage | undefined {
+export function pushFrame(event: EventRecord, s: WorkspaceState, now: number): ServerMessage | undefined {
   const workerSid = event.workerSid;
   if (workerSid === null) return undefined;
   if (RESERVATION_EVENT_SET.has(event.eventType)) {
     const r = s.reservations.get(event.resourceSid);
-    const reservation = r ? reservationPayload(s, r, base, now) : reservationFromEvent(event);
+    const reservation = r ? reservationPayload(s, r, now) : reservationFromEvent(event);
     // The state is read after the whole step; the statuses are those the event saw when it happened.
     reservation.reservation_status = text(event.data['reservation_status'], reservation.reservation_status);
     reservation.task.assignment_status = text(event.data['task_assignment_status'], reservation.task.assignment_status);
@@ -163,14 +166,14 @@ export function pushFrame(event: EventRecord, s: WorkspaceState, base: UrlBase, 
   switch (event.eventType) {
     case 'worker.activity.update':
     case 'worker.attributes.update': {
-      const worker = workerPayload(s, workerSid, base);
+      const worker = workerPayload(s, workerSid);
       if (!worker) return undefined;
       return { type: event.eventType === 'worker.activity.update' ? 'activity.update' : 'attributes.update', worker };
     }
     case 'worker.capacity.update':
     case 'worker.channel.availability.update': {
       const channel = s.workerChannels.get(text(event.data['worker_channel_sid'], ''));
-      return channel ? { type: 'channel.update', channel: serializeWorkerChannel(s, channel, base) } : undefined;
+      return channel ? { type: 'channel.update', channel: serializeWorkerChannel(s, channel, NO_ADDRESSES) } : undefined;
     }
     default:
       return undefined;

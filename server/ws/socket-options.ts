@@ -7,8 +7,6 @@
 export interface SocketOptions {
   /** URL path the endpoint answers on (default `/v1/sockets`). */
   path?: string;
-  /** Origin for `url`/`links` in payloads; default: `http(s)://<Host header>` of the upgrade request. */
-  publicUrl?: string;
   /** A socket that has not authenticated after this long is closed with 4001 (default 10 s). */
   authTimeoutMs?: number;
   /** `token.expiring` is sent this long before the token expires (default 30 s). */
@@ -33,8 +31,7 @@ export interface SocketOptions {
 export const DEFAULT_SOCKETS_PER_WORKER = 10;
 
 /** Options with every default filled in. */
-export type ResolvedSocketOptions = Required<Omit<SocketOptions, 'publicUrl' | 'now'>> & {
-  publicUrl: string | undefined;
+export type ResolvedSocketOptions = Required<Omit<SocketOptions, 'now'>> & {
   now: () => number;
 };
 
@@ -43,7 +40,6 @@ export function resolveSocketOptions(options: SocketOptions, hubNow: () => numbe
   const messagesPerSecond = options.messagesPerSecond ?? 100;
   return {
     path: options.path ?? '/v1/sockets',
-    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
     tokenWarningMs: options.tokenWarningMs ?? 30_000,
     pingIntervalMs: options.pingIntervalMs ?? 15_000,

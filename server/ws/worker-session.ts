@@ -9,7 +9,7 @@ import { WebSocket, type RawData } from 'ws';
 import { fail } from '../../shared/errors.js';
 import type { ClientMessage, ServerMessage } from '../../shared/protocol.js';
 import { verifyWorkerToken, type Credentials, type WorkerGrant } from '../auth/tokens.js';
-import { isoDate, type UrlBase } from '../http/serialize.js';
+import { isoDate } from '../http/serialize.js';
 import type { Hub } from '../hub.js';
 import { handleCommand, type CommandContext, type CommandResult } from './command-handlers.js';
 import { asSwitchboardError, decodeFrame, errorReply, type Decoded, failureFrame, okReply, pingRef, pingReply } from './frames.js';
@@ -50,8 +50,6 @@ export class WorkerSession {
 
   constructor(
     private readonly socket: WebSocket,
-    /** Origin of the URLs in this session's payloads. */
-    readonly base: UrlBase,
     private readonly host: SessionHost,
     /** The TCP (or TLS) connection under the WebSocket, when known: frames of one turn leave in one write. */
     private readonly connection?: Duplex,
@@ -203,7 +201,6 @@ export class WorkerSession {
       hub: this.host.hub,
       workspaceSid: grant.workspaceSid,
       workerSid: grant.workerSid,
-      base: this.base,
       origin: this,
       updateToken: (token) => this.updateToken(token),
     };
@@ -220,7 +217,7 @@ export class WorkerSession {
     const grant = verified.grant;
     const state = hub.engine(grant.workspaceSid)?.state;
     // Built in the same tick as `bind`: every later event reaches this session as a push.
-    const snapshot = state && buildSnapshot(state, grant.workerSid, this.base, hub.now(), grant.expiresAt);
+    const snapshot = state && buildSnapshot(state, grant.workerSid, hub.now(), grant.expiresAt);
     if (!snapshot) {
       this.send(errorReply(message.ref, fail('NOT_FOUND', `Worker ${grant.workerSid} not found in workspace ${grant.workspaceSid}`)));
       return this.end(CLOSE.WORKER_GONE);

@@ -75,7 +75,6 @@ export class SimSockets {
       hub: this.hub,
       workspaceSid: this.workspaceSid,
       workerSid,
-      base: { baseUrl: 'http://simulation' },
       origin: link,
       updateToken: async () => ({ ok: true }),
     };
