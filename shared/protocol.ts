@@ -84,8 +84,9 @@ const SnapshotSchema = z.object({
 
 /**
  * Reservation facts the hub pushes to the reservation's worker: to each of its sessions, except
- * that `reservation.accepted` and `.rejected` skip the session whose own command caused them (its
- * reply to `reservation.accept` / `.reject` carries the same reservation).
+ * that `reservation.accepted`, `.rejected`, `.wrapup` and `.completed` skip the session whose own
+ * command caused them (its reply to `reservation.accept`, `.reject`, `task.wrap` or `task.complete`
+ * carries the same reservation).
  */
 export const RESERVATION_EVENTS = [
   'reservation.created',

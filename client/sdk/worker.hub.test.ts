@@ -82,10 +82,17 @@ describe('Worker against a real hub', () => {
     expect(loser.status).toBe('rescinded');
     expect(winner.status).toBe('accepted');
 
+    const announced: string[] = [];
+    winner.on('wrapup', () => announced.push('wrapup'));
+    winner.on('completed', () => announced.push('completed'));
     await winner.task.wrapUp();
     expect(winner.status).toBe('wrapping');
     await winner.task.complete('done');
     expect(winner.status).toBe('completed');
+    // From the replies, which carry the reservation and its task: each status announced once.
+    expect(announced).toEqual(['wrapup', 'completed']);
+    expect(winner.task.assignmentStatus).toBe('completed');
+    expect(winner.task.raw['reason']).toBe('done');
   });
 
   it('update() changes the activity and attributes, and a reject can change the activity', async () => {

@@ -28,8 +28,11 @@ export interface WorkerSockets {
   stats(): SocketStats;
 }
 
-/** Events the reply to the session's own command carries in full (`reservation.accept` and `.reject` answer with the reservation). */
-const REPLY_CARRIES: ReadonlySet<string> = new Set(['reservation.accepted', 'reservation.rejected']);
+/**
+ * Events the reply to the session's own command carries in full: `reservation.accept`, `.reject`,
+ * `task.wrap` and `task.complete` answer with the reservation.
+ */
+const REPLY_CARRIES: ReadonlySet<string> = new Set(['reservation.accepted', 'reservation.rejected', 'reservation.wrapup', 'reservation.completed']);
 
 /** Attaches the worker socket endpoint to the server's upgrades; pass it as `startServer`'s `attachSockets`. */
 export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentials: Credentials, options: SocketOptions = {}): WorkerSockets {
@@ -70,7 +73,7 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     if (event.workerSid === null) return undefined;
     const live = registry.sessionsOf(event.workerSid);
     if (!live || live.size === 0) return undefined;
-    // The session that accepted or rejected gets the reservation in its reply (serialized after
+    // The session that accepted, rejected, wrapped or completed gets the reservation in its reply (serialized after
     // the commit, so never older than this push): the SDK takes whichever comes first, and the
     // same 2.4 KB frame twice would only cost both ends. The worker's other sessions get the push.
     const echoed = REPLY_CARRIES.has(event.eventType) ? origin : undefined;

@@ -8,7 +8,7 @@ import type { ClientMessage, ClientMessageType } from '../../shared/protocol.js'
 import type { Command } from '../engine/commands.js';
 import type { ReservationRecord, TaskRecord, WorkerChannelRecord, WorkerRecord } from '../engine/model.js';
 import type { WorkspaceState } from '../engine/workspace-state.js';
-import { NO_ADDRESSES, serializeTask, serializeWorker, serializeWorkerChannel } from '../http/serialize.js';
+import { NO_ADDRESSES, serializeWorker, serializeWorkerChannel } from '../http/serialize.js';
 import type { Hub } from '../hub.js';
 import { reservationPayload } from './payloads.js';
 
@@ -57,12 +57,19 @@ function ownTask(ctx: CommandContext, taskSid: string): SwitchboardError | undef
   return fail('FORBIDDEN', `Task ${taskSid} is not assigned to this worker`);
 }
 
+/**
+ * Wraps up or completes a task the worker holds. The reply is the reservation through which it
+ * held the task, with the task in it: the page learns the new status of both from it, so the hub
+ * pushes it to the worker's other sessions only.
+ */
 async function settleTask(ctx: CommandContext, taskSid: string, status: 'wrapping' | 'completed', reason: string | undefined): Promise<CommandResult> {
   const refused = ownTask(ctx, taskSid);
   if (refused) return { ok: false, error: refused };
-  return run<TaskRecord>(ctx, { type: 'task.update', sid: taskSid, assignmentStatus: status, reason }, (s, t) =>
-    serializeTask(s, t, NO_ADDRESSES, ctx.hub.now()),
-  );
+  return run<TaskRecord>(ctx, { type: 'task.update', sid: taskSid, assignmentStatus: status, reason }, (s, t) => {
+    // The task's one accepted reservation, now wrapping or completed (gone only if the task was deleted since).
+    const held = s.reservationsOfTask.get(t.sid)?.find((r) => r.workerSid === ctx.workerSid && (r.status === 'wrapping' || r.status === 'completed'));
+    return held && reservationPayload(s, held, ctx.hub.now());
+  });
 }
 
 /** The handler of every client command. */

@@ -52,15 +52,17 @@ describe('worker socket commands and pushes', () => {
     const again = await socket.request({ type: 'reservation.accept', reservationSid: created.reservation.sid });
     expect(again).toMatchObject({ ok: false, error: { status: 410, code: 20410 } });
 
+    // Wrapping up and completing answer with the reservation that held the task, the task in it.
     const wrapped = await socket.request({ type: 'task.wrap', taskSid: task.sid, reason: 'call ended' });
-    expect(wrapped).toMatchObject({ ok: true, data: { sid: task.sid, assignment_status: 'wrapping' } });
-    await socket.waitForType('reservation.wrapup');
+    expect(wrapped).toMatchObject({ ok: true, data: { sid: created.reservation.sid, reservation_status: 'wrapping', task: { sid: task.sid, assignment_status: 'wrapping' } } });
+    expect((await tab.waitForType('reservation.wrapup')).reservation).toEqual((wrapped as { data: unknown }).data);
     const completed = await socket.request({ type: 'task.complete', taskSid: task.sid, reason: 'done' });
-    expect(completed).toMatchObject({ ok: true, data: { assignment_status: 'completed', reason: 'done' } });
-    const pushed = await socket.waitForType('reservation.completed');
+    expect(completed).toMatchObject({ ok: true, data: { sid: created.reservation.sid, reservation_status: 'completed', task: { assignment_status: 'completed', reason: 'done' } } });
+    const pushed = await tab.waitForType('reservation.completed');
     expect(pushed).toMatchObject({ reservation: { reservation_status: 'completed', task: { assignment_status: 'completed' } } });
-    // The accepting page had the reservation in its reply: the same frame was not pushed to it again.
-    expect(socket.frames.filter((f) => f.type === 'reservation.accepted')).toEqual([]);
+    // The page that acted had the reservation in each reply: the same frames were not pushed to it again.
+    // (A commit's pushes leave before its replies: one sent to this page would have come before the reply.)
+    expect(socket.frames.filter((f) => ['reservation.accepted', 'reservation.wrapup', 'reservation.completed'].includes(f.type))).toEqual([]);
     expect(socket.invalid).toEqual([]);
   });
 
