@@ -32,18 +32,24 @@ export const NO_ADDRESSES = null;
 /** Where a resource's addresses point, or `NO_ADDRESSES`. */
 export type Addresses = UrlBase | typeof NO_ADDRESSES;
 
-/** The last second formatted, and its text: most resources of a payload were touched in the same second. */
-let lastSecond = NaN;
-let lastText = '';
+/**
+ * Seconds formatted lately, and their text. A payload's times fall on a few seconds (now, when its
+ * records were made, a deadline two minutes ahead), so one remembered second was not enough: a
+ * reservation's creation and deadline alternated and every call formatted a new date.
+ */
+const formatted = new Map<number, string>();
+const FORMATTED_KEPT = 64;
 
 /** An epoch-ms time as TaskRouter prints it, to the second: `2015-07-31T01:09:51Z`. */
 export function isoDate(ms: number): string {
   const second = Math.floor(ms / 1000);
-  if (second !== lastSecond) {
-    lastText = new Date(second * 1000).toISOString().slice(0, 19) + 'Z';
-    lastSecond = second;
+  let text = formatted.get(second);
+  if (text === undefined) {
+    if (formatted.size >= FORMATTED_KEPT) formatted.clear();
+    text = new Date(second * 1000).toISOString().slice(0, 19) + 'Z';
+    formatted.set(second, text);
   }
-  return lastText;
+  return text;
 }
 
 /** The absolute URL of a workspace, the prefix of every resource URL in it. */
