@@ -73,9 +73,9 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     if (event.workerSid === null) return undefined;
     const live = registry.sessionsOf(event.workerSid);
     if (!live || live.size === 0) return undefined;
-    // The session that accepted, rejected, wrapped or completed gets the reservation in its reply (serialized after
-    // the commit, so never older than this push): the SDK takes whichever comes first, and the
-    // same 2.4 KB frame twice would only cost both ends. The worker's other sessions get the push.
+    // The session that accepted, rejected, wrapped or completed gets the reservation in its reply
+    // (serialized after the commit, so never older than this push): the SDK takes whichever comes
+    // first, and the same frame twice would only cost both ends. The worker's other sessions get the push.
     const echoed = REPLY_CARRIES.has(event.eventType) ? origin : undefined;
     const targets = [...live].filter((s) => s.workspaceSid === event.workspaceSid && s !== echoed);
     if (targets.length === 0) return undefined;
