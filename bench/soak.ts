@@ -91,6 +91,7 @@ async function soak(o: SoakOptions): Promise<SoakResults> {
       loadAverageAtStart: loadAtStart,
       stoppedEarly,
       firstAgentError: sampler.notes.firstAgentError,
+      firstFailedCreate: sampler.notes.firstFailedCreate,
     });
     if (runStatsFrom === 0 && hub) summary.warnings.push('the run ended within its warm-up: the hub figures over the run include it');
     if (interrupted) summary.warnings.push(`interrupted after ${sampler.samples.at(-1)?.atS ?? 0} s of ${o.minutes * 60}`);

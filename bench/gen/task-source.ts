@@ -44,6 +44,8 @@ export interface SourceProgress {
   pending: number;
   /** Send lateness p99 since the run started, ms. */
   latenessP99: number;
+  /** The first failed creation's status (0: the connection failed) and the start of its body. */
+  firstFailure?: string;
 }
 
 /** Lateness p99 beyond which the source did not keep its schedule. */
@@ -77,7 +79,7 @@ function openLoop(args: Record<string, unknown>): Promise<SourceResult> {
   let serverErrors = 0;
   let firstFailure: string | undefined;
   probe.reset();
-  progress = () => ({ sent, ok, failed: answered - ok, serverErrors, pending: sent - answered, latenessP99: summarize(lateness).p99 });
+  progress = () => ({ sent, ok, failed: answered - ok, serverErrors, pending: sent - answered, latenessP99: summarize(lateness).p99, firstFailure });
   return new Promise((resolve) => {
     const finish = () => {
       const late = summarize(lateness);

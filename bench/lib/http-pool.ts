@@ -19,9 +19,19 @@ interface Conn {
   socket: Socket;
   job: Job | undefined;
   buffer: Buffer;
+  /** When it last became idle (`performance.now()`). */
+  idleSince: number;
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+
+/**
+ * An idle connection older than this is closed instead of reused. A server closes an idle
+ * keep-alive connection after its timeout (Node's default: 5 s); a request written just as it
+ * does is lost with the connection (status 0). Reusing only connections fresher than any
+ * server's timeout leaves no such race (as undici does).
+ */
+const IDLE_REUSE_MS = 4_000;
 
 /** A pool of keep-alive connections to one `host:port`. */
 export class HttpPool {
@@ -45,8 +55,11 @@ export class HttpPool {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const head = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nConnection: keep-alive\r\n${headers}Content-Length: ${bytes.length}\r\n\r\n`;
     const job = { head, body: bytes, done };
-    const conn = this.idle.pop();
-    if (conn) return this.start(conn, job);
+    const now = performance.now();
+    for (let conn = this.idle.pop(); conn; conn = this.idle.pop()) {
+      if (now - conn.idleSince < IDLE_REUSE_MS) return this.start(conn, job);
+      conn.socket.destroy();
+    }
     this.queue.push(job);
     if (this.open < this.maxConnections) this.connect();
   }
@@ -61,7 +74,7 @@ export class HttpPool {
     this.open += 1;
     const socket = connect({ host: this.host, port: this.port, ...(this.localAddress ? { localAddress: this.localAddress } : {}) });
     socket.setNoDelay(true);
-    const conn: Conn = { socket, job: undefined, buffer: Buffer.alloc(0) };
+    const conn: Conn = { socket, job: undefined, buffer: Buffer.alloc(0), idleSince: 0 };
     socket.once('connect', () => this.release(conn));
     socket.on('data', (data) => this.receive(conn, data));
     socket.once('close', () => {
@@ -87,7 +100,10 @@ export class HttpPool {
   private release(conn: Conn): void {
     const next = this.queue.shift();
     if (next) this.start(conn, next);
-    else this.idle.push(conn);
+    else {
+      conn.idleSince = performance.now();
+      this.idle.push(conn);
+    }
   }
 
   private receive(conn: Conn, data: Buffer): void {

@@ -55,6 +55,7 @@ export interface Sample {
 /** First `firstError` seen, for the report. */
 export interface SampleNotes {
   firstAgentError?: string;
+  firstFailedCreate?: string;
 }
 
 /** Takes consecutive samples of one running soak. */
@@ -94,6 +95,7 @@ export class Sampler {
     this.serverErrors = source.serverErrors;
     this.accepted += accepted;
     this.notes.firstAgentError ??= fleets.find((f) => f.firstError)?.firstError;
+    this.notes.firstFailedCreate ??= source.firstFailure;
     const store = hub.store as StoreFigures | undefined;
     const encoded = fleets.map((f) => f.offer);
     const offer = summarizeEncoded(encoded);

@@ -76,6 +76,7 @@ export interface VerdictInputs {
   /** Why the run stopped before its time, if it did. */
   stoppedEarly: string | undefined;
   firstAgentError: string | undefined;
+  firstFailedCreate: string | undefined;
 }
 
 /** The samples after the warm-up, or all of them when fewer than 3 come after it. */
@@ -141,7 +142,8 @@ export function judge(input: VerdictInputs): SoakSummary {
   const f = summary.failures;
   if (errors.total > 0) {
     const parts = [`${errors.failedCreates} failed creates (${errors.serverErrors} of them 5xx)`, `${errors.disconnects} socket disconnects`, `${errors.agentErrors} agent errors`];
-    f.push(`${errors.total} errors: ${parts.join(', ')}${input.firstAgentError ? `; first agent error: ${input.firstAgentError}` : ''}`);
+    const first = [input.firstFailedCreate && `first failed create: ${input.firstFailedCreate}`, input.firstAgentError && `first agent error: ${input.firstAgentError}`].filter(Boolean);
+    f.push(`${errors.total} errors: ${parts.join(', ')}${first.map((x) => `; ${x}`).join('')}`);
   }
   if (rssSlope === undefined) warnings.push('too few samples for an RSS slope');
   else if (rssSlope > options.rssBoundMiBPerHour) f.push(`RSS grew ${round(rssSlope)} MiB/h, past the bound of ${options.rssBoundMiBPerHour} MiB/h`);
