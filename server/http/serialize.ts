@@ -179,9 +179,9 @@ export function serializeTaskChannel(s: WorkspaceState, c: TaskChannelRecord, ba
 }
 
 /** Task queue JSON. */
-export function serializeTaskQueue(s: WorkspaceState, q: TaskQueueRecord, base: UrlBase): Record<string, unknown> {
-  const ws = workspaceUrl(base, q.workspaceSid);
-  const url = `${ws}/TaskQueues/${q.sid}`;
+export function serializeTaskQueue(s: WorkspaceState, q: TaskQueueRecord, base: Addresses): Record<string, unknown> {
+  const ws = base && workspaceUrl(base, q.workspaceSid);
+  const url = ws && `${ws}/TaskQueues/${q.sid}`;
   const activityLink = (sid: string | null) => (sid ? `${ws}/Activities/${sid}` : null);
   return {
     account_sid: s.workspace.accountSid,
@@ -196,16 +196,18 @@ export function serializeTaskQueue(s: WorkspaceState, q: TaskQueueRecord, base: 
     sid: q.sid,
     target_workers: q.targetWorkers,
     task_order: q.taskOrder,
-    url,
+    url: url ?? undefined,
     workspace_sid: q.workspaceSid,
-    links: {
-      assignment_activity: activityLink(q.assignmentActivitySid),
-      reservation_activity: activityLink(q.reservationActivitySid),
-      workspace: ws,
-      ...statLinks(url),
-      list_statistics: `${ws}/TaskQueues/Statistics`,
-      bulk_real_time_statistics: `${ws}/TaskQueues/RealTimeStatistics`,
-    },
+    links: url
+      ? {
+          assignment_activity: activityLink(q.assignmentActivitySid),
+          reservation_activity: activityLink(q.reservationActivitySid),
+          workspace: ws,
+          ...statLinks(url),
+          list_statistics: `${ws}/TaskQueues/Statistics`,
+          bulk_real_time_statistics: `${ws}/TaskQueues/RealTimeStatistics`,
+        }
+      : undefined,
   };
 }
 

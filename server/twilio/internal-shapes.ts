@@ -10,22 +10,15 @@ import type { ActivityRecord, ReservationRecord, TaskQueueRecord, TaskRecord, Wo
 import type { WorkspaceState } from '../engine/workspace-state.js';
 import { z } from 'zod';
 import { int, parseParams, text as textParam } from '../http/params.js';
-import { serializeTask, serializeTaskQueue, serializeWorkerChannel, type UrlBase } from '../http/serialize.js';
+import { NO_ADDRESSES, serializeTask, serializeTaskQueue, serializeWorkerChannel } from '../http/serialize.js';
 
 /** A payload object as it goes on the wire. */
 export type Payload = Record<string, unknown>;
 
-/** Internal shapes carry no URLs; the REST serializers still want an origin. */
-const NO_URLS: UrlBase = { baseUrl: '' };
 
 /** An epoch-ms time as the SDK reads it: whole epoch seconds. */
 export function epoch(ms: number): number {
   return Math.floor(ms / 1000);
-}
-
-function without(json: Payload, ...keys: string[]): Payload {
-  for (const key of keys) delete json[key];
-  return json;
 }
 
 /** Activity: `account_sid, available, date_created, date_updated, friendly_name, sid, workspace_sid`. */
@@ -64,7 +57,7 @@ export function workerShape(s: WorkspaceState, w: WorkerRecord, seen: { activity
 /** Worker channel; its load figures come from the REST serializer. */
 export function channelShape(s: WorkspaceState, c: WorkerChannelRecord): Payload {
   return {
-    ...without(serializeWorkerChannel(s, c, NO_URLS), 'url'),
+    ...serializeWorkerChannel(s, c, NO_ADDRESSES),
     date_created: epoch(c.dateCreated),
     date_updated: epoch(c.dateUpdated),
     last_reserved_time: c.lastReservedAt,
@@ -73,7 +66,7 @@ export function channelShape(s: WorkspaceState, c: WorkerChannelRecord): Payload
 
 /** Task at time `now`; `status` overrides the assignment status with the one an event saw. */
 export function taskShape(s: WorkspaceState, t: TaskRecord, now: number, status?: string): Payload {
-  const json = serializeTask(s, t, NO_URLS, now);
+  const json = serializeTask(s, t, NO_ADDRESSES, now);
   return {
     account_sid: json['account_sid'],
     addons: '{}',
@@ -158,7 +151,7 @@ export function reservationShape(s: WorkspaceState, r: ReservationRecord, now: n
 /** Task queue, with the `lifo_queue` key the SDK's descriptor requires. */
 export function taskQueueShape(s: WorkspaceState, q: TaskQueueRecord): Payload {
   return {
-    ...without(serializeTaskQueue(s, q, NO_URLS), 'url', 'links'),
+    ...serializeTaskQueue(s, q, NO_ADDRESSES),
     date_created: epoch(q.dateCreated),
     date_updated: epoch(q.dateUpdated),
     lifo_queue: q.taskOrder === 'LIFO',
