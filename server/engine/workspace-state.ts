@@ -91,10 +91,14 @@ export class WorkspaceState {
    * not a stranger's request. A rescinded or rejected offer gives no such right.
    */
   settlesTask(workerSid: string, taskSid: string): boolean {
-    for (const r of this.reservationsOfTask.get(taskSid) ?? []) {
-      if (r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed')) return true;
-    }
-    return false;
+    return this.heldReservation(workerSid, taskSid) !== undefined;
+  }
+
+  /** The worker's reservation through which it holds or held the task to the end (see `settlesTask`). */
+  heldReservation(workerSid: string, taskSid: string): ReservationRecord | undefined {
+    return this.reservationsOfTask
+      .get(taskSid)
+      ?.find((r) => r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed'));
   }
 
   /** Capacity a worker still has on a channel, under the workspace's multitasking mode. */

@@ -66,8 +66,8 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     });
   });
 
-  // Runs inside the step: build each frame now, from the state the event left behind, once per
-  // URL origin (usually one); send it only after the commit.
+  // Runs inside the step: build the frame now, once for every session, from the state the event
+  // left behind; send it only after the commit.
   const encoder = new PushEncoder();
   const pushes = (event: EventRecord, engine: WorkspaceEngine, step: number, origin: unknown): (() => void) | undefined => {
     if (event.workerSid === null) return undefined;

@@ -66,8 +66,8 @@ async function settleTask(ctx: CommandContext, taskSid: string, status: 'wrappin
   const refused = ownTask(ctx, taskSid);
   if (refused) return { ok: false, error: refused };
   return run<TaskRecord>(ctx, { type: 'task.update', sid: taskSid, assignmentStatus: status, reason }, (s, t) => {
-    // The task's one accepted reservation, now wrapping or completed (gone only if the task was deleted since).
-    const held = s.reservationsOfTask.get(t.sid)?.find((r) => r.workerSid === ctx.workerSid && (r.status === 'wrapping' || r.status === 'completed'));
+    // Gone only if the task was deleted since.
+    const held = s.heldReservation(ctx.workerSid, t.sid);
     return held && reservationPayload(s, held, ctx.hub.now());
   });
 }
