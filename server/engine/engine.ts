@@ -5,6 +5,7 @@ import { compileExpression } from './expression/index.js';
 import type { RecordChange } from './effects.js';
 import { TERMINAL_TASK_STATUSES, type WorkerChannelRecord, type WorkspaceRecord } from './model.js';
 import type { Outcome } from './outcome.js';
+import { restoreOfferMarks } from './reservation-ops.js';
 import { drainRouting } from './route.js';
 import { StepContext, timerKey, type IdSource } from './step-context.js';
 import { compileWorkflow } from './workflow-config.js';
@@ -132,6 +133,7 @@ export class WorkspaceEngine {
         case 'workspace': break;
       }
     }
+    restoreOfferMarks(s);
     for (const queue of s.taskQueues.values()) {
       const compiled = compileExpression(queue.targetWorkers);
       if (compiled.ok) s.queueExpressions.set(queue.sid, compiled.expression);

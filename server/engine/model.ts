@@ -162,6 +162,13 @@ export interface ReservationRecord {
   dateCreated: number;
   dateUpdated: number;
   version: number;
+  /**
+   * The worker's version once this offer was made. An offer saves neither the worker nor its
+   * channel: restore takes the worker's version and the channel's last offer time from its
+   * reservations (see `restoreOfferMarks`), and a reservation that goes hands them back (see
+   * `keepOfferMarks`). Absent in reservations written before it existed.
+   */
+  workerVersion?: number;
 }
 
 /** A fact for the Events resource, the event callback and the SDK. */

@@ -44,6 +44,8 @@ export function emitReservationEvent(
 export function createReservation(state: WorkspaceState, task: TaskRecord, worker: WorkerRecord, ctx: StepContext): ReservationRecord {
   const workflow = task.workflowSid ? state.workflows.get(task.workflowSid) : undefined;
   const timeoutS = workflow?.taskReservationTimeout ?? DEFAULT_RESERVATION_TIMEOUT_S;
+  // TaskRouter versions a worker on each offer; Twilio's SDK counts on it for If-Match.
+  worker.version += 1;
   const reservation: ReservationRecord = {
     sid: ctx.ids('WR'),
     workspaceSid: state.workspace.sid,
@@ -57,21 +59,17 @@ export function createReservation(state: WorkspaceState, task: TaskRecord, worke
     dateCreated: ctx.now,
     dateUpdated: ctx.now,
     version: 0,
+    workerVersion: worker.version,
   };
   state.reservations.set(reservation.sid, reservation);
   state.indexReservation(reservation);
   addTo(state.pendingOfTask, task.sid, reservation);
   state.adjustLoad(reservation, 1);
 
+  // The new version and offer time are durable in the reservation: no worker or channel record to write per offer.
   const channel = state.channelsOfWorker.get(worker.sid)?.get(task.taskChannelSid);
-  if (channel) {
-    channel.lastReservedAt = ctx.now;
-    ctx.save('workerChannel', channel);
-  }
+  if (channel) channel.lastReservedAt = ctx.now;
   state.routing.syncReadiness(worker, task.taskChannelSid);
-  // TaskRouter versions a worker on each offer; Twilio's SDK counts on it for If-Match.
-  worker.version += 1;
-  ctx.save('worker', worker);
 
   if (task.assignmentStatus === 'pending') {
     task.assignmentStatus = 'reserved';
@@ -190,4 +188,31 @@ export function settleReservation(
     }
   }
   emitReservationEvent(state, reservation, status === 'wrapping' ? 'reservation.wrapup' : 'reservation.completed', ctx);
+}
+
+/**
+ * Before a reservation is dropped for good: if it is what makes its worker's version or its
+ * channel's last offer time durable (the newest offer, see `ReservationRecord.workerVersion`), the
+ * worker or channel record is saved with it. Any older offer is covered by a newer one, kept or saved.
+ */
+export function keepOfferMarks(state: WorkspaceState, reservation: ReservationRecord, ctx: StepContext): void {
+  const worker = state.workers.get(reservation.workerSid);
+  if (!worker) return;
+  if (reservation.workerVersion === worker.version) ctx.save('worker', worker);
+  const channel = state.channelsOfWorker.get(worker.sid)?.get(reservation.taskChannelSid);
+  if (channel && channel.lastReservedAt === reservation.dateCreated) ctx.save('workerChannel', channel);
+}
+
+/**
+ * At restore, each worker's version and each channel's last offer time as the newest of their
+ * saved records and their offers (see `ReservationRecord.workerVersion`).
+ */
+export function restoreOfferMarks(state: WorkspaceState): void {
+  for (const reservation of state.reservations.values()) {
+    const worker = state.workers.get(reservation.workerSid);
+    if (!worker) continue;
+    if (reservation.workerVersion !== undefined && reservation.workerVersion > worker.version) worker.version = reservation.workerVersion;
+    const channel = state.channelsOfWorker.get(worker.sid)?.get(reservation.taskChannelSid);
+    if (channel && reservation.dateCreated > channel.lastReservedAt) channel.lastReservedAt = reservation.dateCreated;
+  }
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Effect } from './effects.js';
 import { timerOps } from './test-support/effect-views.js';
+import { WorkspaceEngine } from './engine.js';
 import { EngineHarness } from './test-support/engine-harness.js';
 import { InvariantChecker } from './test-support/invariants.js';
 import { actionArbitrary, applyAction, randomWorkspace } from './test-support/random-actions.js';
@@ -146,6 +147,34 @@ describe('restore', () => {
       { numRuns: 1000 },
     );
   }, 60_000);
+});
+
+describe("restore takes a worker's version and its channel's last offer time from its newest offer", () => {
+  const channelOf = (h: EngineHarness, workerSid: string) => [...h.state.channelsOfWorker.get(workerSid)!.values()][0]!;
+
+  it('an offer saves neither the worker nor its channel; the restored twin has both as they were', () => {
+    const { h, ann, offered } = busyWorkspace();
+    const offer = h.reservationsOf(offered.sid).find((r) => r.workerSid === ann.sid)!;
+    expect(h.store.get('worker', ann.sid)).toMatchObject({ version: h.worker(ann.sid).version - 1 });
+    expect(h.store.get('reservation', offer.sid)).toMatchObject({ workerVersion: h.worker(ann.sid).version });
+    expect(h.store.get('workerChannel', channelOf(h, ann.sid).sid)).toMatchObject({ lastReservedAt: 0 });
+    const { twin } = h.restore();
+    expect(twin.worker(ann.sid)).toEqual(h.worker(ann.sid));
+    expect(channelOf(twin, ann.sid)).toEqual({ ...channelOf(h, ann.sid), lastReservedAt: offer.dateCreated });
+  });
+
+  it('reservations written before they carried the worker version restore with the versions of the worker records', () => {
+    const { h, ann, ben } = busyWorkspace();
+    const records = h.store.records();
+    for (const change of records) {
+      if (change.kind === 'reservation') delete change.record!.workerVersion;
+      // What the older hub saved with each offer.
+      if (change.kind === 'worker') change.record = h.worker(change.sid);
+      if (change.kind === 'workerChannel') change.record = h.state.workerChannels.get(change.sid)!;
+    }
+    const { engine } = WorkspaceEngine.restore(records, h.ids.fork().source);
+    for (const worker of [ann, ben]) expect(engine.state.workers.get(worker.sid)).toEqual(h.worker(worker.sid));
+  });
 });
 
 describe('restore keeps the idle order', () => {

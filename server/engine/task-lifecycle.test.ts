@@ -22,7 +22,8 @@ describe('task lifecycle pending -> reserved -> assigned -> wrapping -> complete
       'pending',
       ['worker.activity.update', 'reservation.created'],
       () => [`set reservation:${rsid()}@${t0 + 30_000}`],
-      () => [`worker:${ann.sid}`, `workerChannel:${wcsid()}`, `task:${task.sid}`, `reservation:${rsid()}`],
+      // The offer's worker version and channel time are durable in the reservation; the worker is saved for its activity.
+      () => [`worker:${ann.sid}`, `task:${task.sid}`, `reservation:${rsid()}`],
     ],
     [
       'the worker accepts: the task is assigned and its deadlines are cleared',
@@ -66,11 +67,13 @@ describe('task lifecycle pending -> reserved -> assigned -> wrapping -> complete
     expect(h.events.at(-1)?.data).toMatchObject({ task_assignment_status: 'completed', task_completed_reason: 'resolved' });
   });
 
-  it('the purge timer drops the task and its reservation', () => {
+  it('the purge timer drops the task and its reservation, whose offer marks pass to the worker and channel records', () => {
     const reservation = rsid();
     const effects = h.advance(300_000);
     expect(h.state.tasks.has(task.sid)).toBe(false);
-    expect(persistedKeys(effects)).toEqual([`reservation:${reservation}-`, `task:${task.sid}-`]);
+    expect(persistedKeys(effects)).toEqual([`worker:${ann.sid}`, `workerChannel:${wcsid()}`, `reservation:${reservation}-`, `task:${task.sid}-`]);
+    expect(h.store.get('worker', ann.sid)).toEqual(h.worker(ann.sid));
+    expect(h.store.get('workerChannel', wcsid())).toMatchObject({ lastReservedAt: t0 });
     expect(h.store.get('task', task.sid)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { TaskRecord } from './model.js';
 import { taskEventData } from './event-data.js';
-import { emitReservationEvent, endReservation, settleReservation } from './reservation-ops.js';
+import { emitReservationEvent, endReservation, keepOfferMarks, settleReservation } from './reservation-ops.js';
 import { currentTarget, routeTask } from './route.js';
 import { timerKey, type StepContext } from './step-context.js';
 import type { WorkspaceState } from './workspace-state.js';
@@ -210,6 +210,7 @@ export function dropTask(state: WorkspaceState, task: TaskRecord, ctx: StepConte
         ctx.workersToRoute.add(worker.sid);
       }
     }
+    keepOfferMarks(state, reservation, ctx);
     state.reservations.delete(reservation.sid);
     state.reservationsOfWorker.get(reservation.workerSid)?.delete(reservation);
     ctx.remove('reservation', reservation.sid);

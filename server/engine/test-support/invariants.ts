@@ -1,6 +1,14 @@
 import { compileExpression, type CompiledExpression } from '../expression/index.js';
 import { CAPACITY_HOLDING, RESERVATION_TRANSITIONS, TASK_TRANSITIONS } from '../lifecycle.js';
-import { TERMINAL_TASK_STATUSES, type ReservationStatus, type TaskRecord, type TaskStatus, type WorkerRecord } from '../model.js';
+import {
+  TERMINAL_TASK_STATUSES,
+  type ReservationRecord,
+  type ReservationStatus,
+  type TaskRecord,
+  type TaskStatus,
+  type WorkerChannelRecord,
+  type WorkerRecord,
+} from '../model.js';
 import { parseAttributes, type WorkspaceState } from '../workspace-state.js';
 import type { RecordStore } from './record-store.js';
 
@@ -212,11 +220,35 @@ export class InvariantChecker {
 }
 
 /**
+ * The stored records as a restore reads them: an offer leaves its worker's version and its channel's
+ * last offer time in the reservation alone (see `ReservationRecord.workerVersion`).
+ */
+function withOfferMarks(state: WorkspaceState, texts: ReadonlyMap<string, string>): Map<string, string> {
+  const stored = new Map(texts);
+  for (const [key, text] of texts) {
+    if (!key.startsWith('reservation:')) continue;
+    const r = JSON.parse(text) as ReservationRecord;
+    const workerText = stored.get(`worker:${r.workerSid}`);
+    if (workerText !== undefined && r.workerVersion !== undefined) {
+      const worker = JSON.parse(workerText) as WorkerRecord;
+      if (r.workerVersion > worker.version) stored.set(`worker:${r.workerSid}`, JSON.stringify({ ...worker, version: r.workerVersion }));
+    }
+    const channelKey = `workerChannel:${state.channelsOfWorker.get(r.workerSid)?.get(r.taskChannelSid)?.sid}`;
+    const channelText = stored.get(channelKey);
+    if (channelText !== undefined) {
+      const channel = JSON.parse(channelText) as WorkerChannelRecord;
+      if (r.dateCreated > channel.lastReservedAt) stored.set(channelKey, JSON.stringify({ ...channel, lastReservedAt: r.dateCreated }));
+    }
+  }
+  return stored;
+}
+
+/**
  * Differences between what the persist effects wrote (folded into a store) and the engine's records:
  * a change the engine made without persisting it shows up here. Empty when they agree.
  */
 export function unpersistedChanges(state: WorkspaceState, store: RecordStore): string[] {
-  const stored = store.texts();
+  const stored = withOfferMarks(state, store.texts());
   const problems: string[] = [];
   let live = 0;
   const compare = (kind: string, records: Iterable<{ sid: string }>) => {
