@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 
-/** Called with the status (0 when the connection failed) and the response body. */
+/** Called with the status and the response body; status 0 when no answer came, the body then saying why. */
 export type Done = (status: number, body: Buffer) => void;
 
 interface Job {
@@ -21,6 +21,10 @@ interface Conn {
   buffer: Buffer;
   /** When it last became idle (`performance.now()`). */
   idleSince: number;
+  /** When it connected, how many answers it carried, and its socket error: to say why a request failed. */
+  openedAt: number;
+  answers: number;
+  error: string | undefined;
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -74,7 +78,7 @@ export class HttpPool {
     this.open += 1;
     const socket = connect({ host: this.host, port: this.port, ...(this.localAddress ? { localAddress: this.localAddress } : {}) });
     socket.setNoDelay(true);
-    const conn: Conn = { socket, job: undefined, buffer: Buffer.alloc(0), idleSince: 0 };
+    const conn: Conn = { socket, job: undefined, buffer: Buffer.alloc(0), idleSince: 0, openedAt: performance.now(), answers: 0, error: undefined };
     socket.once('connect', () => this.release(conn));
     socket.on('data', (data) => this.receive(conn, data));
     socket.once('close', () => {
@@ -83,10 +87,13 @@ export class HttpPool {
       if (i >= 0) this.idle.splice(i, 1);
       const job = conn.job;
       conn.job = undefined;
-      job?.done(0, Buffer.alloc(0));
+      const age = Math.round(performance.now() - conn.openedAt);
+      job?.done(0, Buffer.from(`connection closed before the answer (${conn.error ?? 'by the peer'}; ${conn.answers} answers on it over ${age} ms)`));
       if (this.queue.length > 0 && this.open < this.maxConnections) this.connect();
     });
-    socket.on('error', () => undefined);
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      conn.error = error.code ?? error.message;
+    });
   }
 
   private start(conn: Conn, job: Job): void {
@@ -116,7 +123,10 @@ export class HttpPool {
       const match = /\r\ncontent-length:\s*(\d+)/i.exec(head);
       if (!match) {
         // The bench servers all answer with a length; anything else is a broken exchange.
+        const job = conn.job;
+        conn.job = undefined;
         conn.socket.destroy();
+        job?.done(0, Buffer.from(`an answer without content-length: ${head.slice(0, 300)}`));
         return;
       }
       const total = end + 4 + Number(match[1]);
@@ -125,6 +135,7 @@ export class HttpPool {
       conn.buffer = conn.buffer.length === total ? Buffer.alloc(0) : conn.buffer.subarray(total);
       const job = conn.job;
       conn.job = undefined;
+      conn.answers += 1;
       this.release(conn);
       job?.done(status, body);
     }
