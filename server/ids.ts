@@ -26,17 +26,21 @@ export function pooledIds(poolBytes = 4096, clock: () => number = Date.now): IdS
     return hex;
   };
   let lastMs = 0;
+  let msDigits = hex(lastMs, 12);
   let sequence = 0;
+  const moveTo = (ms: number) => {
+    lastMs = ms;
+    msDigits = hex(ms, 12);
+  };
   const ordered = (): string => {
     // Never backwards, even when the wall clock is set back.
     const ms = Math.max(Math.floor(clock()), lastMs);
     sequence = ms === lastMs ? sequence + 1 : 0;
-    lastMs = ms;
     if (sequence > MAX_SEQUENCE) {
-      lastMs += 1;
       sequence = 0;
-    }
-    return hex(lastMs, 12) + hex(sequence, 6) + random(7);
+      moveTo(lastMs + 1);
+    } else if (ms !== lastMs) moveTo(ms);
+    return msDigits + hex(sequence, 6) + random(7);
   };
   return (prefix: SidPrefix) => prefix + (ORDERED.has(prefix) ? ordered() : random(16));
 }
