@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Hub } from '../server/hub.js';
 import { MemoryStore } from '../server/store/memory-store.js';
 import { SqliteStore } from '../server/store/sqlite-store.js';
+import { median } from './lib/median.js';
 
 interface Options {
   workers: number;
@@ -130,12 +131,6 @@ async function run(storeName: StoreName, maxReservedWorkers: number, tasks: numb
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function main(): Promise<void> {
   const options = parseArgs();
