@@ -1,5 +1,8 @@
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 
+/** V8's stack depth setting (Chromium, Node); other engines ignore it. */
+const errorConfig = Error as { stackTraceLimit?: number };
+
 /** The body of an error as the hub sends it. */
 export interface ErrorPayload {
   code: number;
@@ -22,9 +25,20 @@ export class SwitchboardError extends Error {
     super(message);
   }
 
-  /** The error of a hub reply. */
+  /**
+   * The error of a hub reply. It carries no stack trace: one would show only the SDK's socket
+   * handler, never the caller's code (the reply arrives on its own turn of the event loop), and
+   * capturing it cost more than the rest of handling the reply, which adds up where a multi-offer
+   * round turns dozens of late accepts into 410s.
+   */
   static from(body: ErrorPayload): SwitchboardError {
-    return new SwitchboardError(body.message, body.status, body.code);
+    const limit = errorConfig.stackTraceLimit;
+    errorConfig.stackTraceLimit = 0;
+    try {
+      return new SwitchboardError(body.message, body.status, body.code);
+    } finally {
+      errorConfig.stackTraceLimit = limit;
+    }
   }
 
   /** An error raised by the SDK itself, with a code from the hub's closed set. */
