@@ -1,7 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
-
-/** V8's stack depth setting (Chromium, Node); other engines ignore it. */
-const errorConfig = Error as { stackTraceLimit?: number };
+import { ERROR_CODES, withoutStackTrace, type ErrorCode } from '../../shared/errors.js';
 
 /** The body of an error as the hub sends it. */
 export interface ErrorPayload {
@@ -32,13 +29,7 @@ export class SwitchboardError extends Error {
    * round turns dozens of late accepts into 410s.
    */
   static from(body: ErrorPayload): SwitchboardError {
-    const limit = errorConfig.stackTraceLimit;
-    errorConfig.stackTraceLimit = 0;
-    try {
-      return new SwitchboardError(body.message, body.status, body.code);
-    } finally {
-      errorConfig.stackTraceLimit = limit;
-    }
+    return withoutStackTrace(() => new SwitchboardError(body.message, body.status, body.code));
   }
 
   /** An error raised by the SDK itself, with a code from the hub's closed set. */
