@@ -53,14 +53,14 @@ export function agentBehavior(config: () => BehaviorConfig, recorder: FleetRecor
       const think = c.thinkMs + (c.thinkJitterMs > 0 ? Math.random() * c.thinkJitterMs : 0);
       if (draw < c.ignoreShare + c.rejectShare) {
         later(think, () =>
-          offer.reject().then(
+          offer.rescinded ? undefined : offer.reject().then(
             () => void (recorder.measures(offer.intendedUs) && (recorder.counts.rejected += 1)),
             (error: unknown) => recorder.failed(error),
           ),
         );
         return;
       }
-      later(think, () => void answer(offer).catch((error: unknown) => recorder.failed(error)));
+      later(think, () => void (offer.rescinded || answer(offer).catch((error: unknown) => recorder.failed(error))));
     },
     rescind(taskKey, atUs) {
       recorder.rescinded(taskKey, atUs);

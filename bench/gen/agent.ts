@@ -10,6 +10,11 @@ export interface Offer {
   taskKey: string;
   /** When the task's create request was scheduled to leave (µs, monotonic clock). */
   intendedUs: number;
+  /**
+   * True once the system rescinded this offer: the agent's screen no longer shows it, so a decision
+   * still pending is dropped (an accept already on its way can still lose with a 410).
+   */
+  readonly rescinded: boolean;
   /** Resolves true when this accept won, false when it was too late (410). */
   accept(): Promise<boolean>;
   reject(): Promise<void>;
@@ -51,3 +56,14 @@ export type Connector = (spec: AgentSpec, target: ConnectTarget, listener: Agent
 
 /** Bytes of the first offer frame seen by any connector in this process (to size the baselines' frames). */
 export const observed = { offerFrameBytes: 0, acceptReplyBytes: 0 };
+
+/**
+ * Marks an agent's offer of `taskKey` rescinded and forgets it. Connectors without an SDK keep their
+ * agent's open offers by task, from the offer to its answer or its rescind.
+ */
+export function withdraw(offers: Map<string, { rescinded: boolean }>, taskKey: string): void {
+  const offer = offers.get(taskKey);
+  if (!offer) return;
+  offer.rescinded = true;
+  offers.delete(taskKey);
+}

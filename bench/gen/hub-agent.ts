@@ -30,6 +30,9 @@ function offerOf(r: Reservation): Offer {
   return {
     taskKey: r.task.sid,
     intendedUs: Number(r.task.attributes['bench_t'] ?? 0),
+    get rescinded() {
+      return r.status === 'rescinded';
+    },
     accept: async () => {
       try {
         await r.accept();

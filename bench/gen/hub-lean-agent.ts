@@ -8,7 +8,7 @@
  */
 import { WebSocket } from 'ws';
 import { nowUs } from '../lib/histogram.js';
-import type { AgentHandle, AgentListener, AgentSpec, ConnectTarget, Connector, Offer } from './agent.js';
+import { withdraw, type AgentHandle, type AgentListener, type AgentSpec, type ConnectTarget, type Connector, type Offer } from './agent.js';
 
 const CREATED = '{"type":"reservation.created"';
 const RESCINDED = '{"type":"reservation.rescinded"';
@@ -30,6 +30,7 @@ export const connectHubLeanAgent: Connector = (spec: AgentSpec, target: ConnectT
   new Promise<AgentHandle>((resolve, reject) => {
     const ws = new WebSocket(`${target.url.replace(/^http/, 'ws')}/v1/sockets`, { perMessageDeflate: false, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
     const pending = new Map<string, (ok: boolean, status: number) => void>();
+    const offers = new Map<string, { rescinded: boolean }>();
     let ref = 0;
     const request = (command: Record<string, unknown>) =>
       new Promise<{ ok: boolean; status: number }>((done) => {
@@ -52,7 +53,11 @@ export const connectHubLeanAgent: Connector = (spec: AgentSpec, target: ConnectT
         return done?.(reply[2] === 'true', status);
       }
       if (text.startsWith(CREATED)) return listener.offer(offerOf((JSON.parse(text) as ReservationFrame).reservation), at);
-      if (text.startsWith(RESCINDED)) return listener.rescind((JSON.parse(text) as ReservationFrame).reservation.task.sid, at);
+      if (text.startsWith(RESCINDED)) {
+        const task = (JSON.parse(text) as ReservationFrame).reservation.task.sid;
+        withdraw(offers, task);
+        return listener.rescind(task, at);
+      }
       if (text.startsWith(SNAPSHOT)) {
         // Offers and tasks left from an earlier client of this worker: answer them as new ones.
         for (const r of (JSON.parse(text) as { reservations: ReservationPayload[] }).reservations) {
@@ -63,17 +68,21 @@ export const connectHubLeanAgent: Connector = (spec: AgentSpec, target: ConnectT
     });
     const offerOf = (reservation: ReservationPayload): Offer => {
       const attributes = JSON.parse(reservation.task.attributes) as { bench_t?: number };
-      return {
+      const offer = {
         taskKey: reservation.task.sid,
         intendedUs: attributes.bench_t ?? 0,
+        rescinded: false,
         accept: async () => {
+          offers.delete(reservation.task.sid);
           const r = await request({ type: 'reservation.accept', reservationSid: reservation.sid });
           if (!r.ok && r.status !== 410) throw new Error(`accept failed with ${r.status}`);
           return r.ok;
         },
-        reject: () => settled({ type: 'reservation.reject', reservationSid: reservation.sid }),
+        reject: () => (offers.delete(reservation.task.sid), settled({ type: 'reservation.reject', reservationSid: reservation.sid })),
         complete: () => settled({ type: 'task.complete', taskSid: reservation.task.sid }),
       };
+      offers.set(offer.taskKey, offer);
+      return offer;
     };
     ws.once('open', () => {
       request({ type: 'auth', token: spec.token }).then((r) => (r.ok ? resolve({ close: () => ws.terminate() }) : reject(new Error(`auth refused (${r.status})`))), reject);

@@ -1,7 +1,7 @@
 /** Baseline 1's agent: a bare `ws` client reading the raw server's JSON frames. */
 import { WebSocket } from 'ws';
 import { nowUs } from '../lib/histogram.js';
-import type { AgentHandle, AgentListener, AgentSpec, ConnectTarget, Connector, Offer } from './agent.js';
+import { withdraw, type AgentHandle, type AgentListener, type AgentSpec, type ConnectTarget, type Connector, type Offer } from './agent.js';
 
 interface Frame {
   type: string;
@@ -18,6 +18,7 @@ export const connectRawAgent: Connector = (spec: AgentSpec, target: ConnectTarge
     const url = `${target.url.replace(/^http/, 'ws')}/ws?id=${spec.index}`;
     const ws = new WebSocket(url, { perMessageDeflate: false, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
     const pending = new Map<number, (frame: Frame) => void>();
+    const offers = new Map<string, { rescinded: boolean }>();
     let ref = 0;
     const request = (type: string, task: string) =>
       new Promise<Frame>((done) => {
@@ -34,15 +35,18 @@ export const connectRawAgent: Connector = (spec: AgentSpec, target: ConnectTarge
         done?.(frame);
       } else if (frame.type === 'offer') {
         const task = frame.task ?? '';
-        const offer: Offer = {
+        const offer: Offer & { rescinded: boolean } = {
           taskKey: task,
           intendedUs: frame.t ?? 0,
-          accept: async () => (await request('accept', task)).ok === true,
-          reject: async () => void (await request('reject', task)),
+          rescinded: false,
+          accept: async () => (offers.delete(task), (await request('accept', task)).ok === true),
+          reject: async () => void (offers.delete(task), await request('reject', task)),
           complete: async () => void (await request('complete', task)),
         };
+        offers.set(task, offer);
         listener.offer(offer, at);
       } else if (frame.type === 'rescinded') {
+        withdraw(offers, frame.task ?? '');
         listener.rescind(frame.task ?? '', at);
       }
     });
