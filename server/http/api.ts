@@ -17,6 +17,19 @@ import { IdempotencyCache } from './idempotency.js';
 import { parseParams } from './params.js';
 import type { UrlBase } from './serialize.js';
 
+/**
+ * Largest request body accepted, in bytes, by the routes that take a workflow's `Configuration`
+ * (up to 1,038,576 bytes, as TaskRouter's).
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Largest request body every other route accepts: its longest parameters (`Attributes`, at most
+ * 4,096 characters) fit several times over, and a body past it is refused from its
+ * `Content-Length` before a byte of it is read or parsed.
+ */
+export const DEFAULT_BODY_BYTES = 64 * 1024;
+
 /** What a handler answers: a status, a JSON body, and the version to send as `ETag`. */
 export interface Reply {
   status: number;
@@ -57,6 +70,8 @@ export interface RouteSpec<S extends ParamsSchema = ParamsSchema> {
   alsoReads?: readonly ParamsSchema[];
   /** Failure statuses worth documenting beyond 400/401/403/404. */
   errors?: readonly number[];
+  /** Largest body the route reads, in bytes (default DEFAULT_BODY_BYTES): past it, 413. */
+  bodyLimit?: number;
 }
 
 const METHODS = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'] as const;
@@ -129,7 +144,7 @@ export class Api {
     if (!served) this.paths.set(url, (served = new Set()));
     served.add(method);
     this.registry.add({ method, path: url, ...spec, auth: access === 'account' ? 'account' : 'account-or-worker' });
-    this.app.route({ method, url, handler: (req, reply) => this.run(req, reply, spec.params, handler, access) });
+    this.app.route({ method, url, bodyLimit: spec.bodyLimit ?? DEFAULT_BODY_BYTES, handler: (req, reply) => this.run(req, reply, spec.params, handler, access) });
   }
 
   private async run<S extends ParamsSchema>(req: FastifyRequest, reply: FastifyReply, schema: S | undefined, handler: Handler<S>, access: Access): Promise<unknown> {

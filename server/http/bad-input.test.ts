@@ -1,6 +1,8 @@
 /** Bad input gets the right status and a Twilio error body, and changes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.js';
+import { DEFAULT_BODY_BYTES, MAX_BODY_BYTES } from './api.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './app.js';
 import { closeAllHarnesses, seedWorkspace, startHarness, type Harness, type Params, type RequestOptions, type Seeded, type TestAuth } from './test-harness.js';
 
 let h: Harness;
@@ -122,10 +124,42 @@ describe('bodies', () => {
     await refused(400, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: '[1,2]', contentType: 'application/json' } });
   });
 
-  it('answers 413 to a body over 1 MiB', async () => {
-    const huge = `Attributes=${'x'.repeat(2 * 1024 * 1024)}`;
-    expect((await refused(413, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: huge, contentType: 'application/x-www-form-urlencoded' } })).code).toBe(20413);
-    console.log(`body size: a ${huge.length}-byte body refused with 413 (limit ${1024 * 1024} bytes)`);
+  it('answers 413 to a body over 64 KiB, and over 1 MiB where a workflow configuration goes', async () => {
+    const form = (bytes: number) => ({ raw: { body: `Attributes=${'x'.repeat(bytes - 'Attributes='.length)}`, contentType: 'application/x-www-form-urlencoded' } });
+    const tooLarge = await refused(413, 'POST', `${base}/Tasks`, {}, 'account', form(DEFAULT_BODY_BYTES + 1));
+    expect(tooLarge).toMatchObject({ code: 20413, message: `Request body is larger than ${DEFAULT_BODY_BYTES} bytes` });
+    // At the limit the body is read and judged on its parameters (attributes too long): a 400, not a 413.
+    await refused(400, 'POST', `${base}/Tasks`, {}, 'account', form(DEFAULT_BODY_BYTES));
+    const workflow = `${base}/Workflows/${seed.workflow.sid}`;
+    const configuration = (bytes: number) => ({ raw: { body: `Configuration=${'x'.repeat(bytes - 'Configuration='.length)}`, contentType: 'application/x-www-form-urlencoded' } });
+    expect((await refused(400, 'POST', workflow, {}, 'account', configuration(DEFAULT_BODY_BYTES * 4))).message).toMatch(/Configuration/);
+    expect((await refused(413, 'POST', workflow, {}, 'account', configuration(MAX_BODY_BYTES + 1))).message).toBe(`Request body is larger than ${MAX_BODY_BYTES} bytes`);
+    console.log(`body size: ${DEFAULT_BODY_BYTES + 1} bytes refused with 413 (limit ${DEFAULT_BODY_BYTES}); workflows take up to ${MAX_BODY_BYTES}`);
+  });
+
+  it('answers 400 to a JSON body nested deeper than the limit, without parsing it', async () => {
+    // An object whose Priority is an array n - 1 deep: n levels.
+    const deep = (n: number) => `{"Priority":${'['.repeat(n - 1)}1${']'.repeat(n - 1)}}`;
+    // Nearly a megabyte of `[` where bodies may be that large (JSON.parse alone would block the loop for about 80 ms).
+    const started = performance.now();
+    const body = await refused(400, 'POST', `${base}/Workflows/${seed.workflow.sid}`, {}, 'account', { raw: { body: '['.repeat(500_000) + ']'.repeat(500_000), contentType: 'application/json' } });
+    expect(body.message).toBe(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    console.log(`JSON nesting: a 1,000,000-byte body of brackets refused in ${(performance.now() - started).toFixed(1)} ms (round trip)`);
+    await refused(400, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: '['.repeat(30_000) + ']'.repeat(30_000), contentType: 'application/json' } });
+    expect((await refused(400, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: deep(MAX_JSON_DEPTH + 1), contentType: 'application/json' } })).message).toMatch(/nests deeper/);
+    // At the limit it is parsed, and refused for what it says (Priority is no integer).
+    expect((await refused(400, 'POST', `${base}/Tasks`, {}, 'account', { raw: { body: deep(MAX_JSON_DEPTH), contentType: 'application/json' } })).message).toMatch(/Priority/);
+  });
+});
+
+describe('nestsDeeperThan', () => {
+  it('counts arrays and objects, never brackets inside strings', () => {
+    expect(nestsDeeperThan('{"a":[1,{"b":2}]}', 3)).toBe(false);
+    expect(nestsDeeperThan('{"a":[1,{"b":2}]}', 2)).toBe(true);
+    expect(nestsDeeperThan('{"a":"[[[[[[[[","b":"\\"}', 1)).toBe(false);
+    expect(nestsDeeperThan('{"a":"\\"[[["}', 1)).toBe(false);
+    expect(nestsDeeperThan('[[]][[]]', 2)).toBe(false);
+    expect(nestsDeeperThan('"unterminated [[[', 0)).toBe(false);
   });
 });
 

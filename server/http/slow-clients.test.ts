@@ -25,7 +25,7 @@ const KINDS = {
   /** Complete headers with good credentials, then a body that never finishes. */
   body: {
     count: 150,
-    opening: `POST /v1/Workspaces HTTP/1.1\r\nHost: hub\r\nAuthorization: Basic ${BASIC}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n`,
+    opening: `POST /v1/Workspaces HTTP/1.1\r\nHost: hub\r\nAuthorization: Basic ${BASIC}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n`,
     drip: 'F',
   },
   /** Connects and says nothing. */

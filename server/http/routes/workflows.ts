@@ -1,7 +1,7 @@
 /** Routes of `/Workspaces/{WS}/Workflows`. */
 import { z } from 'zod';
 import type { WorkflowRecord } from '../../engine/model.js';
-import { dispatch, found, stateOf, type Api } from '../api.js';
+import { dispatch, found, MAX_BODY_BYTES, stateOf, type Api } from '../api.js';
 import { PageSchema, pageOf } from '../paging.js';
 import { bool, int, jsonText, optionalUrl, text } from '../params.js';
 import { serializeWorkflow } from '../serialize.js';
@@ -24,7 +24,7 @@ export function workflowRoutes(api: Api): void {
     const all = [...s.workflows.values()].filter((w) => q.FriendlyName === undefined || w.friendlyName === q.FriendlyName);
     return { status: 200, body: pageOf(call, 'workflows', all, (w) => serializeWorkflow(s, w, call.base)) };
   });
-  api.post(F, { summary: 'Create a workflow', params: Create }, async (call) => {
+  api.post(F, { summary: 'Create a workflow', params: Create, bodyLimit: MAX_BODY_BYTES }, async (call) => {
     const s = stateOf(call);
     const p = call.params();
     const w = await dispatch<WorkflowRecord>(call, {
@@ -41,7 +41,7 @@ export function workflowRoutes(api: Api): void {
     const s = stateOf(call);
     return { status: 200, body: serializeWorkflow(s, found(s.workflows, call.path['ww'], 'Workflow'), call.base) };
   });
-  api.post(`${F}/:ww`, { summary: 'Update a workflow', params: Update }, async (call) => {
+  api.post(`${F}/:ww`, { summary: 'Update a workflow', params: Update, bodyLimit: MAX_BODY_BYTES }, async (call) => {
     const s = stateOf(call);
     const p = call.params();
     const w = await dispatch<WorkflowRecord>(call, {
