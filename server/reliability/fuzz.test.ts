@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import http from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllHarnesses, seedWorkspace, type Harness, type Seeded } from '../http/test-harness.js';
 import { connectWorker, startSocketHarness, TestSocket } from '../ws/ws-test-client.js';
@@ -145,8 +146,15 @@ function inputs(): fc.Arbitrary<Input> {
   return fc.oneof({ arbitrary: mutated, weight: 6 }, { arbitrary: raw, weight: 2 });
 }
 
-/** Sends one input on a fresh connection (an early 413 closes its connection; reuse would race). */
-async function send(input: Input): Promise<{ status: number; body: any }> {
+/** An input as the HTTP request that carries it. */
+interface WireRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: Buffer | string;
+}
+
+function wireRequest(input: Input): WireRequest {
   const headers: Record<string, string> = { authorization: `Basic ${Buffer.from(`${h.credentials.accountSid}:${h.credentials.authToken}`).toString('base64')}` };
   const url = new URL(`${h.url}${input.path}`);
   let body: Buffer | string | undefined;
@@ -165,8 +173,14 @@ async function send(input: Input): Promise<{ status: number; body: any }> {
     headers['content-type'] = 'application/x-www-form-urlencoded';
   }
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return { url: url.toString(), method: input.method, headers, ...(body === undefined ? {} : { body }) };
+}
+
+/** Sends one input on a fresh connection (an early 413 closes its connection; reuse would race). */
+async function send(input: Input): Promise<{ status: number; body: any }> {
+  const { url, method, headers, body } = wireRequest(input);
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request(url, { method: input.method, headers, agent: false }, (res) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -183,6 +197,37 @@ async function send(input: Input): Promise<{ status: number; body: any }> {
     // judged by the caller: an error must be JSON
   }
   return { status, body: parsed };
+}
+
+/**
+ * A client in a thread of its own that sends requests one after the other: what it costs to build
+ * and write a megabyte of hostile body is the attacker's, not the hub's event loop's.
+ */
+const SENDER_THREAD = `
+const { parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const perform = (r) => new Promise((resolve) => {
+  const req = http.request(r.url, { method: r.method, headers: r.headers, agent: false }, (res) => {
+    res.resume();
+    res.on('end', () => resolve(res.statusCode));
+    res.on('error', () => resolve(0));
+  });
+  req.on('error', () => resolve(0));
+  req.end(r.body);
+});
+parentPort.on('message', async (requests) => {
+  const statuses = [];
+  for (const r of requests) statuses.push(await perform(r));
+  parentPort.postMessage(statuses);
+});
+`;
+
+/** Runs the requests in the sender thread; resolves with their statuses (0: no answer). */
+function sendElsewhere(sender: Worker, requests: WireRequest[]): Promise<number[]> {
+  return new Promise((resolve) => {
+    sender.once('message', resolve);
+    sender.postMessage(requests);
+  });
 }
 
 /** Runs a property and fails with a short counterexample (inputs can be a megabyte long). */
@@ -240,29 +285,41 @@ describe('fuzzing the edges', () => {
   }, 120_000);
 
   it("keeps healthy traffic's p99 within 20% while hostile input arrives, compared with as much benign input", async () => {
-    // Inputs are generated before measuring, and sent at the same pace as the benign ones, so the
-    // difference is what the hub spends on refusing them. Both phases run twice, interleaved.
-    const hostile = fc.sample(inputs(), { numRuns: LONG ? 2000 : 250, seed: 99 });
+    // Inputs are generated before measuring and sent from a thread of their own, one after the
+    // other like the benign ones, so the difference is what the hub spends on refusing them. Each
+    // input is sent twice.
+    const hostile = fc.sample(inputs(), { numRuns: LONG ? 2000 : 400, seed: 99 });
     const gets = templates().filter((t) => t.method === 'GET');
     const benign: Input[] = hostile.map((_, i) => ({ kind: 'params', method: 'GET', path: gets[i % gets.length]!.path, params: gets[i % gets.length]!.params, json: false }));
+    const sender = new Worker(SENDER_THREAD, { eval: true });
     const phase = async (list: Input[]) => {
+      const requests = list.map(wireRequest);
       const healthy = healthyLoop();
-      for (const input of list) await send(input);
-      return healthy.stop();
+      const statuses = await sendElsewhere(sender, requests);
+      const samples = await healthy.stop();
+      // Every input was answered, and none with a 5xx.
+      expect(statuses.filter((status) => status === 0 || status >= 500)).toEqual([]);
+      return samples;
     };
     const before: number[] = [];
     const during: number[] = [];
-    for (let round = 0; round < 2; round += 1) {
-      before.push(...(await phase(benign)));
-      during.push(...(await phase(hostile)));
+    // Short alternating phases, so a busy moment of the machine falls on both sides alike.
+    const ROUNDS = 8;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const slice = (list: Input[]) => list.filter((_, i) => i % ROUNDS === round);
+      before.push(...(await phase(slice(benign))), ...(await phase(slice(benign))));
+      during.push(...(await phase(slice(hostile))), ...(await phase(slice(hostile))));
     }
+    await sender.terminate();
     const p99Before = percentile(before, 99);
     const p99During = percentile(during, 99);
     console.log(`healthy GET p99: ${p99Before.toFixed(2)} ms beside ${benign.length * 2} benign requests (${before.length} samples), ${p99During.toFixed(2)} ms beside ${hostile.length * 2} hostile ones (${during.length} samples)`);
-    // The goal is 20% (1 ms floor). Hostile bodies up to 1 MiB (deeply nested JSON) are parsed
-    // synchronously and cost more than the benign GETs they are compared with, so the default run
-    // holds a 2x bound and SWITCHBOARD_LONG=1 holds the 20% goal (known gap, see the report).
-    const bound = LONG ? Math.max(p99Before * 1.2, p99Before + 1) : p99Before * 2;
+    // Bodies past their route's limit are refused from their Content-Length, and JSON nested too
+    // deep before it is parsed, so no hostile input holds the event loop for long (a megabyte of
+    // `[` used to hold it 80-110 ms). The goal is 20% with a 1 ms floor, which SWITCHBOARD_LONG=1
+    // holds (7,000+ samples a side); the default run has 1,300 a side, and beside the other test
+    // files sharing the machine's two cores its p99s move by up to 40% (measured), so it holds 50%.
+    const bound = LONG ? Math.max(p99Before * 1.2, p99Before + 1) : Math.max(p99Before * 1.5, p99Before + 1);
     expect(p99During).toBeLessThanOrEqual(bound);
   }, 120_000);
 
