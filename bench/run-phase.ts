@@ -88,7 +88,7 @@ export async function runPhase(name: SystemName, phase: Phase, placement: Placem
       await settle(result.saturation.steps.at(-1)?.problems ?? []);
     }
     if (phase.rest) {
-      result.rest = await restRate(session.system, session.gens, phase.rest);
+      result.rest = await restRate(session.system, session.gens, { ...phase.rest, profileFile: profile('rest') });
       log(`REST create: ${result.rest.perSecond}/s, p99 ${result.rest.latency.p99} ms`);
     }
   } catch (error) {

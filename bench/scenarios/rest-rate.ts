@@ -20,11 +20,19 @@ export interface RestRateResult {
 }
 
 /** Runs the closed loop. */
-export async function restRate(system: SystemUnderTest, gens: Generators, o: { concurrency: number; durationMs: number; warmupMs: number }): Promise<RestRateResult> {
-  const reset = setTimeout(() => void system.resetStats(), o.warmupMs);
+export async function restRate(
+  system: SystemUnderTest,
+  gens: Generators,
+  o: { concurrency: number; durationMs: number; warmupMs: number; profileFile?: string | undefined },
+): Promise<RestRateResult> {
+  const reset = setTimeout(() => {
+    void system.resetStats();
+    if (o.profileFile) void system.startProfile();
+  }, o.warmupMs);
   const source = await gens.runSource('closed', system.taskRequest(true), { concurrency: o.concurrency, durationMs: o.durationMs, warmupMs: o.warmupMs, connections: o.concurrency });
   clearTimeout(reset);
   const stats = await system.readStats();
+  if (o.profileFile) await system.stopProfile(o.profileFile);
   const problems = source.failed > 0 ? [`${source.failed} creations failed (${source.firstFailure ?? '?'})`] : [];
   return {
     perSecond: source.perSecond,
