@@ -152,6 +152,34 @@ describe('bodies', () => {
   });
 });
 
+describe('expressions', () => {
+  const configuration = (expression: string) =>
+    JSON.stringify({ task_routing: { filters: [{ expression, targets: [{ queue: seed.queue.sid }] }], default_filter: { queue: seed.queue.sid } } });
+
+  it('answers 400 to parentheses nested too deep in a workflow filter (the parser used to overflow its stack: a 500)', async () => {
+    const deep = `${'('.repeat(5_000)}1==1${')'.repeat(5_000)}`;
+    const body = await refused(400, 'POST', `${base}/Workflows`, { FriendlyName: 'deep', Configuration: configuration(deep) });
+    expect(body.message).toContain('parentheses nest at most');
+  });
+
+  it('takes a workflow filter of 20,000 conditions and routes through it', async () => {
+    const other = await h.request('POST', `${base}/TaskQueues`, { FriendlyName: 'fallback', TargetWorkers: '1==2' });
+    const chain = Array.from({ length: 20_000 }, (_, i) => `rank != ${i + 1}`).join(' AND ');
+    const config = JSON.stringify({ task_routing: { filters: [{ expression: chain, targets: [{ queue: seed.queue.sid }] }], default_filter: { queue: other.body.sid } } });
+    const created = await h.request('POST', `${base}/Workflows`, { FriendlyName: 'long', Configuration: config });
+    expect(created.status, JSON.stringify(created.body).slice(0, 300)).toBe(201);
+    const queueOf = async (rank: number) => {
+      const task = await h.request('POST', `${base}/Tasks`, { WorkflowSid: created.body.sid, Attributes: JSON.stringify({ rank }) });
+      expect(task.status).toBe(201);
+      await h.request('POST', `${base}/Tasks/${task.body.sid}`, { AssignmentStatus: 'canceled' });
+      return task.body.task_queue_sid as string;
+    };
+    expect(await queueOf(0)).toBe(seed.queue.sid);
+    // The 20,000th condition is false: the filter does not match.
+    expect(await queueOf(20_000)).toBe(other.body.sid);
+  });
+});
+
 describe('nestsDeeperThan', () => {
   it('counts arrays and objects, never brackets inside strings', () => {
     expect(nestsDeeperThan('{"a":[1,{"b":2}]}', 3)).toBe(false);

@@ -76,8 +76,9 @@ const EXPR_TOKENS = ['worker.', 'task.', 'skills', 'level', 'HAS', 'CONTAINS', '
 const expression = fc.oneof(
   fc.array(fc.constantFrom(...EXPR_TOKENS), { maxLength: 25 }).chain((tokens) => fc.constantFrom(tokens.join(' '), tokens.join(''))),
   fc.string({ maxLength: 60 }),
-  fc.integer({ min: 1, max: 3000 }).map((n) => '('.repeat(n) + '1==1' + ')'.repeat(n)),
-  fc.integer({ min: 1, max: 1500 }).map((n) => Array.from({ length: n }, () => 'a==1').join(' AND ')),
+  // Deeper and longer than a parser's stack (a workflow Configuration carries up to a megabyte).
+  fc.integer({ min: 1, max: 20_000 }).map((n) => '('.repeat(n) + '1==1' + ')'.repeat(n)),
+  fc.integer({ min: 1, max: 30_000 }).map((n) => Array.from({ length: n }, () => 'a==1').join(' AND ')),
   fc.integer({ min: 1, max: 1000 }).map((n) => `worker.skills HAS [${Array.from({ length: n }, (_, i) => `"${i}"`).join(',')}]`),
 );
 

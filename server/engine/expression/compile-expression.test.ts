@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileExpression } from './compile-expression.js';
+import { MAX_EXPRESSION_NESTING } from './parse.js';
 
 const worker = {
   sid: 'WK1',
@@ -264,5 +265,33 @@ describe('compileExpression: syntax errors', () => {
   it('names the operator a value was expected after', () => {
     const compiled = compileExpression("task.type ==");
     expect(!compiled.ok && compiled.error.message).toBe("Expected a value after '==' at position 12, found the end of the expression");
+  });
+});
+
+describe('compileExpression: size and nesting', () => {
+  it('compiles and evaluates a chain of 50,000 conditions without recursing through it', () => {
+    const ands = Array.from({ length: 50_000 }, (_, i) => `level >= ${i % 5}`).join(' AND ');
+    expect(run(ands, worker)).toBe(true);
+    expect(run(`${ands} AND level > 5`, worker)).toBe(false);
+    const ors = Array.from({ length: 50_000 }, (_, i) => `name == 'x${i}'`).join(' OR ');
+    expect(run(ors, worker)).toBe(false);
+    expect(run(`${ors} OR name == 'Alice'`, worker)).toBe(true);
+  });
+
+  it('keeps AND above OR and the order of terms in long mixed chains', () => {
+    // a OR b AND c OR d: b AND c binds first.
+    expect(run("name == 'x' OR level == 5 AND code == 'abc' OR away", worker)).toBe(true);
+    expect(run("name == 'x' OR level == 5 AND code == 'no' OR away", worker)).toBe(false);
+    expect(run("level == 5 AND (name == 'x' OR code == 'abc') AND active", worker)).toBe(true);
+  });
+
+  it(`takes parentheses ${MAX_EXPRESSION_NESTING} deep and refuses one more with a syntax error`, () => {
+    const nested = (n: number) => `${'('.repeat(n)}level == 5${')'.repeat(n)}`;
+    expect(run(nested(MAX_EXPRESSION_NESTING), worker)).toBe(true);
+    const refused = compileExpression(nested(MAX_EXPRESSION_NESTING + 1));
+    expect(!refused.ok && refused.error).toMatchObject({ position: MAX_EXPRESSION_NESTING, expected: 'a condition' });
+    expect(!refused.ok && refused.error.message).toContain(`parentheses nest at most ${MAX_EXPRESSION_NESTING} deep`);
+    // Far deeper input (which used to overflow the stack) is refused the same way.
+    expect(compileExpression(nested(100_000)).ok).toBe(false);
   });
 });

@@ -43,23 +43,24 @@ export function compileExpression(source: string): CompileResult {
 
 function compileNode(node: ExpressionNode, roots: Set<string>): Compiled {
   switch (node.kind) {
-    case 'and': {
-      const left = compileNode(node.left, roots);
-      const right = compileNode(node.right, roots);
-      if (left.constant === false || right.constant === false) return always(false);
-      if (left.constant === true) return right;
-      if (right.constant === true) return left;
-      const [l, r] = [left.evaluate, right.evaluate];
-      return { evaluate: (root) => l(root) && r(root), constant: null };
-    }
+    case 'and':
     case 'or': {
-      const left = compileNode(node.left, roots);
-      const right = compileNode(node.right, roots);
-      if (left.constant === true || right.constant === true) return always(true);
-      if (left.constant === false) return right;
-      if (right.constant === false) return left;
-      const [l, r] = [left.evaluate, right.evaluate];
-      return { evaluate: (root) => l(root) || r(root), constant: null };
+      // `and` stops at the first false term, `or` at the first true one; constant terms fold away.
+      const decisive = node.kind === 'or';
+      const terms = node.terms.map((term) => compileNode(term, roots));
+      if (terms.some((t) => t.constant === decisive)) return always(decisive);
+      const live = terms.filter((t) => t.constant === null).map((t) => t.evaluate);
+      if (live.length === 0) return always(!decisive);
+      if (live.length === 1) return { evaluate: live[0]!, constant: null };
+      if (live.length === 2) {
+        const [l, r] = live as [Predicate, Predicate];
+        return { evaluate: decisive ? (root) => l(root) || r(root) : (root) => l(root) && r(root), constant: null };
+      }
+      const evaluate: Predicate = (root) => {
+        for (const term of live) if (term(root) === decisive) return decisive;
+        return !decisive;
+      };
+      return { evaluate, constant: null };
     }
     case 'truth': {
       const operand = compileOperand(node.operand, roots);

@@ -24,8 +24,11 @@ export type ComparisonNode = { kind: 'comparison'; operator: ComparisonOperator;
 /** An operand standing alone, true only when its value is the boolean `true`. */
 export type TruthNode = { kind: 'truth'; operand: OperandNode };
 
-/** `AND` / `OR` of two sub-expressions. */
-export type LogicalNode = { kind: 'and' | 'or'; left: ExpressionNode; right: ExpressionNode };
+/**
+ * `AND` / `OR` of two or more sub-expressions, in order: a chain of a thousand conditions is one
+ * node with a thousand terms, so neither compiling nor evaluating it recurses a thousand deep.
+ */
+export type LogicalNode = { kind: 'and' | 'or'; terms: readonly ExpressionNode[] };
 
 /** Any node of a parsed expression. */
 export type ExpressionNode = ComparisonNode | TruthNode | LogicalNode;
@@ -35,6 +38,9 @@ export type ParseResult = { ok: true; ast: ExpressionNode } | { ok: false; error
 
 /** A key path read from a token list, with the index of the first token after it. */
 export type KeyPathResult = { ok: true; node: KeyNode; next: number } | { ok: false; error: ExpressionError };
+
+/** Deepest nesting of parentheses an expression may have (each level is a frame of the parser's recursion). */
+export const MAX_EXPRESSION_NESTING = 64;
 
 // Words that cannot start a key because they would make expressions ambiguous.
 const RESERVED = new Set(['AND', 'OR', 'IN', 'NOT', 'HAS', 'CONTAINS']);
@@ -94,28 +100,32 @@ export function parse(source: string): ParseResult {
   const isWord = (t: Token, word: string): boolean => t.kind === 'word' && t.text.toUpperCase() === word;
 
   function parseOr(): ExpressionNode {
-    let left = parseAnd();
+    const terms = [parseAnd()];
     while (isWord(peek(), 'OR') || (peek().kind === 'op' && peek().text === '||')) {
       at += 1;
-      left = { kind: 'or', left, right: parseAnd() };
+      terms.push(parseAnd());
     }
-    return left;
+    return terms.length === 1 ? terms[0]! : { kind: 'or', terms };
   }
 
   function parseAnd(): ExpressionNode {
-    let left = parsePrimary();
+    const terms = [parsePrimary()];
     while (isWord(peek(), 'AND') || (peek().kind === 'op' && peek().text === '&&')) {
       at += 1;
-      left = { kind: 'and', left, right: parsePrimary() };
+      terms.push(parsePrimary());
     }
-    return left;
+    return terms.length === 1 ? terms[0]! : { kind: 'and', terms };
   }
 
+  let nesting = 0;
   function parsePrimary(): ExpressionNode {
     const open = peek();
     if (open.kind === '(') {
+      if (nesting === MAX_EXPRESSION_NESTING) fail('a condition', open, `(parentheses nest at most ${MAX_EXPRESSION_NESTING} deep)`);
       at += 1;
+      nesting += 1;
       const inner = parseOr();
+      nesting -= 1;
       if (peek().kind !== ')') fail("')'", peek(), `to close the '(' from position ${open.position}`);
       at += 1;
       return inner;
