@@ -18,6 +18,7 @@ import { Metrics } from '../observability/metrics.js';
 import { operationalRoutes } from '../observability/routes.js';
 import { openApiRoute } from '../openapi/route.js';
 import { RouteRegistry } from '../openapi/route-registry.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import { Api, DEFAULT_BODY_BYTES } from './api.js';
 import { AUTH_CHALLENGE, Authenticator } from './auth.js';
 import { activityRoutes } from './routes/activities.js';
@@ -31,32 +32,6 @@ import { workerRoutes } from './routes/workers.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
-/** Deepest nesting of arrays and objects a JSON body may have: parameters are flat (attributes travel as text). */
-export const MAX_JSON_DEPTH = 32;
-
-/**
- * Whether `text` nests arrays or objects deeper than `max`, found by one scan that skips strings
- * and stops at the first level too deep: a body of a million `[` would cost JSON.parse about
- * 80 ms of the event loop, and costs this scan 33 characters.
- */
-export function nestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // A string: skip to its closing quote, over escaped characters.
-      for (i += 1; i < text.length; i += 1) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i += 1;
-        else if (d === 0x22) break;
-      }
-    } else if (c === 0x5b || c === 0x7b) {
-      depth += 1;
-      if (depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth -= 1;
-  }
-  return false;
-}
 
 /** What the REST API needs. */
 export interface HttpAppDeps {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.js';
 import { DEFAULT_BODY_BYTES, MAX_BODY_BYTES } from './api.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './app.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import { closeAllHarnesses, seedWorkspace, startHarness, type Harness, type Params, type RequestOptions, type Seeded, type TestAuth } from './test-harness.js';
 
 let h: Harness;

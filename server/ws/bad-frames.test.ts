@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../../shared/protocol.js';
 import { closeAllHarnesses, seedWorkspace } from '../http/test-harness.js';
+import { MAX_JSON_DEPTH } from '../json-depth.js';
 import { connectWorker, startSocketHarness, TestSocket } from './ws-test-client.js';
 
 afterEach(closeAllHarnesses);
@@ -51,6 +52,25 @@ describe('bad frames on the worker socket', () => {
     expect(await workerState()).toEqual(before);
     expect(await socket.request({ type: 'ping' })).toMatchObject({ ok: true });
     expect(socket.invalid).toEqual([]);
+  });
+
+  it(`answers a frame nested deeper than ${MAX_JSON_DEPTH} levels with an error, without parsing it`, async () => {
+    const { wsUrl, token, workerState, sockets } = await setup();
+    const before = await workerState();
+    const { socket } = await connectWorker(wsUrl, token);
+    const start = socket.frames.length;
+    // Nearly 64 KiB of brackets (JSON.parse: 3-8 ms of the loop each), then a frame at the limit.
+    const half = (MAX_FRAME_BYTES - 100) / 2;
+    socket.sendRaw('['.repeat(half) + ']'.repeat(half));
+    const atLimit = `{"type":"worker.update","ref":"d1","attributes":{"a":${'['.repeat(MAX_JSON_DEPTH - 2)}1${']'.repeat(MAX_JSON_DEPTH - 2)}}}`;
+    socket.sendRaw(atLimit);
+    await socket.waitFor((f) => f.type === 'reply' && f.ref === 'd1');
+    const frames = socket.frames.slice(start);
+    expect(frames.find((f) => f.type === 'error')).toMatchObject({ error: { status: 400, message: `The frame nests deeper than ${MAX_JSON_DEPTH} levels` } });
+    // At the limit the frame is parsed and applied.
+    expect(frames.find((f) => f.type === 'reply' && f.ref === 'd1')).toMatchObject({ ok: true });
+    expect(sockets.stats().invalidFrames).toBe(1);
+    expect((await workerState()).attributes).not.toBe(before.attributes);
   });
 
   it('answers a keep-alive the same whether it takes the short path or the full decoding', async () => {

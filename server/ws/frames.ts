@@ -5,6 +5,7 @@
  */
 import { fail, SwitchboardError } from '../../shared/errors.js';
 import { ClientMessageSchema, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 
 /** A decoded frame, or why it could not be, with the `ref` to answer when one was readable. */
 export type Decoded = { ok: true; message: ClientMessage } | { ok: false; ref: string | undefined; error: SwitchboardError };
@@ -48,6 +49,7 @@ function readRef(value: unknown): string | undefined {
 export function decodeFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Decoded {
   if (isBinary) return { ok: false, ref: undefined, error: fail('BAD_REQUEST', 'Binary frames are not supported; send JSON text') };
   const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, ref: undefined, error: fail('BAD_REQUEST', `The frame nests deeper than ${MAX_JSON_DEPTH} levels`) };
   let value: unknown;
   try {
     value = JSON.parse(text);
