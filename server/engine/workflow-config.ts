@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import { compileExpression, parseOrderBy, type CompiledExpression } from './expression/index.js';
 
 /** One compiled workflow target. */
@@ -50,6 +51,7 @@ export function compileWorkflow(configuration: string, queueExists: (sid: string
   if (Buffer.byteLength(configuration, 'utf8') > MAX_CONFIGURATION_BYTES) {
     return { ok: false, message: `Configuration is larger than ${MAX_CONFIGURATION_BYTES} bytes` };
   }
+  if (nestsDeeperThan(configuration, MAX_JSON_DEPTH)) return { ok: false, message: `Configuration nests deeper than ${MAX_JSON_DEPTH} levels` };
   let json: unknown;
   try {
     json = JSON.parse(configuration);

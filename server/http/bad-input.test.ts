@@ -162,6 +162,12 @@ describe('expressions', () => {
     expect(body.message).toContain('parentheses nest at most');
   });
 
+  it('answers 400 to a workflow Configuration nested deeper than the limit, before parsing it', async () => {
+    const deep = `{"task_routing":${'{"a":'.repeat(MAX_JSON_DEPTH)}1${'}'.repeat(MAX_JSON_DEPTH)}}`;
+    const body = await refused(400, 'POST', `${base}/Workflows`, { FriendlyName: 'deep', Configuration: deep });
+    expect(body.message).toBe(`Configuration is invalid: Configuration nests deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
   it('takes a workflow filter of 20,000 conditions and routes through it', async () => {
     const other = await h.request('POST', `${base}/TaskQueues`, { FriendlyName: 'fallback', TargetWorkers: '1==2' });
     const chain = Array.from({ length: 20_000 }, (_, i) => `rank != ${i + 1}`).join(' AND ');

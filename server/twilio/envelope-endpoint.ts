@@ -11,6 +11,7 @@ import { fail, SwitchboardError } from '../../shared/errors.js';
 import type { Credentials } from '../auth/tokens.js';
 import { Authenticator } from '../http/auth.js';
 import type { Hub } from '../hub.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import type { EdgeRequest } from './edge-request.js';
 import { findRoute } from './route-table.js';
 
@@ -39,8 +40,10 @@ export interface EnvelopeDeps {
 function decode(body: unknown): z.output<typeof EnvelopeSchema> {
   let value: unknown = body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    const text = String(body);
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw fail('BAD_REQUEST', `The envelope nests deeper than ${MAX_JSON_DEPTH} levels`);
     try {
-      value = JSON.parse(String(body));
+      value = JSON.parse(text);
     } catch {
       throw fail('BAD_REQUEST', 'The body must be the JSON envelope {url, method, params, token}');
     }

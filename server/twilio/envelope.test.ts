@@ -77,6 +77,8 @@ describe('the event-bridge envelope', () => {
     const raw = await fetch(`${h.url}/v1/wschannels`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'url=x&method=GET' });
     expect(raw.status).toBe(400);
     expect(await raw.json()).toMatchObject({ code: 20001, status: 400, message: expect.stringMatching(/JSON envelope/) });
+    const deep = await fetch(`${h.url}/v1/wschannels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '['.repeat(100_000) + ']'.repeat(100_000) });
+    expect(await deep.json()).toMatchObject({ code: 20001, status: 400, message: 'The envelope nests deeper than 32 levels' });
     expect((await call(`Workspaces/${ws}/Workers/${me}`, 'GET', {}, { token: 'nope' })).body).toMatchObject({ status: 401, message: 'Token is invalid' });
     const expired = mintToken(h.credentials, { workspaceSid: ws, workerSid: me, ttl: -10 });
     expect((await call(`Workspaces/${ws}/Workers/${me}`, 'GET', {}, { token: expired })).status).toBe(401);
