@@ -29,7 +29,7 @@ export class MemoryStore implements Store {
       if (change.json === null) rows.delete(key);
       else rows.set(key, change.json);
     }
-    this.events.push(...batch.events.map((e) => structuredClone(e)));
+    for (const e of batch.events) this.events.push(structuredClone(e));
   }
 
   async queryEvents(query: EventQuery): Promise<EventRecord[]> {
