@@ -132,6 +132,7 @@ describe('the twilio helper against the hub', () => {
     expect(qrt.longestTaskWaitingSid).not.toBeNull();
     const listed = await w.taskQueues.statistics.list();
     expect(listed.map((s) => s.taskQueueSid)).toEqual([queue.sid]);
+    expect(listed[0]!.cumulative).toMatchObject({ tasks_entered: 2, reservations_created: 3, reservations_accepted: 1, reservations_rescinded: 1 });
 
     const ws = await w.workers.statistics().fetch();
     expect(ws.realtime).toMatchObject({ total_workers: 2 });
