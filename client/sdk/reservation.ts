@@ -64,10 +64,11 @@ export class Task {
     this.absorb(payload);
   }
 
-  /** @internal Takes the fields of a fresh task payload. */
+  /** @internal Takes the fields of a fresh task payload (text unchanged since the last one is not parsed again). */
   absorb(payload: Json): void {
+    const last = this.raw;
     this.raw = payload;
-    this.attributes = parseAttributes(payload['attributes']);
+    if (payload['attributes'] !== last['attributes'] || last['attributes'] === undefined) this.attributes = parseAttributes(payload['attributes']);
     this.priority = num(payload, 'priority', this.priority);
     this.assignmentStatus = str(payload, 'assignment_status', this.assignmentStatus);
     this.queueName = strOrNull(payload, 'task_queue_friendly_name') ?? this.queueName;
@@ -75,7 +76,7 @@ export class Task {
     this.channel = strOrNull(payload, 'task_channel_unique_name') ?? this.channel;
     this.workflowSid = strOrNull(payload, 'workflow_sid') ?? this.workflowSid;
     this.age = num(payload, 'age', this.age);
-    this.dateCreated = date(payload, 'date_created') ?? this.dateCreated;
+    if (payload['date_created'] !== last['date_created']) this.dateCreated = date(payload, 'date_created') ?? this.dateCreated;
   }
 
   /** Moves the accepted task to wrap-up; resolves with its reservation. */
@@ -105,6 +106,8 @@ export class Reservation {
   dateCreated: Date | null = null;
   dateUpdated: Date | null = null;
   private readonly events = new Emitter<ReservationEvents>();
+  /** The payload taken last. */
+  private last: Json = {};
 
   /** @internal */
   constructor(
@@ -114,16 +117,23 @@ export class Reservation {
     this.sid = str(payload, 'sid');
     this.workerSid = str(payload, 'worker_sid');
     this.task = new Task(this, host, payload.task);
-    this.absorb(payload);
+    this.absorbOwn(payload);
   }
 
   /** @internal Takes the fields of a fresh payload; the status moves only through the worker's transitions. */
   absorb(payload: Json & { task: Json }): void {
-    this.workerSid = str(payload, 'worker_sid', this.workerSid);
-    this.timeoutAt = date(payload, 'timeout_at') ?? this.timeoutAt;
-    this.dateCreated = date(payload, 'date_created') ?? this.dateCreated;
-    this.dateUpdated = date(payload, 'date_updated') ?? this.dateUpdated;
+    this.absorbOwn(payload);
     this.task.absorb(payload.task);
+  }
+
+  /** The reservation's own fields; a date whose text has not changed is not parsed again. */
+  private absorbOwn(payload: Json): void {
+    const last = this.last;
+    this.last = payload;
+    this.workerSid = str(payload, 'worker_sid', this.workerSid);
+    if (payload['timeout_at'] !== last['timeout_at']) this.timeoutAt = date(payload, 'timeout_at') ?? this.timeoutAt;
+    if (payload['date_created'] !== last['date_created']) this.dateCreated = date(payload, 'date_created') ?? this.dateCreated;
+    if (payload['date_updated'] !== last['date_updated']) this.dateUpdated = date(payload, 'date_updated') ?? this.dateUpdated;
   }
 
   /** @internal The payload's status, if it is one the SDK knows. */
