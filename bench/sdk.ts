@@ -4,9 +4,10 @@
  * `reservation.rescinded`), as a generator's agents and an agent's page receive them, against the
  * floor of `JSON.parse` of the same text alone, in one process and one run, alternating. The
  * frames are the hub's own, taken from a hub over its socket at start; the SDK's socket is in
- * memory, so the figure is the SDK's work, not the network's.
+ * memory, so the figure is the SDK's work, not the network's. Then the heap a worker holds after
+ * 300 such offers (a generator runs a thousand workers in one process; a page runs one).
  *
- *   npm run bench:sdk [-- --pairs 20000 --runs 5]
+ *   npm run bench:sdk [-- --pairs 20000 --runs 5]     (node --expose-gc, for the heap figure)
  */
 import { loadavg } from 'node:os';
 import type { SocketLike } from '../client/sdk/connection.js';
@@ -92,17 +93,40 @@ function framePairs(created: Record<string, any>, pairs: number): string[] {
   return frames;
 }
 
-async function sdkRun(token: string, snapshot: string, frames: string[]): Promise<number> {
+async function connectedWorker(token: string, snapshot: string): Promise<{ worker: Worker; socket: MemorySocket }> {
   const worker = new Worker(token, { url: 'http://hub.bench:3000', WebSocket: MemorySocket });
-  let offers = 0;
-  let rescinds = 0;
-  worker.on('reservation.created', () => (offers += 1));
-  worker.on('reservation.rescinded', () => (rescinds += 1));
   await new Promise((r) => setTimeout(r, 0));
   const socket = MemorySocket.last!;
   socket.open();
   await new Promise((r) => setTimeout(r, 0));
   socket.deliver(snapshot);
+  return { worker, socket };
+}
+
+/** Heap held per worker (after full collections) once each has seen `offers` offers and their rescinds. */
+async function heapPerWorker(token: string, snapshot: string, frames: string[], workers: number, offers: number): Promise<number | undefined> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const held: Worker[] = [];
+  for (let w = 0; w < workers; w += 1) {
+    const { worker, socket } = await connectedWorker(token, snapshot);
+    for (const frame of frames.slice(0, offers * 2)) socket.deliver(frame);
+    held.push(worker);
+  }
+  gc();
+  const bytes = (process.memoryUsage().heapUsed - before) / workers;
+  for (const worker of held) worker.disconnect();
+  return bytes;
+}
+
+async function sdkRun(token: string, snapshot: string, frames: string[]): Promise<number> {
+  const { worker, socket } = await connectedWorker(token, snapshot);
+  let offers = 0;
+  let rescinds = 0;
+  worker.on('reservation.created', () => (offers += 1));
+  worker.on('reservation.rescinded', () => (rescinds += 1));
   const started = process.cpuUsage();
   for (const frame of frames) socket.deliver(frame);
   const used = process.cpuUsage(started);
@@ -139,6 +163,8 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- |');
   console.log(`| SDK Worker | ${m.toFixed(1)} (${sdk.map((v) => v.toFixed(1)).join(' / ')}) | ${(m / f).toFixed(2)}x |`);
   console.log(`| JSON.parse alone (the floor) | ${f.toFixed(1)} (${floor.map((v) => v.toFixed(1)).join(' / ')}) | 1.00x |`);
+  const heap = await heapPerWorker(token, snapshot, frames, 100, 300);
+  console.log(heap === undefined ? 'Heap per worker: run with node --expose-gc' : `Heap per worker after 300 offers and their rescinds: ${(heap / 1024).toFixed(0)} KiB (100 workers)`);
 }
 
 main().then(

@@ -106,8 +106,8 @@ export class Reservation {
   dateCreated: Date | null = null;
   dateUpdated: Date | null = null;
   private readonly events = new Emitter<ReservationEvents>();
-  /** The payload taken last. */
-  private last: Json = {};
+  /** The date texts taken last, so an unchanged one is not parsed again. */
+  private readonly dateTexts: { timeout_at?: unknown; date_created?: unknown; date_updated?: unknown } = {};
 
   /** @internal */
   constructor(
@@ -128,12 +128,14 @@ export class Reservation {
 
   /** The reservation's own fields; a date whose text has not changed is not parsed again. */
   private absorbOwn(payload: Json): void {
-    const last = this.last;
-    this.last = payload;
+    const texts = this.dateTexts;
     this.workerSid = str(payload, 'worker_sid', this.workerSid);
-    if (payload['timeout_at'] !== last['timeout_at']) this.timeoutAt = date(payload, 'timeout_at') ?? this.timeoutAt;
-    if (payload['date_created'] !== last['date_created']) this.dateCreated = date(payload, 'date_created') ?? this.dateCreated;
-    if (payload['date_updated'] !== last['date_updated']) this.dateUpdated = date(payload, 'date_updated') ?? this.dateUpdated;
+    if (payload['timeout_at'] !== texts.timeout_at) this.timeoutAt = date(payload, 'timeout_at') ?? this.timeoutAt;
+    if (payload['date_created'] !== texts.date_created) this.dateCreated = date(payload, 'date_created') ?? this.dateCreated;
+    if (payload['date_updated'] !== texts.date_updated) this.dateUpdated = date(payload, 'date_updated') ?? this.dateUpdated;
+    texts.timeout_at = payload['timeout_at'];
+    texts.date_created = payload['date_created'];
+    texts.date_updated = payload['date_updated'];
   }
 
   /** @internal The payload's status, if it is one the SDK knows. */

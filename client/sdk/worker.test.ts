@@ -221,9 +221,11 @@ describe('Worker: reservations', () => {
     const late = r.accept();
     socket.fail('reservation.accept', 410, 'Reservation is no longer pending: it was rescinded');
     await expect(late).rejects.toMatchObject({ status: 410, code: 20410 });
-    // A late duplicate push does not resurrect it.
+    // A late duplicate push does not resurrect it, nor does a stale offer of it.
     socket.push({ type: 'reservation.rescinded', reservation: reservation(1, 'rescinded') });
+    socket.push({ type: 'reservation.created', reservation: reservation(1) });
     expect(log.slice(2)).toEqual(['rescinded:1']);
+    expect(worker.reservations.size).toBe(0);
   });
 
   it('reject passes the activity to move to', async () => {

@@ -43,7 +43,10 @@ type MessageOf<K extends ServerMessageType> = ServerMessage & { type: K };
 type Handlers = { [K in ServerMessageType]: (message: MessageOf<K>) => void };
 type ReservationPayload = Json & { sid: string; task: Json };
 
-/** Ended reservations remembered, so a late frame about one is not taken for a new offer. */
+/**
+ * Ended reservations remembered (by SID only: nothing moves a reservation out of a final status),
+ * so a late frame about one is not taken for a new offer.
+ */
 const MAX_ENDED = 200;
 
 /**
@@ -77,7 +80,7 @@ export class Worker {
   private attributesText = '';
   private synced = false;
   private readonly events = new Emitter<WorkerEvents>();
-  private readonly ended = new Map<string, Reservation>();
+  private readonly ended = new Set<string>();
   private readonly connection: Connection;
   private readonly host: ReservationHost = {
     accept: (r) => this.answer(r, { type: 'reservation.accept', reservationSid: r.sid }, 'accepted'),
@@ -197,7 +200,8 @@ export class Worker {
   private receive(payload: ReservationPayload): void {
     const status = Reservation.statusOf(payload);
     if (!status) return;
-    const known = this.reservations.get(payload.sid) ?? this.ended.get(payload.sid);
+    if (this.ended.has(payload.sid)) return;
+    const known = this.reservations.get(payload.sid);
     known?.absorb(payload);
     const moves = transitions(known?.status ?? null, status);
     if (moves.length > 0) this.move(known ?? new Reservation(payload, this.host), moves);
@@ -208,8 +212,8 @@ export class Worker {
       r.status = t.status;
       if (FINAL_STATUSES.has(t.status)) {
         this.reservations.delete(r.sid);
-        this.ended.set(r.sid, r);
-        if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.keys().next().value!);
+        this.ended.add(r.sid);
+        if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.values().next().value!);
       } else {
         this.reservations.set(r.sid, r);
       }
