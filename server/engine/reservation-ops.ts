@@ -27,16 +27,19 @@ export function emitReservationEvent(
   reservation: ReservationRecord,
   eventType: string,
   ctx: StepContext,
-  extra: Record<string, unknown> = {},
+  extra?: Record<string, unknown>,
 ): void {
   const worker = state.workers.get(reservation.workerSid);
+  // The extra fields go into the event's data in place: a copy of it per offer and per rescind was garbage.
+  const data = reservationEventData(state, reservation, ctx.now);
+  if (extra) Object.assign(data, extra);
   ctx.emit({
     eventType,
     description: `Reservation ${reservation.sid} for worker ${worker?.friendlyName ?? reservation.workerSid} ${DESCRIPTIONS[reservation.status]}`,
     resourceType: 'reservation',
     resourceSid: reservation.sid,
     workerSid: reservation.workerSid,
-    data: { ...reservationEventData(state, reservation, ctx.now), ...extra },
+    data,
   });
 }
 
@@ -106,7 +109,7 @@ export function endReservation(
   reservation: ReservationRecord,
   status: 'rejected' | 'timeout' | 'canceled' | 'rescinded',
   ctx: StepContext,
-  extra: Record<string, unknown> = {},
+  extra?: Record<string, unknown>,
 ): void {
   reservation.status = status;
   reservation.dateUpdated = ctx.now;

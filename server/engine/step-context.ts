@@ -35,7 +35,7 @@ export class StepContext {
     this.changes.set(kind + sid, { kind, sid, record: null } as RecordChange);
   }
 
-  /** Records an event. */
+  /** Records an event (built field by field, in the stored order: a spread of `event` was one more object per event). */
   emit(event: Omit<EventRecord, 'sid' | 'workspaceSid' | 'date' | 'actorType' | 'actorSid'>): void {
     this.effects.push({
       type: 'event',
@@ -45,7 +45,12 @@ export class StepContext {
         date: this.now,
         actorType: this.actor.type,
         actorSid: this.actor.type === 'worker' ? this.actor.sid : null,
-        ...event,
+        eventType: event.eventType,
+        description: event.description,
+        resourceType: event.resourceType,
+        resourceSid: event.resourceSid,
+        workerSid: event.workerSid,
+        data: event.data,
       },
     });
   }

@@ -15,16 +15,11 @@ export function emitTaskEvent(
   eventType: string,
   description: string,
   ctx: StepContext,
-  extra: Record<string, unknown> = {},
+  extra?: Record<string, unknown>,
 ): void {
-  ctx.emit({
-    eventType,
-    description,
-    resourceType: 'task',
-    resourceSid: task.sid,
-    workerSid: null,
-    data: { ...taskEventData(state, task, ctx.now), ...extra },
-  });
+  const data = taskEventData(state, task, ctx.now);
+  if (extra) Object.assign(data, extra);
+  ctx.emit({ eventType, description, resourceType: 'task', resourceSid: task.sid, workerSid: null, data });
 }
 
 /**
