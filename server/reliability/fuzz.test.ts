@@ -17,6 +17,8 @@ import { durableSnapshot, percentile } from './support.js';
 const LONG = process.env['SWITCHBOARD_LONG'] === '1';
 const REST_RUNS = LONG ? 6000 : 700;
 const WS_RUNS = LONG ? 5000 : 500;
+/** The long run's inputs include expressions of thousands of terms (each compiled): minutes on a busy machine. */
+const TIMEOUT_MS = LONG ? 900_000 : 120_000;
 
 let h: Harness;
 let wsUrl: string;
@@ -26,10 +28,28 @@ let workerToken: string;
 let taskSid: string;
 let reservationSid: string;
 
+/**
+ * The longest reservation timeout (a day): no offer made during a run (a long one takes minutes)
+ * times out while a refused input is checked for having changed nothing.
+ */
+const NO_TIMEOUT_S = 86_400;
+
+/**
+ * Events the hub's own timers made (a reservation or task timing out): state changes no input made.
+ * An input accepted by chance can arm a short timer that fires while a later, refused input is
+ * checked; such a check is skipped (and counted), not failed.
+ */
+let timerEvents = 0;
+
 beforeAll(async () => {
   ({ h, wsUrl } = await startSocketHarness({ messagesPerSecond: 1_000_000 }));
   seed = await seedWorkspace(h, { workers: 3, maxReservedWorkers: 2 });
   base = `/v1/Workspaces/${seed.ws.sid}`;
+  await h.request('POST', `${base}/Workflows/${seed.workflow.sid}`, { TaskReservationTimeout: NO_TIMEOUT_S });
+  h.hub.onEvent((event) => {
+    if (event.actorType === 'system') timerEvents += 1;
+    return undefined;
+  });
   const task = await h.request('POST', `${base}/Tasks`, { WorkflowSid: seed.workflow.sid, Attributes: '{"type":"fuzz"}' });
   taskSid = task.body.sid;
   const r = await h.request('GET', `${base}/Tasks/${taskSid}/Reservations`);
@@ -58,8 +78,8 @@ function templates(): Array<{ method: 'POST' | 'GET'; path: string; params: Reco
     { method: 'POST', path: `${base}/Workers/${wk}/Channels/default`, params: { Capacity: 2, Available: true } },
     { method: 'POST', path: `${base}/TaskQueues`, params: { FriendlyName: 'fq', TargetWorkers: '1==1', MaxReservedWorkers: 2, TaskOrder: 'FIFO' } },
     { method: 'POST', path: `${base}/TaskQueues/${seed.queue.sid}`, params: { MaxReservedWorkers: 2, TargetWorkers: '1==1' } },
-    { method: 'POST', path: `${base}/Workflows`, params: { FriendlyName: 'fw', Configuration: config, TaskReservationTimeout: 120 } },
-    { method: 'POST', path: `${base}/Workflows/${seed.workflow.sid}`, params: { Configuration: config, TaskReservationTimeout: 120 } },
+    { method: 'POST', path: `${base}/Workflows`, params: { FriendlyName: 'fw', Configuration: config, TaskReservationTimeout: NO_TIMEOUT_S } },
+    { method: 'POST', path: `${base}/Workflows/${seed.workflow.sid}`, params: { Configuration: config, TaskReservationTimeout: NO_TIMEOUT_S } },
     { method: 'POST', path: `${base}/Tasks/${taskSid}/Reservations/${reservationSid}`, params: { ReservationStatus: 'rejected', WorkerActivitySid: seed.offline.sid } },
     { method: 'POST', path: `${base}/Activities`, params: { FriendlyName: 'fa', Available: true } },
     { method: 'POST', path: `${base}/TaskChannels`, params: { FriendlyName: 'fc', UniqueName: 'fc' } },
@@ -264,10 +284,11 @@ function healthyLoop(): { stop: () => Promise<number[]> } {
 describe('fuzzing the edges', () => {
   it('answers every mutated REST request with a clear 4xx (or a success), changes nothing it refuses', async () => {
     const arbitrary = inputs();
-    const stats = { tried: 0, refused: 0, accepted: 0, byStatus: new Map<number, number>() };
+    const stats = { tried: 0, refused: 0, accepted: 0, timed: 0, byStatus: new Map<number, number>() };
     await check(
       fc.asyncProperty(arbitrary, async (input) => {
         const before = await durableSnapshot(h.hub);
+        const timers = timerEvents;
         const r = await send(input);
         stats.tried += 1;
         stats.byStatus.set(r.status, (stats.byStatus.get(r.status) ?? 0) + 1);
@@ -276,14 +297,18 @@ describe('fuzzing the edges', () => {
           stats.refused += 1;
           // Node itself answers an over-long request line or header block (431, no body) before the app sees it.
           if (r.status !== 431) expect(r.body).toMatchObject({ status: r.status, code: expect.any(Number), message: expect.any(String) });
-          expect(await durableSnapshot(h.hub)).toBe(before);
+          const after = await durableSnapshot(h.hub);
+          if (timerEvents === timers) expect(after).toBe(before);
+          else stats.timed += 1;
         } else stats.accepted += 1;
       }),
       { numRuns: REST_RUNS, seed: LONG ? undefined : 8_0808 },
     );
-    console.log(`REST fuzz: ${stats.tried} inputs tried, ${stats.refused} refused with 4xx, ${stats.accepted} valid by chance; statuses ${JSON.stringify(Object.fromEntries(stats.byStatus))}`);
+    console.log(
+      `REST fuzz: ${stats.tried} inputs tried, ${stats.refused} refused with 4xx (${stats.timed} not compared: a timer changed the state meanwhile), ${stats.accepted} valid by chance; statuses ${JSON.stringify(Object.fromEntries(stats.byStatus))}`,
+    );
     expect((await h.request('GET', '/healthz')).status).toBe(200);
-  }, 120_000);
+  }, TIMEOUT_MS);
 
   it("keeps healthy traffic's p99 within 20% while hostile input arrives, compared with as much benign input", async () => {
     // Inputs are generated before measuring and sent from a thread of their own, one after the
@@ -322,10 +347,11 @@ describe('fuzzing the edges', () => {
     // files sharing the machine's two cores its p99s move by up to 40% (measured), so it holds 50%.
     const bound = LONG ? Math.max(p99Before * 1.2, p99Before + 1) : Math.max(p99Before * 1.5, p99Before + 1);
     expect(p99During).toBeLessThanOrEqual(bound);
-  }, 120_000);
+  }, TIMEOUT_MS);
 
   it('answers every hostile WebSocket frame with an error reply or a documented close, and changes nothing', async () => {
     const before = await durableSnapshot(h.hub);
+    const timers = timerEvents;
     const TYPES = ['auth', 'token.update', 'worker.update', 'channel.update', 'reservation.accept', 'reservation.reject', 'task.wrap', 'task.complete', 'ping'];
     type Frame = { data: Buffer | string; binary: boolean; expectClose?: number };
     const frame: fc.Arbitrary<Frame> = fc.oneof(
@@ -348,8 +374,10 @@ describe('fuzzing the edges', () => {
         const seen = socket.frames.length;
         counts.tried += 1;
         socket.ws.send(f.data, { binary: f.binary });
+        // The answer is the first reply or error; a push (a timer's offer or timeout for this worker) may come first.
+        const answered = () => socket.frames.slice(seen).find((f) => f.type === 'reply' || f.type === 'error');
         const outcome = await Promise.race([
-          socket.waitFor(() => socket.frames.length > seen, 5000).then(() => 'frame' as const),
+          socket.waitFor(() => answered() !== undefined, 5000).then(() => 'frame' as const),
           socket.closed.then((c) => c.code),
         ]);
         if (f.expectClose !== undefined) {
@@ -358,7 +386,7 @@ describe('fuzzing the edges', () => {
           return;
         }
         expect(outcome).toBe('frame');
-        const answer = socket.frames[seen]!;
+        const answer = answered()!;
         if (answer.type === 'reply' && answer.ok) {
           // Only a well-formed ping can pass, and it changes nothing.
           expect(JSON.parse(String(f.data)).type).toBe('ping');
@@ -373,9 +401,11 @@ describe('fuzzing the edges', () => {
     );
     socket.close();
     console.log(`WebSocket fuzz: ${counts.tried} frames tried: ${counts.errorReplies} error replies, ${counts.closes} documented closes (1007/1009), ${counts.okReplies} valid pings`);
-    expect(await durableSnapshot(h.hub)).toBe(before);
+    // Unless a timer armed by an earlier test's accepted input fired meanwhile (only a random seed's run can arm one).
+    if (timerEvents === timers) expect(await durableSnapshot(h.hub)).toBe(before);
+    else console.log(`WebSocket fuzz: ${timerEvents - timers} timer events during the run; state not compared`);
     const again = await TestSocket.connect(wsUrl);
     expect((await again.request({ type: 'ping' })).ok).toBe(false); // not authenticated: refused, but answered
     again.close();
-  }, 120_000);
+  }, TIMEOUT_MS);
 });
