@@ -68,7 +68,7 @@ export class Task {
   absorb(payload: Json): void {
     const last = this.raw;
     this.raw = payload;
-    if (payload['attributes'] !== last['attributes'] || last['attributes'] === undefined) this.attributes = parseAttributes(payload['attributes']);
+    if (payload['attributes'] !== last['attributes']) this.attributes = parseAttributes(payload['attributes']);
     this.priority = num(payload, 'priority', this.priority);
     this.assignmentStatus = str(payload, 'assignment_status', this.assignmentStatus);
     this.queueName = strOrNull(payload, 'task_queue_friendly_name') ?? this.queueName;

@@ -32,7 +32,6 @@ import { workerRoutes } from './routes/workers.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
-
 /** What the REST API needs. */
 export interface HttpAppDeps {
   hub: Hub;
