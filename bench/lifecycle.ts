@@ -11,13 +11,14 @@
  * Lanes are lifecycles in flight at once, as concurrent agents make them (the hub group-commits
  * what a tick brings). Workers have attributes like an agent's; each run starts on a fresh store.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hub } from '../server/hub.js';
 import { MemoryStore } from '../server/store/memory-store.js';
 import { SqliteStore } from '../server/store/sqlite-store.js';
 import { median } from './lib/median.js';
+import { threadCpu } from './lib/thread-cpu.js';
 
 interface Options {
   workers: number;
@@ -51,21 +52,6 @@ function parseArgs(): Options {
     else throw new Error(`Unknown option ${args[i]} ${args[i + 1] ?? ''}`);
   }
   return options;
-}
-
-/** CPU milliseconds of each thread of this process (Linux `/proc`; empty elsewhere). */
-function threadCpu(): Map<string, number> {
-  try {
-    return new Map(
-      readdirSync('/proc/self/task').map((tid) => {
-        // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (10 ms).
-        const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return [tid, (Number(fields[11]) + Number(fields[12])) * 10];
-      }),
-    );
-  } catch {
-    return new Map();
-  }
 }
 
 async function run(storeName: StoreName, maxReservedWorkers: number, tasks: number, options: Options): Promise<RunResult> {

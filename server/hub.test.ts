@@ -71,6 +71,7 @@ class ControlledStore implements Store {
 
   load = () => this.inner.load();
   queryEvents: Store['queryEvents'] = (query) => this.inner.queryEvents(query);
+  summarizeEvents: Store['summarizeEvents'] = (query) => this.inner.summarizeEvents(query);
   purgeEvents: Store['purgeEvents'] = (before) => this.inner.purgeEvents(before);
   getMeta: Store['getMeta'] = (key) => this.inner.getMeta(key);
   setMeta: Store['setMeta'] = (key, value) => this.inner.setMeta(key, value);

@@ -5,6 +5,7 @@ import { WorkspaceEngine, type NewWorkspace } from './engine/engine.js';
 import type { EventRecord, WorkspaceRecord } from './engine/model.js';
 import type { Outcome } from './engine/outcome.js';
 import type { IdSource } from './engine/step-context.js';
+import type { EventSummary, EventSummaryQuery } from './store/event-summary.js';
 import type { CommitBatch, EventQuery, Store } from './store/store.js';
 import { pooledIds } from './ids.js';
 import { Timers, type TimerTable } from './timers.js';
@@ -202,6 +203,11 @@ export class Hub {
   /** Events of a workspace, newest first. */
   queryEvents(query: EventQuery): Promise<EventRecord[]> {
     return this.store.queryEvents(query);
+  }
+
+  /** Counts of a workspace's events, for cumulative statistics. */
+  summarizeEvents(query: EventSummaryQuery): Promise<EventSummary> {
+    return this.store.summarizeEvents(query);
   }
 
   /** Deletes events older than the retention period; resolves with how many. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../engine/model.js';
 import { matchesEventQuery } from './event-query.js';
+import { tallyEvents, type EventSummary, type EventSummaryQuery } from './event-summary.js';
 import { MemoryStore } from './memory-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { EventQuery } from './store.js';
@@ -20,7 +21,7 @@ function random(seed: number): () => number {
 const sid = (prefix: string, n: number) => prefix + n.toString(16).padStart(32, '0');
 const WS = sid('WS', 1);
 const OTHER_WS = sid('WS', 2);
-const TYPES = ['task.created', 'reservation.created', 'reservation.accepted', 'worker.activity.update', 'task-queue.entered'];
+const TYPES = ['task.created', 'reservation.created', 'reservation.accepted', 'worker.activity.update', 'task-queue.entered', 'task.canceled'];
 const CHANNELS: Array<[string, string]> = [
   ['voice', sid('TC', 1)],
   ['chat', sid('TC', 2)],
@@ -32,6 +33,7 @@ const CHANNELS: Array<[string, string]> = [
  */
 function makeEvents(): EventRecord[] {
   const next = random(42);
+  const stats = random(7);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
   const maybe = (value: string) => (next() < 0.7 ? value : undefined);
   return Array.from({ length: 600 }, (_, i) => {
@@ -46,6 +48,16 @@ function makeEvents(): EventRecord[] {
       task_channel_sid: maybe(channelSid),
     };
     if (i === 7) data['worker_sid'] = 12345;
+    // What statistics read, and what they must skip: strings where numbers belong, objects where SIDs do.
+    const age = stats();
+    if (age < 0.7) data['task_age'] = Math.floor(stats() * 600);
+    else if (age < 0.8) data['task_age'] = '12';
+    const previous = stats();
+    if (previous < 0.6) data['worker_previous_activity_sid'] = sid('WA', 1 + Math.floor(stats() * 3));
+    else if (previous < 0.7) data['worker_previous_activity_sid'] = { sid: sid('WA', 1) };
+    const seconds = stats();
+    if (seconds < 0.7) data['worker_time_in_previous_activity'] = Math.floor(stats() * 3_600);
+    else if (seconds < 0.8) data['worker_time_in_previous_activity'] = 'long';
     return {
       sid: sid('EV', 1_000 + Math.floor(next() * 1e9)),
       workspaceSid: next() < 0.85 ? WS : OTHER_WS,
@@ -156,5 +168,67 @@ describe('SqliteStore.queryEvents', () => {
   it('returns nothing for a limit of zero or less', async () => {
     expect(await store.queryEvents({ ...base, limit: 0 })).toEqual([]);
     expect(await store.queryEvents({ ...base, limit: -1 })).toEqual([]);
+  });
+});
+
+/** A summary with its waits in order, so two of them compare whatever order their rows came in. */
+function sorted(summary: EventSummary): Record<string, unknown> {
+  return Object.fromEntries(
+    [...summary].map(([group, t]) => [
+      group,
+      { ...t, acceptedWaits: [...t.acceptedWaits].sort(([a], [b]) => a - b), canceledWaits: [...t.canceledWaits].sort(([a], [b]) => a - b) },
+    ]),
+  );
+}
+
+describe('SqliteStore.summarizeEvents', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-summary-'));
+  let store: SqliteStore;
+
+  beforeAll(async () => {
+    store = await SqliteStore.open(dir);
+    for (let i = 0; i < events.length; i += 50) await store.commit({ changes: [], events: events.slice(i, i + 50), deletedWorkspaces: [] });
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const GROUPINGS: Array<[string, Partial<EventSummaryQuery>]> = [
+    ['one tally', {}],
+    ['a tally per task queue', { byTaskQueue: true }],
+    ['two workers', { workerSids: [sid('WK', 1), sid('WK', 3)] }],
+    ['no workers', { workerSids: [] }],
+    ['two workers per task queue', { workerSids: [sid('WK', 2), sid('WK', 4)], byTaskQueue: true }],
+  ];
+  const cases = FILTERS.flatMap(([name, filter]) => GROUPINGS.map(([grouping, more]) => [`${name}, ${grouping}`, { ...filter, ...more }] as const));
+
+  it.each(cases)('counts %s in SQL exactly as tallyEvents does', async (_name, filter) => {
+    const query: EventSummaryQuery = { workspaceSid: WS, ...filter };
+    const want = tallyEvents(events, query);
+    const got = await store.summarizeEvents(query);
+    expect(sorted(got)).toEqual(sorted(want));
+  });
+
+  it('reads what the events hold: every kind of count and duration is there to compare', () => {
+    const all = tallyEvents(events, { workspaceSid: WS }).get('')!;
+    expect(all.acceptedWaits.size).toBeGreaterThan(10);
+    expect(all.acceptedWaits.get(0)).toBeGreaterThan(1); // task_ages that were a string, or missing
+    expect(all.canceledWaits.size).toBeGreaterThan(10);
+    expect(Object.keys(all.activityTime)).toHaveLength(3);
+    expect(tallyEvents(events, { workspaceSid: WS, byTaskQueue: true }).size).toBe(3);
+  });
+
+  it('runs while the writer commits, and sees what was committed before it', async () => {
+    const before = (await store.summarizeEvents({ workspaceSid: OTHER_WS })).get('')!;
+    const extra = events.filter((e) => e.workspaceSid === OTHER_WS).map((e, i) => ({ ...e, sid: sid('EX', i) }));
+    const reading = store.summarizeEvents({ workspaceSid: OTHER_WS });
+    await store.commit({ changes: [], events: extra, deletedWorkspaces: [] });
+    const during = (await reading).get('')!;
+    const after = (await store.summarizeEvents({ workspaceSid: OTHER_WS })).get('')!;
+    const total = (t: typeof before) => Object.values(t.counts).reduce((a, b) => a + b, 0);
+    expect([total(before), total(before) + extra.length]).toContain(total(during));
+    expect(total(after)).toBe(total(before) + extra.length);
+    expect(after.counts).toEqual(Object.fromEntries(Object.entries(before.counts).map(([type, n]) => [type, n * 2])));
   });
 });

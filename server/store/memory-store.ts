@@ -1,6 +1,7 @@
 import type { RecordChange } from '../engine/effects.js';
 import type { EventRecord } from '../engine/model.js';
 import { matchesEventQuery } from './event-query.js';
+import { tallyEvents, type EventSummary, type EventSummaryQuery } from './event-summary.js';
 import type { CommitBatch, EventQuery, Store } from './store.js';
 
 /** A store that keeps everything in memory: for `SWITCHBOARD_DATA=:memory:` and tests. */
@@ -37,6 +38,10 @@ export class MemoryStore implements Store {
     const matches = this.events.filter((e) => matchesEventQuery(e, query));
     matches.sort((a, b) => b.date - a.date || (a.sid < b.sid ? 1 : a.sid > b.sid ? -1 : 0));
     return matches.slice(0, query.limit);
+  }
+
+  async summarizeEvents(query: EventSummaryQuery): Promise<EventSummary> {
+    return tallyEvents(this.events, query);
   }
 
   async purgeEvents(before: number): Promise<number> {

@@ -5,7 +5,9 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { RecordChange } from '../engine/effects.js';
 import type { EventRecord } from '../engine/model.js';
+import { addWait, emptyTally, type EventSummary, type EventSummaryQuery } from './event-summary.js';
 import { migrate } from './migrations.js';
+import { SqliteReader, type ReadParams } from './sqlite-reader.js';
 import { SqliteWriter, type ChangeRow, type EventRow, type WriterSql } from './sqlite-writer.js';
 import type { CommitBatch, EventQuery, Store, StoredChange } from './store.js';
 
@@ -96,6 +98,8 @@ export class SqliteStore implements Store {
   private batches = 0;
   private readonly eventQueries = new Map<string, Database.Statement>();
   private readonly backups = new Set<Promise<void>>();
+  /** The thread of long reads (event summaries), started on the first. */
+  private readonly reader: SqliteReader;
 
   private constructor(
     /** The reading connection: loads, event queries, meta reads. */
@@ -104,7 +108,9 @@ export class SqliteStore implements Store {
     private readonly writer: SqliteWriter,
     /** The database file. */
     readonly file: string,
-  ) {}
+  ) {
+    this.reader = new SqliteReader(file);
+  }
 
   /**
    * Opens (creating if needed) `<dir>/switchboard.db` and migrates it. A file that is not a
@@ -206,6 +212,12 @@ export class SqliteStore implements Store {
     return (statement.all(params) as string[]).map((json) => JSON.parse(json) as EventRecord);
   }
 
+  /** Counted in SQL on the reader thread: the window's events never cross into the hub's loop. */
+  async summarizeEvents(q: EventSummaryQuery): Promise<EventSummary> {
+    const { queries, params } = eventSummarySql(q);
+    return summaryOf(await this.reader.read(queries, params));
+  }
+
   async purgeEvents(before: number): Promise<number> {
     return (await this.writer.run({ op: 'purge', before })) ?? 0;
   }
@@ -244,6 +256,7 @@ export class SqliteStore implements Store {
   /** Waits for running backups and queued writes, then closes (the last connection checkpoints the WAL into the file). */
   async close(): Promise<void> {
     await Promise.allSettled([...this.backups]);
+    await this.reader.close();
     await this.writer.close();
     if (this.db.open) this.db.close();
   }
@@ -252,13 +265,13 @@ export class SqliteStore implements Store {
 /** Filters on one task, reservation or worker: their events are few, so their own index wins. */
 const NARROW_FILTERS = ['taskSid', 'reservationSid', 'workerSid'] as const;
 
-/** The SQL and parameters of an event query: its filters, newest first, from the cursor on. */
-export function eventQuerySql(q: EventQuery): { sql: string; params: Record<string, string | number> } {
+/** The WHERE terms and parameters of an event query's filters. */
+function eventWhere(q: Omit<EventQuery, 'limit'>): { where: string[]; params: ReadParams } {
   // Left to itself the planner walks the paging index (it is in the ORDER BY's order) even when a
   // narrow filter's index holds a handful of rows: `+` keeps the other terms off any index then.
   const narrow = NARROW_FILTERS.some((key) => q[key] !== undefined);
   const where = [narrow ? '+workspace_sid = @workspaceSid' : 'workspace_sid = @workspaceSid'];
-  const params: Record<string, string | number> = { workspaceSid: q.workspaceSid, limit: q.limit };
+  const params: ReadParams = { workspaceSid: q.workspaceSid };
   for (const [key, column] of EQUALITY_FILTERS) {
     const value = q[key];
     if (value === undefined) continue;
@@ -284,7 +297,65 @@ export function eventQuerySql(q: EventQuery): { sql: string; params: Record<stri
     params['beforeDate'] = q.before.date;
     params['beforeSid'] = q.before.sid;
   }
+  return { where, params };
+}
+
+/** The SQL and parameters of an event query: its filters, newest first, from the cursor on. */
+export function eventQuerySql(q: EventQuery): { sql: string; params: ReadParams } {
+  const { where, params } = eventWhere(q);
+  params['limit'] = q.limit;
   return { sql: `SELECT json FROM events WHERE ${where.join(' AND ')} ORDER BY date DESC, sid DESC LIMIT @limit`, params };
+}
+
+/** A number in an event's data, as `tallyEvents` reads it: 0 where it is missing or not a number. */
+const dataNumber = (field: string) => `CASE WHEN json_type(json, '$.data.${field}') IN ('integer', 'real') THEN json_extract(json, '$.data.${field}') ELSE 0 END`;
+
+/**
+ * The three queries of an event summary (see event-summary.ts), each row led by its group: counts
+ * by event type; how many accepted reservations and canceled tasks waited each number of seconds;
+ * time per previous activity.
+ */
+export function eventSummarySql(q: EventSummaryQuery): { queries: [string, string, string]; params: ReadParams } {
+  const { where, params } = eventWhere(q);
+  if (q.workerSids) {
+    // `+`: a statistics window is scanned by date; one index lookup per worker would cost more.
+    where.push('+worker_sid IN (SELECT value FROM json_each(@workerSids))');
+    params['workerSids'] = JSON.stringify(q.workerSids);
+  }
+  if (q.byTaskQueue) where.push('task_queue_sid IS NOT NULL');
+  const group = q.byTaskQueue ? 'task_queue_sid' : "''";
+  const filter = where.join(' AND ');
+  return {
+    queries: [
+      `SELECT ${group}, event_type, COUNT(*) FROM events WHERE ${filter} GROUP BY 1, 2`,
+      `SELECT ${group}, event_type, ${dataNumber('task_age')}, COUNT(*) FROM events WHERE ${filter} AND event_type IN ('reservation.accepted', 'task.canceled') GROUP BY 1, 2, 3`,
+      `SELECT ${group}, json_extract(json, '$.data.worker_previous_activity_sid') AS previous, COUNT(*), SUM(seconds), MIN(seconds), MAX(seconds)
+        FROM (SELECT *, json_extract(json, '$.data.worker_time_in_previous_activity') AS seconds FROM events WHERE ${filter} AND event_type = 'worker.activity.update'
+          AND json_type(json, '$.data.worker_previous_activity_sid') = 'text' AND json_type(json, '$.data.worker_time_in_previous_activity') IN ('integer', 'real'))
+        GROUP BY 1, 2`,
+    ],
+    params,
+  };
+}
+
+/** Rows of `eventSummarySql`'s queries as a summary. */
+function summaryOf([counts, waits, activity]: unknown[][][]): EventSummary {
+  const out: EventSummary = new Map();
+  const tally = (group: unknown) => {
+    const key = String(group);
+    let t = out.get(key);
+    if (!t) out.set(key, (t = emptyTally()));
+    return t;
+  };
+  for (const [group, type, count] of counts ?? []) tally(group).counts[String(type)] = Number(count);
+  for (const [group, type, age, count] of waits ?? []) {
+    const t = tally(group);
+    addWait(type === 'reservation.accepted' ? t.acceptedWaits : t.canceledWaits, Number(age), Number(count));
+  }
+  for (const [group, previous, count, total, min, max] of activity ?? []) {
+    tally(group).activityTime[String(previous)] = { count: Number(count), total: Number(total), min: Number(min), max: Number(max) };
+  }
+  return out;
 }
 
 /** The error for a database that cannot be used: names the file and what to do; a schema error passes as it is. */

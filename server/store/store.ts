@@ -1,5 +1,6 @@
 import type { RecordChange } from '../engine/effects.js';
 import type { EventRecord, RecordKind } from '../engine/model.js';
+import type { EventSummary, EventSummaryQuery } from './event-summary.js';
 
 /** One record change as it is written: the record already serialized, so later steps cannot alter it. */
 export interface StoredChange {
@@ -49,6 +50,8 @@ export interface Store {
   commit(batch: CommitBatch): Promise<void>;
   /** Events matching a query, newest first. */
   queryEvents(query: EventQuery): Promise<EventRecord[]>;
+  /** Counts of the events matching a query, for cumulative statistics (see event-summary.ts). */
+  summarizeEvents(query: EventSummaryQuery): Promise<EventSummary>;
   /** Deletes events older than `before`; returns how many. */
   purgeEvents(before: number): Promise<number>;
   /** A small key-value area for hub settings (generated credentials, schema data). */

@@ -1,8 +1,8 @@
 /** Routes of statistics: workspace, task queues, workers and workflows; real-time, cumulative, or both. */
 import { z } from 'zod';
-import type { EventRecord, WorkerRecord } from '../../engine/model.js';
+import type { WorkerRecord } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
-import type { EventQuery } from '../../store/store.js';
+import { emptyTally, type EventSummary, type EventSummaryQuery, type EventTally } from '../../store/event-summary.js';
 import { found, stateOf, type Api, type Call } from '../api.js';
 import { PageSchema, pageOf } from '../paging.js';
 import { list, parseParams, text } from '../params.js';
@@ -10,9 +10,6 @@ import { workspaceUrl } from '../serialize.js';
 import { cumulative, workersCumulative } from '../statistics/cumulative.js';
 import { queueRealtime, workersRealtime, workflowRealtime, workspaceRealtime } from '../statistics/realtime.js';
 import { timeWindow, WindowSchema, type TimeWindow } from '../time-window.js';
-
-/** Events read for one statistics call, at most. */
-const MAX_EVENTS = 1_000_000;
 
 const Common = z.object({
   TaskChannel: text(64).optional(),
@@ -31,7 +28,8 @@ interface StatsCall {
   now: number;
   taskChannel: string | undefined;
   splits: number[];
-  events(narrow?: Partial<EventQuery>): Promise<EventRecord[]>;
+  /** The tallies of the window's events (of the channel asked for), narrowed further by `narrow`. */
+  summary(narrow?: Partial<EventSummaryQuery>): Promise<EventSummary>;
 }
 
 function stats(call: Call): StatsCall {
@@ -39,9 +37,14 @@ function stats(call: Call): StatsCall {
   const now = call.hub.now();
   const common = parseParams(Common, call.input);
   const window = timeWindow(call.input, now);
-  const events = (narrow: Partial<EventQuery> = {}) =>
-    call.hub.queryEvents({ workspaceSid: s.workspace.sid, startDate: window.start, endDate: window.end, taskChannel: common.TaskChannel, limit: MAX_EVENTS, ...narrow });
-  return { s, window, now, taskChannel: common.TaskChannel, splits: (common.SplitByWaitTime ?? []).map(Number), events };
+  const summary = (narrow: Partial<EventSummaryQuery> = {}) =>
+    call.hub.summarizeEvents({ workspaceSid: s.workspace.sid, startDate: window.start, endDate: window.end, taskChannel: common.TaskChannel, ...narrow });
+  return { s, window, now, taskChannel: common.TaskChannel, splits: (common.SplitByWaitTime ?? []).map(Number), summary };
+}
+
+/** One group's tally of a summary ('' for an ungrouped one); empty when it had no events. */
+function tallyOf(summary: EventSummary, group = ''): EventTally {
+  return summary.get(group) ?? emptyTally();
 }
 
 /** The account, workspace and URL fields every statistics body carries. */
@@ -64,37 +67,31 @@ export function statisticsRoutes(api: Api): void {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...workspaceRealtime(c.s, c.now, c.taskChannel) } };
   });
+  const workspaceCumulative = async (c: StatsCall) => cumulative(tallyOf(await c.summary()), c.window, c.splits);
   api.get(`${WS}/CumulativeStatistics`, spec('Cumulative statistics of a workspace over a time window'), async (call) => {
     const c = stats(call);
-    return { status: 200, body: { ...head(call, c.s), ...cumulative(await c.events(), c.window, c.splits) } };
+    return { status: 200, body: { ...head(call, c.s), ...(await workspaceCumulative(c)) } };
   });
   api.get(`${WS}/Statistics`, spec('Real-time and cumulative statistics of a workspace'), async (call) => {
     const c = stats(call);
-    const body = { ...head(call, c.s), realtime: workspaceRealtime(c.s, c.now, c.taskChannel), cumulative: cumulative(await c.events(), c.window, c.splits) };
+    const body = { ...head(call, c.s), realtime: workspaceRealtime(c.s, c.now, c.taskChannel), cumulative: await workspaceCumulative(c) };
     return { status: 200, body };
   });
 
   const Q = `${WS}/TaskQueues`;
-  const queueCumulative = async (c: StatsCall, sid: string) => cumulative(await c.events({ taskQueueSid: sid }), c.window, c.splits, 'task-queue.entered');
+  const queueCumulative = async (c: StatsCall, sid: string) => cumulative(tallyOf(await c.summary({ taskQueueSid: sid })), c.window, c.splits, 'task-queue.entered');
   api.get(`${Q}/Statistics`, spec('Statistics of every task queue', QueueFilters, PageSchema), async (call) => {
     const c = stats(call);
     const name = parseParams(QueueFilters, call.input).FriendlyName;
     const queues = [...c.s.taskQueues.values()].filter((q) => name === undefined || q.friendlyName === name);
-    // Grouped once: a page of a thousand queues would otherwise scan every event a thousand times.
-    const byQueue = new Map<string, EventRecord[]>();
-    for (const e of await c.events()) {
-      const sid = e.data['task_queue_sid'];
-      if (typeof sid !== 'string') continue;
-      const list = byQueue.get(sid);
-      if (list) list.push(e);
-      else byQueue.set(sid, [e]);
-    }
+    // Grouped in one read: a page of a thousand queues would otherwise read the window a thousand times.
+    const byQueue = await c.summary({ byTaskQueue: true });
     const body = pageOf(call, 'task_queues_statistics', queues, (q) => ({
       account_sid: c.s.workspace.accountSid,
       workspace_sid: c.s.workspace.sid,
       task_queue_sid: q.sid,
       realtime: queueRealtime(c.s, q.sid, c.now, c.taskChannel),
-      cumulative: cumulative(byQueue.get(q.sid) ?? [], c.window, c.splits, 'task-queue.entered'),
+      cumulative: cumulative(tallyOf(byQueue, q.sid), c.window, c.splits, 'task-queue.entered'),
       url: `${workspaceUrl(call.base, c.s.workspace.sid)}/TaskQueues/${q.sid}/Statistics`,
     }));
     return { status: 200, body };
@@ -117,11 +114,8 @@ export function statisticsRoutes(api: Api): void {
   });
 
   const W = `${WS}/Workers`;
-  const workersCum = async (c: StatsCall, workers: WorkerRecord[]) => {
-    const sids = new Set(workers.map((w) => w.sid));
-    const events = (await c.events()).filter((e) => typeof e.data['worker_sid'] === 'string' && sids.has(e.data['worker_sid']));
-    return workersCumulative(c.s, events, c.window);
-  };
+  const workersCum = async (c: StatsCall, workers: WorkerRecord[]) =>
+    workersCumulative(c.s, tallyOf(await c.summary({ workerSids: workers.map((w) => w.sid) })), c.window);
   api.get(`${W}/RealTimeStatistics`, spec('Real-time statistics of the workers', WorkerFilters), (call) => {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...workersRealtime(c.s, filteredWorkers(c.s, call)) } };
@@ -138,12 +132,12 @@ export function statisticsRoutes(api: Api): void {
   api.get(`${W}/:wk/Statistics`, spec('Cumulative statistics of a worker'), async (call) => {
     const c = stats(call);
     const w = found(c.s.workers, call.path['wk'], 'Worker');
-    const events = await c.events({ workerSid: w.sid });
-    return { status: 200, body: { ...head(call, c.s, { worker_sid: w.sid }), cumulative: workersCumulative(c.s, events, c.window) } };
+    const tally = tallyOf(await c.summary({ workerSid: w.sid }));
+    return { status: 200, body: { ...head(call, c.s, { worker_sid: w.sid }), cumulative: workersCumulative(c.s, tally, c.window) } };
   }, (call, grant) => call.path['wk'] === grant.workerSid);
 
   const F = `${WS}/Workflows/:ww`;
-  const flowCumulative = async (c: StatsCall, sid: string) => cumulative(await c.events({ workflowSid: sid }), c.window, c.splits, 'task.created');
+  const flowCumulative = async (c: StatsCall, sid: string) => cumulative(tallyOf(await c.summary({ workflowSid: sid })), c.window, c.splits, 'task.created');
   api.get(`${F}/RealTimeStatistics`, spec('Real-time statistics of a workflow'), (call) => {
     const c = stats(call);
     const w = found(c.s.workflows, call.path['ww'], 'Workflow');

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../engine/model.js';
+import { emptyTally, tallyEvents, type EventTally } from '../../store/event-summary.js';
 import { cumulative, durations } from './cumulative.js';
 
 const WINDOW = { start: 0, end: 60_000 };
@@ -21,6 +22,8 @@ function event(eventType: string, age: number, i: number): EventRecord {
   } as EventRecord;
 }
 
+const tally = (events: EventRecord[]): EventTally => tallyEvents(events, { workspaceSid: 'WS' }).get('') ?? emptyTally();
+
 type Split = { above: { tasks_canceled: number; reservations_accepted: number }; below: { tasks_canceled: number; reservations_accepted: number } };
 
 describe('cumulative statistics: split_by_wait_time', () => {
@@ -31,7 +34,7 @@ describe('cumulative statistics: split_by_wait_time', () => {
         fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 20 }),
         (waits, splits) => {
           const events = waits.map((w, i) => event(w.accepted ? 'reservation.accepted' : 'task.canceled', w.age, i));
-          const out = cumulative(events, WINDOW, splits)['split_by_wait_time'] as Record<string, Split>;
+          const out = cumulative(tally(events), WINDOW, splits)['split_by_wait_time'] as Record<string, Split>;
           const ages = (accepted: boolean) => waits.filter((w) => w.accepted === accepted).map((w) => w.age);
           for (const t of splits) {
             expect(out[String(t)]).toEqual({
@@ -48,7 +51,7 @@ describe('cumulative statistics: split_by_wait_time', () => {
     const events = Array.from({ length: 360_000 }, (_, i) => event('reservation.accepted', i % 3600, i));
     const splits = Array.from({ length: 3000 }, (_, i) => i);
     const started = performance.now();
-    const out = cumulative(events, WINDOW, splits);
+    const out = cumulative(tally(events), WINDOW, splits);
     const ms = performance.now() - started;
     expect((out['split_by_wait_time'] as Record<string, Split>)['1799']).toEqual({
       above: { tasks_canceled: 0, reservations_accepted: 180_000 },
@@ -60,8 +63,8 @@ describe('cumulative statistics: split_by_wait_time', () => {
     console.log(`cumulative: 3,000 thresholds over 360,000 reservations in ${ms.toFixed(0)} ms`);
   });
 
-  it('keeps durations of an empty series at zero', () => {
-    expect(durations([])).toEqual({ avg: 0, min: 0, max: 0, total: 0 });
-    expect(durations([3, 1, 2])).toEqual({ avg: 2, min: 1, max: 3, total: 6 });
+  it('keeps durations of an empty series at zero, and weighs each wait by its count', () => {
+    expect(durations(new Map())).toEqual({ avg: 0, min: 0, max: 0, total: 0 });
+    expect(durations(new Map([[3, 1], [1, 2], [2, 1]]))).toEqual({ avg: 2, min: 1, max: 3, total: 7 });
   });
 });

@@ -1,25 +1,31 @@
 /**
- * Cumulative statistics, counted from the events of a time window: reservations by outcome,
- * tasks by fate, wait durations, and time spent per activity.
+ * Cumulative statistics, from the counts of a time window's events (see store/event-summary.ts):
+ * reservations by outcome, tasks by fate, wait durations, and time spent per activity.
  */
-import type { EventRecord } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
+import type { DurationTally, EventTally } from '../../store/event-summary.js';
 import { isoDate } from '../serialize.js';
 import type { TimeWindow } from '../time-window.js';
 
-/** Min, max, average and total of a series of durations in seconds. */
-export function durations(values: number[]): { avg: number; min: number; max: number; total: number } {
-  if (values.length === 0) return { avg: 0, min: 0, max: 0, total: 0 };
-  // A loop, not Math.min(...values): spreading a day's hundreds of thousands of values overflows the stack.
+/** TaskRouter's shape of a duration tally: zeros when it is empty. */
+function summarized(d: DurationTally | undefined): { avg: number; min: number; max: number; total: number } {
+  if (!d || d.count === 0) return { avg: 0, min: 0, max: 0, total: 0 };
+  return { avg: Math.round(d.total / d.count), min: d.min, max: d.max, total: d.total };
+}
+
+/** Min, max, average and total of waits counted by seconds. */
+export function durations(waits: ReadonlyMap<number, number>): { avg: number; min: number; max: number; total: number } {
+  let count = 0;
   let total = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (const v of values) {
-    total += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
+  for (const [seconds, n] of waits) {
+    count += n;
+    total += seconds * n;
+    if (seconds < min) min = seconds;
+    if (seconds > max) max = seconds;
   }
-  return { avg: Math.round(total / values.length), min, max, total };
+  return summarized({ count, total, min, max });
 }
 
 const RESERVATION_COUNTS: Record<string, string> = {
@@ -40,51 +46,29 @@ const TASK_COUNTS: Record<string, string> = {
   'workflow.timeout': 'tasks_timed_out_in_workflow',
 };
 
-function age(e: EventRecord): number {
-  const value = e.data['task_age'];
-  return typeof value === 'number' ? value : 0;
-}
-
-/** Reservation counts of a set of events. */
-export function reservationCounts(events: readonly EventRecord[]): Record<string, number> {
-  const counts: Record<string, number> = Object.fromEntries(Object.values(RESERVATION_COUNTS).map((k) => [k, 0]));
-  for (const e of events) {
-    const key = RESERVATION_COUNTS[e.eventType];
-    if (key) counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
+/** TaskRouter's names for the counts of some event types. */
+function named(t: EventTally, names: Record<string, string>): Record<string, number> {
+  return Object.fromEntries(Object.entries(names).map(([type, name]) => [name, t.counts[type] ?? 0]));
 }
 
 /**
- * TaskRouter's cumulative set for events already narrowed to a workspace, queue or workflow.
+ * TaskRouter's cumulative set for a tally of a workspace's, queue's or workflow's events.
  * `entered` counts `task-queue.entered` (queues) or `task.created` (workflows) as `tasks_entered`.
  */
-export function cumulative(events: readonly EventRecord[], window: TimeWindow, splits: number[], entered?: 'task-queue.entered' | 'task.created'): Record<string, unknown> {
-  const tasks: Record<string, number> = Object.fromEntries(Object.values(TASK_COUNTS).map((k) => [k, 0]));
-  const accepted: number[] = [];
-  const canceled: number[] = [];
-  let enteredCount = 0;
-  for (const e of events) {
-    const key = TASK_COUNTS[e.eventType];
-    if (key) tasks[key] = (tasks[key] ?? 0) + 1;
-    if (e.eventType === 'reservation.accepted') accepted.push(age(e));
-    if (e.eventType === 'task.canceled') canceled.push(age(e));
-    if (entered && e.eventType === entered) enteredCount += 1;
-  }
-  const acceptedWait = durations(accepted);
-  const split = splits.length === 0 ? null : splitByWaitTime(accepted, canceled, splits);
+export function cumulative(t: EventTally, window: TimeWindow, splits: number[], entered?: 'task-queue.entered' | 'task.created'): Record<string, unknown> {
+  const acceptedWait = durations(t.acceptedWaits);
   const out: Record<string, unknown> = {
     avg_task_acceptance_time: acceptedWait.avg,
     start_time: isoDate(window.start),
     end_time: isoDate(window.end),
-    ...reservationCounts(events),
-    split_by_wait_time: split,
+    ...named(t, RESERVATION_COUNTS),
+    split_by_wait_time: splits.length === 0 ? null : splitByWaitTime(t.acceptedWaits, t.canceledWaits, splits),
     wait_duration_until_accepted: acceptedWait,
-    wait_duration_until_canceled: durations(canceled),
-    ...tasks,
+    wait_duration_until_canceled: durations(t.canceledWaits),
+    ...named(t, TASK_COUNTS),
   };
   if (entered) {
-    out['tasks_entered'] = enteredCount;
+    out['tasks_entered'] = t.counts[entered] ?? 0;
     delete out['tasks_created'];
   }
   if (entered === 'task-queue.entered') {
@@ -95,56 +79,54 @@ export function cumulative(events: readonly EventRecord[], window: TimeWindow, s
 }
 
 /** Workers' cumulative statistics: time per activity (from activity changes) and reservation counts. */
-export function workersCumulative(s: WorkspaceState, events: readonly EventRecord[], window: TimeWindow): Record<string, unknown> {
-  const spent = new Map<string, number[]>();
-  for (const e of events) {
-    if (e.eventType !== 'worker.activity.update') continue;
-    const previous = e.data['worker_previous_activity_sid'];
-    const seconds = e.data['worker_time_in_previous_activity'];
-    if (typeof previous !== 'string' || typeof seconds !== 'number') continue;
-    let list = spent.get(previous);
-    if (!list) spent.set(previous, (list = []));
-    list.push(seconds);
-  }
+export function workersCumulative(s: WorkspaceState, t: EventTally, window: TimeWindow): Record<string, unknown> {
   return {
-    activity_durations: [...s.activities.values()].map((a) => ({ sid: a.sid, friendly_name: a.friendlyName, ...durations(spent.get(a.sid) ?? []) })),
+    activity_durations: [...s.activities.values()].map((a) => ({ sid: a.sid, friendly_name: a.friendlyName, ...summarized(t.activityTime[a.sid]) })),
     start_time: isoDate(window.start),
     end_time: isoDate(window.end),
-    ...reservationCounts(events),
+    ...named(t, RESERVATION_COUNTS),
   };
 }
 
 /**
- * TaskRouter's `split_by_wait_time`: per threshold, the waits above and at-or-below it. Sorted
- * once, each threshold is two binary searches: a URL's worth of thresholds (some 3,000) over a
- * day of tasks stays milliseconds, where a scan per threshold took seconds.
+ * TaskRouter's `split_by_wait_time`: per threshold, the waits above and at-or-below it. The
+ * distinct waits sorted once with running totals, each threshold is a binary search: a URL's worth
+ * of thresholds (some 3,000) over a day of tasks stays milliseconds, where a scan per threshold took seconds.
  */
-function splitByWaitTime(accepted: number[], canceled: number[], splits: number[]): Record<string, unknown> {
-  const acceptedSorted = Float64Array.from(accepted).sort();
-  const canceledSorted = Float64Array.from(canceled).sort();
+function splitByWaitTime(accepted: ReadonlyMap<number, number>, canceled: ReadonlyMap<number, number>, splits: number[]): Record<string, unknown> {
+  const acceptedBelow = cumulativeCounts(accepted);
+  const canceledBelow = cumulativeCounts(canceled);
   return Object.fromEntries(
     splits.map((t) => {
-      const canceledBelow = countAtMost(canceledSorted, t);
-      const acceptedBelow = countAtMost(acceptedSorted, t);
+      const c = canceledBelow(t);
+      const a = acceptedBelow(t);
       return [
         String(t),
         {
-          above: { tasks_canceled: canceled.length - canceledBelow, reservations_accepted: accepted.length - acceptedBelow },
-          below: { tasks_canceled: canceledBelow, reservations_accepted: acceptedBelow },
+          above: { tasks_canceled: canceledBelow.total - c, reservations_accepted: acceptedBelow.total - a },
+          below: { tasks_canceled: c, reservations_accepted: a },
         },
       ];
     }),
   );
 }
 
-/** How many values of ascending `sorted` are <= `limit`. */
-function countAtMost(sorted: Float64Array, limit: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! <= limit) low = mid + 1;
-    else high = mid;
-  }
-  return low;
+/** For waits counted by seconds: how many are <= a limit, and how many there are in all. */
+function cumulativeCounts(waits: ReadonlyMap<number, number>): ((limit: number) => number) & { total: number } {
+  const seconds = Float64Array.from(waits.keys()).sort();
+  // atMost[i]: how many waits are <= seconds[i].
+  const atMost = new Float64Array(seconds.length);
+  let running = 0;
+  seconds.forEach((s, i) => (atMost[i] = running += waits.get(s)!));
+  const below = (limit: number) => {
+    let low = 0;
+    let high = seconds.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (seconds[mid]! <= limit) low = mid + 1;
+      else high = mid;
+    }
+    return low === 0 ? 0 : atMost[low - 1]!;
+  };
+  return Object.assign(below, { total: running });
 }

@@ -1,5 +1,6 @@
 import type { RecordChange } from '../../engine/effects.js';
 import type { EventRecord } from '../../engine/model.js';
+import type { EventSummary, EventSummaryQuery } from '../../store/event-summary.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import type { CommitBatch, EventQuery, Store } from '../../store/store.js';
 import type { Agenda, Scheduled } from './agenda.js';
@@ -122,6 +123,10 @@ export class SimStore implements Store {
 
   queryEvents(query: EventQuery): Promise<EventRecord[]> {
     return this.live.queryEvents(query);
+  }
+
+  summarizeEvents(query: EventSummaryQuery): Promise<EventSummary> {
+    return this.live.summarizeEvents(query);
   }
 
   purgeEvents(before: number): Promise<number> {
