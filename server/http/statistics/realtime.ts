@@ -55,9 +55,29 @@ export function workspaceRealtime(s: WorkspaceState, now: number, taskChannel?: 
   };
 }
 
-/** A task queue's real-time statistics: its tasks and its eligible workers. */
-export function queueRealtime(s: WorkspaceState, queueSid: string, now: number, taskChannel?: string): Record<string, unknown> {
-  const tasks = tasksOn(s, taskChannel, (t) => t.taskQueueSid === queueSid);
+/** Tasks of the workspace (on one task channel, when given) by task queue: one pass for a page of queues. */
+export function tasksByQueue(s: WorkspaceState, taskChannel: string | undefined): Map<string, TaskRecord[]> {
+  const out = new Map<string, TaskRecord[]>();
+  for (const t of tasksOn(s, taskChannel)) {
+    if (t.taskQueueSid === null) continue;
+    const list = out.get(t.taskQueueSid);
+    if (list) list.push(t);
+    else out.set(t.taskQueueSid, [t]);
+  }
+  return out;
+}
+
+/**
+ * A task queue's real-time statistics: its tasks and its eligible workers. `tasks` are the queue's
+ * (of the channel asked for), when the caller has them grouped already.
+ */
+export function queueRealtime(
+  s: WorkspaceState,
+  queueSid: string,
+  now: number,
+  taskChannel?: string,
+  tasks: TaskRecord[] = tasksOn(s, taskChannel, (t) => t.taskQueueSid === queueSid),
+): Record<string, unknown> {
   const members = [...(s.routing.members.get(queueSid) ?? [])].map((sid) => s.workers.get(sid)).filter((w): w is WorkerRecord => w !== undefined);
   let inQueue: TaskRecord | undefined;
   for (const t of tasks) {
