@@ -14,9 +14,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hub } from '../server/hub.js';
 import { MemoryStore } from '../server/store/memory-store.js';
 import { SqliteStore } from '../server/store/sqlite-store.js';
+import { benchHub } from './lib/bench-hub.js';
 import { median } from './lib/median.js';
 import { threadCpu } from './lib/thread-cpu.js';
 
@@ -57,16 +57,9 @@ function parseArgs(): Options {
 async function run(storeName: StoreName, maxReservedWorkers: number, tasks: number, options: Options): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-lifecycle-'));
   const store = storeName === 'sqlite' ? await SqliteStore.open(dir) : new MemoryStore();
-  const hub = await Hub.open({ store, accountSid: `AC${'0'.repeat(32)}` });
+  const { hub, state, must, activity } = await benchHub(store);
   try {
-    const ws = (await hub.createWorkspace({ friendlyName: 'Bench' })).sid;
-    const must = async (command: Parameters<Hub['dispatch']>[1], actor?: Parameters<Hub['dispatch']>[2]) => {
-      const outcome = await hub.dispatch(ws, command, actor);
-      if (!outcome.ok) throw outcome.error;
-      return outcome.value as { sid: string };
-    };
-    const state = hub.engine(ws)!.state;
-    const available = [...state.activities.values()].find((a) => a.friendlyName === 'Available')!.sid;
+    const available = activity('Available');
     for (let i = 0; i < options.workers; i += 100) {
       const batch = Array.from({ length: Math.min(100, options.workers - i) }, (_, j) => i + j);
       await Promise.all(

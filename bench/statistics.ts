@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { EventRecord } from '../server/engine/model.js';
 import { cumulative } from '../server/http/statistics/cumulative.js';
-import { Hub } from '../server/hub.js';
 import { emptyTally, tallyEvents, type EventSummaryQuery } from '../server/store/event-summary.js';
 import { MemoryStore } from '../server/store/memory-store.js';
 import { SqliteStore } from '../server/store/sqlite-store.js';
+import { benchHub } from './lib/bench-hub.js';
 import { median } from './lib/median.js';
 import { threadCpu } from './lib/thread-cpu.js';
 
@@ -45,15 +45,7 @@ function parseArgs(): { sizes: number[]; runs: number } {
 /** A real hub's events: 500 task lifecycles over 100 workers, a tenth of them changing activity after. */
 async function sampleEvents(): Promise<EventRecord[]> {
   const store = new MemoryStore();
-  const hub = await Hub.open({ store, accountSid: `AC${'0'.repeat(32)}` });
-  const ws = (await hub.createWorkspace({ friendlyName: 'Bench' })).sid;
-  const must = async (command: Parameters<Hub['dispatch']>[1], actor?: Parameters<Hub['dispatch']>[2]) => {
-    const outcome = await hub.dispatch(ws, command, actor);
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value as { sid: string };
-  };
-  const state = hub.engine(ws)!.state;
-  const activity = (name: string) => [...state.activities.values()].find((a) => a.friendlyName === name)!.sid;
+  const { hub, ws, state, must, activity } = await benchHub(store);
   const workers = [];
   for (let n = 0; n < 100; n += 1) {
     workers.push(await must({ type: 'worker.create', friendlyName: `agent-${n}`, activitySid: activity('Available'), attributes: JSON.stringify({ skills: ['support'], level: n % 5 }) }));
