@@ -6,6 +6,7 @@ import type { EventRecord } from '../engine/model.js';
 import { matchesEventQuery } from './event-query.js';
 import { tallyEvents, type EventSummary, type EventSummaryQuery } from './event-summary.js';
 import { MemoryStore } from './memory-store.js';
+import { MAX_QUEUED_READS } from './sqlite-reader.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { EventQuery } from './store.js';
 
@@ -217,6 +218,16 @@ describe('SqliteStore.summarizeEvents', () => {
     expect(all.canceledWaits.size).toBeGreaterThan(10);
     expect(Object.keys(all.activityTime)).toHaveLength(3);
     expect(tallyEvents(events, { workspaceSid: WS, byTaskQueue: true }).size).toBe(3);
+  });
+
+  it(`queues at most ${MAX_QUEUED_READS} summaries, refuses the next with a 429, and counts again once they are answered`, async () => {
+    const query = { workspaceSid: WS };
+    const results = await Promise.allSettled(Array.from({ length: MAX_QUEUED_READS + 3 }, () => store.summarizeEvents(query)));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+    expect(results.slice(0, MAX_QUEUED_READS).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(refused).toHaveLength(3);
+    for (const error of refused) expect(error).toMatchObject({ status: 429, message: expect.stringContaining('retry') });
+    expect(sorted(await store.summarizeEvents(query))).toEqual(sorted(tallyEvents(events, query)));
   });
 
   it('runs while the writer commits, and sees what was committed before it', async () => {

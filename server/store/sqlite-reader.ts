@@ -7,6 +7,13 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { fail } from '../../shared/errors.js';
+
+/**
+ * Reads queued at most: a dashboard polling a window that takes longer to count than its polling
+ * interval would otherwise pile up reads without end. Past it a read is refused with a 429.
+ */
+export const MAX_QUEUED_READS = 8;
 
 /** Parameters of a request's queries, bound by name. */
 export type ReadParams = Record<string, string | number>;
@@ -60,6 +67,9 @@ export class SqliteReader {
   /** Runs `queries` in one read transaction; resolves with each one's rows (arrays of columns). */
   read(queries: string[], params: ReadParams): Promise<unknown[][][]> {
     if (this.closed) return Promise.reject(new Error('The store is closed'));
+    if (this.waiting.size >= MAX_QUEUED_READS) {
+      return Promise.reject(fail('TOO_MANY_REQUESTS', `${MAX_QUEUED_READS} statistics requests are being counted already; retry when they are answered`));
+    }
     const worker = this.thread();
     const id = ++this.nextId;
     // Held while it has work, so a caller awaiting it keeps the process alive.

@@ -88,8 +88,9 @@ function eventRow(e: EventRecord): EventRow {
  * The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is
  * on disk before the hub acknowledges it. Each batch (a tick's changes: group commit) is one
  * transaction of prepared statements, run by a writer thread (see sqlite-writer.ts) so the hub's
- * loop never waits on the disk; reads use a connection of their own on the calling thread, and
- * WAL lets them run beside a commit. Records are JSON, so the engine's shapes need no columns.
+ * loop never waits on the disk; reads use a connection of their own on the calling thread (long
+ * ones, the statistics' event summaries, a reader thread: sqlite-reader.ts), and WAL lets them run
+ * beside a commit. Records are JSON, so the engine's shapes need no columns.
  */
 export class SqliteStore implements Store {
   /** The commit being handed over or written, which the next one waits for. */
