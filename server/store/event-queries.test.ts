@@ -6,8 +6,7 @@ import type { EventRecord } from '../engine/model.js';
 import { matchesEventQuery } from './event-query.js';
 import { tallyEvents, type EventSummary, type EventSummaryQuery } from './event-summary.js';
 import { MemoryStore } from './memory-store.js';
-import { MAX_QUEUED_READS } from './sqlite-reader.js';
-import { SqliteStore } from './sqlite-store.js';
+import { MAX_QUEUED_EVENT_READS, MAX_QUEUED_STATISTICS, SqliteStore } from './sqlite-store.js';
 import type { EventQuery } from './store.js';
 
 /** A small seeded generator, so a failure repeats exactly. */
@@ -166,6 +165,16 @@ describe('SqliteStore.queryEvents', () => {
     }
   });
 
+  it('reads off the loop: the loop turns before a query answers', async () => {
+    // A read on the calling thread would answer before the loop's next turn, however long it took.
+    for (const query of [{ ...base, taskChannel: 'none of them' }, { ...base, resourceSid: sid('WT', 99) }, base]) {
+      let turned = false;
+      setImmediate(() => (turned = true));
+      await store.queryEvents(query);
+      expect(turned).toBe(true);
+    }
+  });
+
   it('returns nothing for a limit of zero or less', async () => {
     expect(await store.queryEvents({ ...base, limit: 0 })).toEqual([]);
     expect(await store.queryEvents({ ...base, limit: -1 })).toEqual([]);
@@ -220,14 +229,27 @@ describe('SqliteStore.summarizeEvents', () => {
     expect(tallyEvents(events, { workspaceSid: WS, byTaskQueue: true }).size).toBe(3);
   });
 
-  it(`queues at most ${MAX_QUEUED_READS} summaries, refuses the next with a 429, and counts again once they are answered`, async () => {
+  it(`queues at most ${MAX_QUEUED_STATISTICS} summaries and ${MAX_QUEUED_EVENT_READS} event reads, refuses the next with a 429, and reads again once they are answered`, async () => {
     const query = { workspaceSid: WS };
-    const results = await Promise.allSettled(Array.from({ length: MAX_QUEUED_READS + 3 }, () => store.summarizeEvents(query)));
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
-    expect(results.slice(0, MAX_QUEUED_READS).every((r) => r.status === 'fulfilled')).toBe(true);
-    expect(refused).toHaveLength(3);
-    for (const error of refused) expect(error).toMatchObject({ status: 429, message: expect.stringContaining('retry') });
+    const reads = [
+      ...Array.from({ length: MAX_QUEUED_STATISTICS + 3 }, () => store.summarizeEvents(query)),
+      ...Array.from({ length: MAX_QUEUED_EVENT_READS + 2 }, () => store.queryEvents({ ...query, limit: 1 })),
+    ];
+    const results = await Promise.allSettled(reads);
+    const refused = results.map((r, i) => [i, r] as const).filter(([, r]) => r.status === 'rejected');
+    // The last of each kind: the event reads have a thread of their own, not queued behind the summaries.
+    const [s, e] = [MAX_QUEUED_STATISTICS, MAX_QUEUED_EVENT_READS];
+    expect(refused.map(([i]) => i)).toEqual([s, s + 1, s + 2, s + 3 + e, s + 3 + e + 1]);
+    for (const [, r] of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 429, message: expect.stringContaining('retry') });
     expect(sorted(await store.summarizeEvents(query))).toEqual(sorted(tallyEvents(events, query)));
+    expect(await store.queryEvents({ ...query, limit: 1 })).toHaveLength(1);
+  });
+
+  it('counts off the loop: the loop turns before a summary answers', async () => {
+    let turned = false;
+    setImmediate(() => (turned = true));
+    await store.summarizeEvents({ workspaceSid: WS });
+    expect(turned).toBe(true);
   });
 
   it('runs while the writer commits, and sees what was committed before it', async () => {

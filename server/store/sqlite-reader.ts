@@ -1,19 +1,14 @@
 /**
- * The SQLite store's reader for long reads: one thread with a read-only connection of its own,
- * started on the first request, that runs a request's queries and hands back their rows. A
- * statistics window of a million events is counted there in SQL while the hub's loop keeps
- * routing; WAL lets the reads run beside the writer's commits. Like the writer, the thread's
- * code is plain JavaScript run with `eval`, so it loads the same way from the sources and `dist/`.
+ * The SQLite store's reader of events: one thread with a read-only connection of its own, started
+ * on the first request, that runs a request's queries and hands back their rows. A statistics
+ * window of a million events is counted there in SQL, and an Events filter that no index serves
+ * walks its window there, while the hub's loop keeps routing; WAL lets the reads run beside the
+ * writer's commits. Like the writer, the thread's code is plain JavaScript run with `eval`, so it
+ * loads the same way from the sources and `dist/`.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { fail } from '../../shared/errors.js';
-
-/**
- * Reads queued at most: a dashboard polling a window that takes longer to count than its polling
- * interval would otherwise pile up reads without end. Past it a read is refused with a 429.
- */
-export const MAX_QUEUED_READS = 8;
 
 /** Parameters of a request's queries, bound by name. */
 export type ReadParams = Record<string, string | number>;
@@ -55,20 +50,28 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-/** The reading thread of one database file. */
+/**
+ * A reading thread of one database file. It queues at most `maxQueued` reads: a dashboard polling
+ * a window that takes longer to read than its polling interval would otherwise pile them up
+ * without end. Past it a read is refused with a 429 naming `what` is queued.
+ */
 export class SqliteReader {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly waiting = new Map<number, Waiter>();
   private closed = false;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    readonly maxQueued: number,
+    private readonly what: string,
+  ) {}
 
   /** Runs `queries` in one read transaction; resolves with each one's rows (arrays of columns). */
   read(queries: string[], params: ReadParams): Promise<unknown[][][]> {
     if (this.closed) return Promise.reject(new Error('The store is closed'));
-    if (this.waiting.size >= MAX_QUEUED_READS) {
-      return Promise.reject(fail('TOO_MANY_REQUESTS', `${MAX_QUEUED_READS} statistics requests are being counted already; retry when they are answered`));
+    if (this.waiting.size >= this.maxQueued) {
+      return Promise.reject(fail('TOO_MANY_REQUESTS', `${this.maxQueued} ${this.what} are queued already; retry when they are answered`));
     }
     const worker = this.thread();
     const id = ++this.nextId;

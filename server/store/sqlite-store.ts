@@ -20,6 +20,14 @@ export interface SqliteStoreOptions {
   retentionMs?: number;
 }
 
+/**
+ * Reads queued at most per reader thread, past which one is refused with a 429: many for event
+ * lists (a client may look up a hundred tasks' events at once; each is quick), few for statistics
+ * (a busy day's window takes seconds to count: a poller faster than that would pile them up).
+ */
+export const MAX_QUEUED_EVENT_READS = 256;
+export const MAX_QUEUED_STATISTICS = 8;
+
 /** Rows (record changes and events) handed to the writer at a time: a few milliseconds of the loop. */
 const SLICE_ROWS = 512;
 
@@ -88,29 +96,30 @@ function eventRow(e: EventRecord): EventRow {
  * The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is
  * on disk before the hub acknowledges it. Each batch (a tick's changes: group commit) is one
  * transaction of prepared statements, run by a writer thread (see sqlite-writer.ts) so the hub's
- * loop never waits on the disk; reads use a connection of their own on the calling thread (long
- * ones, the statistics' event summaries, a reader thread: sqlite-reader.ts), and WAL lets them run
- * beside a commit. Records are JSON, so the engine's shapes need no columns.
+ * loop never waits on the disk; reads use a connection of their own, events on reader threads
+ * (sqlite-reader.ts) so that no filter or window holds the loop, and WAL lets them run beside a
+ * commit. Records are JSON, so the engine's shapes need no columns.
  */
 export class SqliteStore implements Store {
   /** The commit being handed over or written, which the next one waits for. */
   private committing: Promise<void> | undefined;
   /** Numbers the commits, which tells the writer which staged rows belong to which. */
   private batches = 0;
-  private readonly eventQueries = new Map<string, Database.Statement>();
   private readonly backups = new Set<Promise<void>>();
-  /** The thread of long reads (event summaries), started on the first. */
-  private readonly reader: SqliteReader;
+  /** The threads of event reads, each started on its first: lists, and statistics' summaries (slower, fewer). */
+  private readonly eventReader: SqliteReader;
+  private readonly statisticsReader: SqliteReader;
 
   private constructor(
-    /** The reading connection: loads, event queries, meta reads. */
+    /** The reading connection: loads, meta reads. */
     private readonly db: Database.Database,
     /** The thread that runs every write on a connection of its own. */
     private readonly writer: SqliteWriter,
     /** The database file. */
     readonly file: string,
   ) {
-    this.reader = new SqliteReader(file);
+    this.eventReader = new SqliteReader(file, MAX_QUEUED_EVENT_READS, 'event reads');
+    this.statisticsReader = new SqliteReader(file, MAX_QUEUED_STATISTICS, 'statistics requests');
   }
 
   /**
@@ -205,18 +214,21 @@ export class SqliteStore implements Store {
     await this.writer.run({ op: 'commit', batch, deletedWorkspaces, changes: changes.slice(c).map(changeRow), events: events.slice(e).map(eventRow) });
   }
 
+  /**
+   * On a reader thread too: a filter no index serves (a channel, a resource) walks the whole
+   * window until it finds a page, 300 ms over 400,000 events, which the loop must not wait out.
+   */
   async queryEvents(q: EventQuery): Promise<EventRecord[]> {
     if (q.limit <= 0) return []; // SQLite reads a negative LIMIT as "no limit".
     const { sql, params } = eventQuerySql(q);
-    let statement = this.eventQueries.get(sql);
-    if (!statement) this.eventQueries.set(sql, (statement = this.db.prepare(sql).pluck()));
-    return (statement.all(params) as string[]).map((json) => JSON.parse(json) as EventRecord);
+    const [rows = []] = await this.eventReader.read([sql], params);
+    return rows.map(([json]) => JSON.parse(json as string) as EventRecord);
   }
 
-  /** Counted in SQL on the reader thread: the window's events never cross into the hub's loop. */
+  /** Counted in SQL on a reader thread: the window's events never cross into the hub's loop. */
   async summarizeEvents(q: EventSummaryQuery): Promise<EventSummary> {
     const { queries, params } = eventSummarySql(q);
-    return summaryOf(await this.reader.read(queries, params));
+    return summaryOf(await this.statisticsReader.read(queries, params));
   }
 
   async purgeEvents(before: number): Promise<number> {
@@ -257,7 +269,7 @@ export class SqliteStore implements Store {
   /** Waits for running backups and queued writes, then closes (the last connection checkpoints the WAL into the file). */
   async close(): Promise<void> {
     await Promise.allSettled([...this.backups]);
-    await this.reader.close();
+    await Promise.all([this.eventReader.close(), this.statisticsReader.close()]);
     await this.writer.close();
     if (this.db.open) this.db.close();
   }
