@@ -26,7 +26,7 @@ const CURSOR = /^PT(\d+)_(EV[0-9a-f]{32})$/;
 /** Registers the event routes. */
 export function eventRoutes(api: Api): void {
   const E = '/Workspaces/:ws/Events';
-  api.get(E, { summary: 'List events, newest first', params: Filters, alsoReads: [WindowSchema, PageSchema] }, async (call) => {
+  api.get(E, { summary: 'List events, newest first', params: Filters, alsoReads: [WindowSchema, PageSchema], errors: [429] }, async (call) => {
     const s = stateOf(call);
     const f = call.params();
     const window = timeWindow(call.input, call.hub.now());
@@ -62,7 +62,7 @@ export function eventRoutes(api: Api): void {
     const body = envelope(call, 'events', page.map((e) => serializeEvent(e, call.base)), req, { next, previous: req.token === undefined ? '' : null });
     return { status: 200, body };
   });
-  api.get(`${E}/:ev`, { summary: 'Fetch an event' }, async (call) => {
+  api.get(`${E}/:ev`, { summary: 'Fetch an event', errors: [429] }, async (call) => {
     const s = stateOf(call);
     const [event] = await call.hub.queryEvents({ workspaceSid: s.workspace.sid, sid: call.path['ev']!, limit: 1 });
     if (!event) throw fail('NOT_FOUND', `Event ${call.path['ev']} not found`);

@@ -21,6 +21,8 @@ const QueueFilters = z.object({ FriendlyName: text().optional() });
 /** What every statistics route validates, for the document. */
 const READS = [Common, WindowSchema];
 const spec = (summary: string, ...more: z.ZodObject[]) => ({ summary, tag: 'Statistics', alsoReads: [...READS, ...more] });
+/** A route that counts events: refused with a 429 while the store has as many counts queued as it takes. */
+const counting = (summary: string, ...more: z.ZodObject[]) => ({ ...spec(summary, ...more), errors: [429] });
 
 interface StatsCall {
   s: WorkspaceState;
@@ -68,11 +70,11 @@ export function statisticsRoutes(api: Api): void {
     return { status: 200, body: { ...head(call, c.s), ...workspaceRealtime(c.s, c.now, c.taskChannel) } };
   });
   const workspaceCumulative = async (c: StatsCall) => cumulative(tallyOf(await c.summary()), c.window, c.splits);
-  api.get(`${WS}/CumulativeStatistics`, spec('Cumulative statistics of a workspace over a time window'), async (call) => {
+  api.get(`${WS}/CumulativeStatistics`, counting('Cumulative statistics of a workspace over a time window'), async (call) => {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...(await workspaceCumulative(c)) } };
   });
-  api.get(`${WS}/Statistics`, spec('Real-time and cumulative statistics of a workspace'), async (call) => {
+  api.get(`${WS}/Statistics`, counting('Real-time and cumulative statistics of a workspace'), async (call) => {
     const c = stats(call);
     const body = { ...head(call, c.s), realtime: workspaceRealtime(c.s, c.now, c.taskChannel), cumulative: await workspaceCumulative(c) };
     return { status: 200, body };
@@ -80,7 +82,7 @@ export function statisticsRoutes(api: Api): void {
 
   const Q = `${WS}/TaskQueues`;
   const queueCumulative = async (c: StatsCall, sid: string) => cumulative(tallyOf(await c.summary({ taskQueueSid: sid })), c.window, c.splits, 'task-queue.entered');
-  api.get(`${Q}/Statistics`, spec('Statistics of every task queue', QueueFilters, PageSchema), async (call) => {
+  api.get(`${Q}/Statistics`, counting('Statistics of every task queue', QueueFilters, PageSchema), async (call) => {
     const c = stats(call);
     const name = parseParams(QueueFilters, call.input).FriendlyName;
     const queues = [...c.s.taskQueues.values()].filter((q) => name === undefined || q.friendlyName === name);
@@ -103,12 +105,12 @@ export function statisticsRoutes(api: Api): void {
     const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
     return { status: 200, body: { ...head(call, c.s, { task_queue_sid: q.sid }), ...queueRealtime(c.s, q.sid, c.now, c.taskChannel) } };
   });
-  api.get(`${Q}/:wq/CumulativeStatistics`, spec('Cumulative statistics of a task queue'), async (call) => {
+  api.get(`${Q}/:wq/CumulativeStatistics`, counting('Cumulative statistics of a task queue'), async (call) => {
     const c = stats(call);
     const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
     return { status: 200, body: { ...head(call, c.s, { task_queue_sid: q.sid }), ...(await queueCumulative(c, q.sid)) } };
   });
-  api.get(`${Q}/:wq/Statistics`, spec('Real-time and cumulative statistics of a task queue'), async (call) => {
+  api.get(`${Q}/:wq/Statistics`, counting('Real-time and cumulative statistics of a task queue'), async (call) => {
     const c = stats(call);
     const q = found(c.s.taskQueues, call.path['wq'], 'TaskQueue');
     const body = { ...head(call, c.s, { task_queue_sid: q.sid }), realtime: queueRealtime(c.s, q.sid, c.now, c.taskChannel), cumulative: await queueCumulative(c, q.sid) };
@@ -122,16 +124,16 @@ export function statisticsRoutes(api: Api): void {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...workersRealtime(c.s, filteredWorkers(c.s, call)) } };
   });
-  api.get(`${W}/CumulativeStatistics`, spec('Cumulative statistics of the workers', WorkerFilters), async (call) => {
+  api.get(`${W}/CumulativeStatistics`, counting('Cumulative statistics of the workers', WorkerFilters), async (call) => {
     const c = stats(call);
     return { status: 200, body: { ...head(call, c.s), ...(await workersCum(c, filteredWorkers(c.s, call))) } };
   });
-  api.get(`${W}/Statistics`, spec('Real-time and cumulative statistics of the workers', WorkerFilters), async (call) => {
+  api.get(`${W}/Statistics`, counting('Real-time and cumulative statistics of the workers', WorkerFilters), async (call) => {
     const c = stats(call);
     const workers = filteredWorkers(c.s, call);
     return { status: 200, body: { ...head(call, c.s), realtime: workersRealtime(c.s, workers), cumulative: await workersCum(c, workers) } };
   });
-  api.get(`${W}/:wk/Statistics`, spec('Cumulative statistics of a worker'), async (call) => {
+  api.get(`${W}/:wk/Statistics`, counting('Cumulative statistics of a worker'), async (call) => {
     const c = stats(call);
     const w = found(c.s.workers, call.path['wk'], 'Worker');
     const tally = tallyOf(await c.summary({ workerSid: w.sid }));
@@ -145,12 +147,12 @@ export function statisticsRoutes(api: Api): void {
     const w = found(c.s.workflows, call.path['ww'], 'Workflow');
     return { status: 200, body: { ...head(call, c.s, { workflow_sid: w.sid }), ...workflowRealtime(c.s, w.sid, c.now, c.taskChannel) } };
   });
-  api.get(`${F}/CumulativeStatistics`, spec('Cumulative statistics of a workflow'), async (call) => {
+  api.get(`${F}/CumulativeStatistics`, counting('Cumulative statistics of a workflow'), async (call) => {
     const c = stats(call);
     const w = found(c.s.workflows, call.path['ww'], 'Workflow');
     return { status: 200, body: { ...head(call, c.s, { workflow_sid: w.sid }), ...(await flowCumulative(c, w.sid)) } };
   });
-  api.get(`${F}/Statistics`, spec('Real-time and cumulative statistics of a workflow'), async (call) => {
+  api.get(`${F}/Statistics`, counting('Real-time and cumulative statistics of a workflow'), async (call) => {
     const c = stats(call);
     const w = found(c.s.workflows, call.path['ww'], 'Workflow');
     const body = { ...head(call, c.s, { workflow_sid: w.sid }), realtime: workflowRealtime(c.s, w.sid, c.now, c.taskChannel), cumulative: await flowCumulative(c, w.sid) };
