@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { fail } from '../../shared/errors.js';
+import { ThreadCalls } from './thread-calls.js';
 
 /** Parameters of a request's queries, bound by name. */
 export type ReadParams = Record<string, string | number>;
@@ -45,11 +46,6 @@ interface Reply {
   error?: string;
 }
 
-interface Waiter {
-  resolve(rows: unknown[][][]): void;
-  reject(error: Error): void;
-}
-
 /**
  * A reading thread of one database file. It queues at most `maxQueued` reads: a dashboard polling
  * a window that takes longer to read than its polling interval would otherwise pile them up
@@ -57,8 +53,7 @@ interface Waiter {
  */
 export class SqliteReader {
   private worker: Worker | undefined;
-  private nextId = 0;
-  private readonly waiting = new Map<number, Waiter>();
+  private readonly calls = new ThreadCalls<unknown[][][]>();
   private closed = false;
 
   constructor(
@@ -70,17 +65,13 @@ export class SqliteReader {
   /** Runs `queries` in one read transaction; resolves with each one's rows (arrays of columns). */
   read(queries: string[], params: ReadParams): Promise<unknown[][][]> {
     if (this.closed) return Promise.reject(new Error('The store is closed'));
-    if (this.waiting.size >= this.maxQueued) {
+    if (this.calls.size >= this.maxQueued) {
       return Promise.reject(fail('TOO_MANY_REQUESTS', `${this.maxQueued} ${this.what} are queued already; retry when they are answered`));
     }
     const worker = this.thread();
-    const id = ++this.nextId;
     // Held while it has work, so a caller awaiting it keeps the process alive.
-    if (this.waiting.size === 0) worker.ref();
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, queries, params });
-    });
+    if (this.calls.size === 0) worker.ref();
+    return this.calls.call((id) => worker.postMessage({ id, queries, params }));
   }
 
   /** Ends the thread; requests still running fail. */
@@ -89,7 +80,7 @@ export class SqliteReader {
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
-    this.fail(new Error('The store is closed'));
+    this.calls.failAll(new Error('The store is closed'));
   }
 
   /** The thread, started if it is not running (the first read, or after it died). */
@@ -100,25 +91,17 @@ export class SqliteReader {
     // An idle reader never keeps the process alive.
     worker.unref();
     worker.on('message', (reply: Reply) => {
-      const waiter = this.waiting.get(reply.id);
-      this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) worker.unref();
-      if (reply.error !== undefined) waiter?.reject(new Error(reply.error));
-      else waiter?.resolve(reply.rows ?? []);
+      this.calls.settle(reply.id, reply.error, reply.rows ?? []);
+      if (this.calls.size === 0) worker.unref();
     });
     const gone = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      this.fail(error);
+      this.calls.failAll(error);
     };
     worker.on('error', gone);
     worker.on('exit', (code) => gone(new Error(`The SQLite reader thread stopped (exit ${code})`)));
     this.worker = worker;
     return worker;
-  }
-
-  private fail(error: Error): void {
-    for (const waiter of this.waiting.values()) waiter.reject(error);
-    this.waiting.clear();
   }
 }

@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { ThreadCalls } from './thread-calls.js';
 
 /** A record change as the writer takes it: workspace, kind, SID, JSON (null: deleted). */
 export type ChangeRow = [string, string, string, string | null];
@@ -99,18 +100,12 @@ interface Reply {
 
 /** The writer thread of one database file. */
 export class SqliteWriter {
-  private nextId = 0;
-  private readonly waiting = new Map<number, { resolve(value: number | undefined): void; reject(error: Error): void }>();
+  private readonly calls = new ThreadCalls<number | undefined>();
   /** Set once the thread is gone: every request after that fails with it. */
   private gone: Error | undefined;
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: Reply) => {
-      const waiter = this.waiting.get(reply.id);
-      this.waiting.delete(reply.id);
-      if (reply.error !== undefined) waiter?.reject(new Error(reply.error));
-      else waiter?.resolve(reply.value);
-    });
+    worker.on('message', (reply: Reply) => this.calls.settle(reply.id, reply.error, reply.value));
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => this.fail(new Error(`The SQLite writer thread stopped (exit ${code})`)));
   }
@@ -133,11 +128,7 @@ export class SqliteWriter {
   /** Runs one write; resolves when it is durable (for a purge, with the number of events deleted). */
   run(request: WriteRequest): Promise<number | undefined> {
     if (this.gone) return Promise.reject(this.gone);
-    const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, request });
-    });
+    return this.calls.call((id) => this.worker.postMessage({ id, request }));
   }
 
   /**
@@ -152,17 +143,14 @@ export class SqliteWriter {
   /** Waits for every write posted so far, closes the thread's connection and ends the thread. */
   async close(): Promise<void> {
     if (this.gone) return;
-    const id = ++this.nextId;
-    const closed = new Promise<unknown>((resolve) => this.waiting.set(id, { resolve, reject: resolve }));
-    this.worker.postMessage({ id, request: { op: 'close' } });
-    await closed;
+    // Closed either way: a thread that fails meanwhile is gone too.
+    await this.calls.call((id) => this.worker.postMessage({ id, request: { op: 'close' } })).catch(() => undefined);
     this.gone = new Error('The store is closed');
     await this.worker.terminate();
   }
 
   private fail(error: Error): void {
     this.gone ??= error;
-    for (const waiter of this.waiting.values()) waiter.reject(this.gone);
-    this.waiting.clear();
+    this.calls.failAll(this.gone);
   }
 }
