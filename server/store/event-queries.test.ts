@@ -76,6 +76,20 @@ function makeEvents(): EventRecord[] {
 
 const events = makeEvents();
 
+/**
+ * Whether `reading` settled within its own turn of the loop: after draining the microtasks, which a
+ * read on the calling thread answers in however long it took, but a reply from another thread
+ * cannot reach (it comes with a later turn). Waits for the read either way.
+ */
+async function answeredWithoutATurn(reading: Promise<unknown>): Promise<boolean> {
+  let answered = false;
+  const done = reading.then(() => (answered = true));
+  for (let i = 0; i < 20; i += 1) await Promise.resolve();
+  const early = answered;
+  await done;
+  return early;
+}
+
 /** The contract: matchesEventQuery's filters, newest first, ties broken by SID (the cursor's order). */
 function expected(query: EventQuery): string[] {
   return events
@@ -165,13 +179,9 @@ describe('SqliteStore.queryEvents', () => {
     }
   });
 
-  it('reads off the loop: the loop turns before a query answers', async () => {
-    // A read on the calling thread would answer before the loop's next turn, however long it took.
+  it('reads off the loop: no answer comes before the loop turns', async () => {
     for (const query of [{ ...base, taskChannel: 'none of them' }, { ...base, resourceSid: sid('WT', 99) }, base]) {
-      let turned = false;
-      setImmediate(() => (turned = true));
-      await store.queryEvents(query);
-      expect(turned).toBe(true);
+      expect(await answeredWithoutATurn(store.queryEvents(query))).toBe(false);
     }
   });
 
@@ -245,11 +255,8 @@ describe('SqliteStore.summarizeEvents', () => {
     expect(await store.queryEvents({ ...query, limit: 1 })).toHaveLength(1);
   });
 
-  it('counts off the loop: the loop turns before a summary answers', async () => {
-    let turned = false;
-    setImmediate(() => (turned = true));
-    await store.summarizeEvents({ workspaceSid: WS });
-    expect(turned).toBe(true);
+  it('counts off the loop: no answer comes before the loop turns', async () => {
+    expect(await answeredWithoutATurn(store.summarizeEvents({ workspaceSid: WS }))).toBe(false);
   });
 
   it('runs while the writer commits, and sees what was committed before it', async () => {
