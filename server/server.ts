@@ -13,6 +13,7 @@ import { loadCredentials, type Credentials } from './credentials.js';
 import { registerDemoRoutes } from './demo/routes.js';
 import { seedDemo, type DemoInfo } from './demo/seed.js';
 import { createHttpApp } from './http/app.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { Hub } from './hub.js';
 import { pooledIds } from './ids.js';
 import { answerWhileStarting, Health } from './observability/health.js';
@@ -150,6 +151,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const graceMs = options.closeGraceMs ?? 10_000;
   const limits = resolveConnectionLimits(config.connections);
   const server = createHttpServer(limits);
+  const clientErrors = answerClientErrors(server, (reason, detail) => logger.debug({ reason, ...detail }, 'connection closed before its request reached the app'));
+  metrics.setHttpClientErrorsSource(clientErrors);
   let handle: (req: http.IncomingMessage, res: http.ServerResponse) => void = (req, res) => void answerWhileStarting(req, res, health);
   server.on('request', (req, res) => handle(req, res));
   await listen(server, config.port, config.host);

@@ -9,10 +9,12 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, code: 20404 },
   METHOD_NOT_ALLOWED: { status: 405, code: 20004 },
   CONFLICT: { status: 409, code: 20409 },
+  REQUEST_TIMEOUT: { status: 408, code: 20408 },
   GONE: { status: 410, code: 20410 },
   PRECONDITION_FAILED: { status: 412, code: 20412 },
   PAYLOAD_TOO_LARGE: { status: 413, code: 20413 },
   TOO_MANY_REQUESTS: { status: 429, code: 20429 },
+  HEADERS_TOO_LARGE: { status: 431, code: 20431 },
   INTERNAL: { status: 500, code: 20500 },
   UNAVAILABLE: { status: 503, code: 20503 },
 } as const;

@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Hub, HubObserver } from '../hub.js';
+import { CLIENT_ERROR_REASONS, type ClientErrorCounts } from '../http/client-errors.js';
 import { hubVersion } from './version.js';
 import { collectHubState } from './state-gauges.js';
 
@@ -64,6 +65,18 @@ function deltaFeeder(counter: { inc(value: number): void }) {
   };
 }
 
+/** A labelled counter fed from monotonic totals by label value, read at scrape time. */
+function labelledDeltaFeeder<Totals extends { [label in keyof Totals]: number }>(counter: Counter<string>) {
+  const feeds = new Map<string, (total: number) => void>();
+  return (totals: Totals) => {
+    for (const [label, total] of Object.entries(totals) as Array<[string, number]>) {
+      let feedOne = feeds.get(label);
+      if (!feedOne) feeds.set(label, (feedOne = deltaFeeder(counter.labels(label))));
+      feedOne(total);
+    }
+  };
+}
+
 /** The metrics of one hub. */
 export class Metrics {
   readonly registry = new Registry();
@@ -84,6 +97,7 @@ export class Metrics {
   private socketStats: (() => SocketCounters) | undefined;
   private eventCallbackStats: (() => EventCallbackCounters) | undefined;
   private socketRefusals: (() => SocketRefusals) | undefined;
+  private httpClientErrors: (() => ClientErrorCounts) | undefined;
   private hub: Hub | undefined;
   /** Brings the scrape-time metrics up to date. */
   private readonly refresh: () => void;
@@ -172,14 +186,15 @@ export class Metrics {
       labelNames: ['reason'],
       ...r,
     });
-    const refusalFeeds = new Map<string, (total: number) => void>();
-    const feedRefusals = (counts: SocketRefusals) => {
-      for (const [reason, total] of Object.entries(counts)) {
-        let feedOne = refusalFeeds.get(reason);
-        if (!feedOne) refusalFeeds.set(reason, (feedOne = deltaFeeder(refused.labels(reason))));
-        feedOne(total);
-      }
-    };
+    const feedRefusals = labelledDeltaFeeder<SocketRefusals>(refused);
+    const httpClientErrors = new Counter({
+      name: `${PREFIX}http_client_errors_total`,
+      help: 'Connections answered and closed before a request reached the app, by reason: timeout (headers or body too slow), headers_too_large, malformed',
+      labelNames: ['reason'],
+      ...r,
+    });
+    for (const reason of CLIENT_ERROR_REASONS) httpClientErrors.inc({ reason }, 0);
+    const feedClientErrors = labelledDeltaFeeder<ClientErrorCounts>(httpClientErrors);
 
     const feed = { delivered: deltaFeeder(delivered), failed: deltaFeeder(failed), dropped: deltaFeeder(dropped), drops: deltaFeeder(this.wsSendBufferDrops) };
     this.refresh = () => {
@@ -199,6 +214,8 @@ export class Metrics {
       if (sockets) feed.drops(sockets.slowConsumersCut);
       const refusals = this.socketRefusals?.();
       if (refusals) feedRefusals(refusals);
+      const clientErrors = this.httpClientErrors?.();
+      if (clientErrors) feedClientErrors(clientErrors);
     };
   }
 
@@ -215,6 +232,11 @@ export class Metrics {
   /** Where the counts of refused sockets come from; read at scrape time. */
   setSocketRefusalsSource(source: () => SocketRefusals): void {
     this.socketRefusals = source;
+  }
+
+  /** Where the counts of connections closed for broken or slow HTTP come from; read at scrape time. */
+  setHttpClientErrorsSource(source: () => ClientErrorCounts): void {
+    this.httpClientErrors = source;
   }
 
   /** Where the event-callback sender's counters come from; read at scrape time. */
