@@ -25,6 +25,8 @@ interface Conn {
   openedAt: number;
   answers: number;
   error: string | undefined;
+  lastAnswer: number;
+  sentAt: number;
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -37,11 +39,19 @@ const HEADER_END = Buffer.from('\r\n\r\n');
  */
 const IDLE_REUSE_MS = 4_000;
 
+/**
+ * How often idle connections past IDLE_REUSE_MS are closed. The most recently idle connection is
+ * reused first, so after a burst the older ones would sit unused until the server cut them (a
+ * connection that never sent a request is cut after the server's header timeout).
+ */
+const SWEEP_MS = 1_000;
+
 /** A pool of keep-alive connections to one `host:port`. */
 export class HttpPool {
   private readonly idle: Conn[] = [];
   private readonly queue: Job[] = [];
   private open = 0;
+  private readonly sweep = setInterval(() => this.closeStale(), SWEEP_MS).unref();
   /** Requests waiting for a free connection right now. */
   get queued(): number {
     return this.queue.length;
@@ -70,15 +80,22 @@ export class HttpPool {
 
   /** Closes every connection. */
   close(): void {
+    clearInterval(this.sweep);
     for (const c of this.idle) c.socket.destroy();
     this.idle.length = 0;
+  }
+
+  /** Closes the idle connections too old to reuse (the oldest are first in `idle`). */
+  private closeStale(): void {
+    const now = performance.now();
+    while (this.idle[0] && now - this.idle[0].idleSince >= IDLE_REUSE_MS) this.idle.shift()?.socket.destroy();
   }
 
   private connect(): void {
     this.open += 1;
     const socket = connect({ host: this.host, port: this.port, ...(this.localAddress ? { localAddress: this.localAddress } : {}) });
     socket.setNoDelay(true);
-    const conn: Conn = { socket, job: undefined, buffer: Buffer.alloc(0), idleSince: 0, openedAt: performance.now(), answers: 0, error: undefined };
+    const conn: Conn = { socket, job: undefined, buffer: Buffer.alloc(0), idleSince: 0, openedAt: performance.now(), answers: 0, error: undefined, lastAnswer: 0, sentAt: 0 };
     socket.once('connect', () => this.release(conn));
     socket.on('data', (data) => this.receive(conn, data));
     socket.once('close', () => {
@@ -88,7 +105,7 @@ export class HttpPool {
       const job = conn.job;
       conn.job = undefined;
       const age = Math.round(performance.now() - conn.openedAt);
-      job?.done(0, Buffer.from(`connection closed before the answer (${conn.error ?? 'by the peer'}; ${conn.answers} answers on it over ${age} ms)`));
+      job?.done(0, Buffer.from(`connection closed before the answer (${conn.error ?? 'by the peer'}; ${conn.answers} answers on it over ${age} ms; port ${conn.socket.localPort}; last answer ${Math.round(performance.now() - conn.lastAnswer)} ms ago; sent ${Math.round(performance.now() - conn.sentAt)} ms ago)`));
       if (this.queue.length > 0 && this.open < this.maxConnections) this.connect();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -98,6 +115,7 @@ export class HttpPool {
 
   private start(conn: Conn, job: Job): void {
     conn.job = job;
+    conn.sentAt = performance.now();
     conn.socket.cork();
     conn.socket.write(job.head);
     if (job.body.length > 0) conn.socket.write(job.body);
@@ -118,6 +136,11 @@ export class HttpPool {
     for (;;) {
       const end = conn.buffer.indexOf(HEADER_END);
       if (end < 0) return;
+      if (!conn.job) {
+        // An answer to no request (a server cutting an idle connection, say): the connection is done.
+        conn.socket.destroy();
+        return;
+      }
       const head = conn.buffer.toString('latin1', 0, end);
       const status = Number(head.slice(9, 12));
       const match = /\r\ncontent-length:\s*(\d+)/i.exec(head);
@@ -136,6 +159,7 @@ export class HttpPool {
       const job = conn.job;
       conn.job = undefined;
       conn.answers += 1;
+      conn.lastAnswer = performance.now();
       this.release(conn);
       job?.done(status, body);
     }
