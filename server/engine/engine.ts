@@ -134,6 +134,7 @@ export class WorkspaceEngine {
       }
     }
     restoreOfferMarks(s);
+    for (const task of s.tasks.values()) s.taskTally.update(task.sid, task);
     for (const queue of s.taskQueues.values()) {
       const compiled = compileExpression(queue.targetWorkers);
       if (compiled.ok) s.queueExpressions.set(queue.sid, compiled.expression);
@@ -183,7 +184,7 @@ export class WorkspaceEngine {
     const outcome = handler(this.state, command, ctx);
     if (!outcome.ok) return { ok: false, error: outcome.error, effects: [] };
     drainRouting(this.state, ctx);
-    return { ok: true, value: outcome.value, effects: ctx.finish() };
+    return { ok: true, value: outcome.value, effects: tallied(this.state, ctx.finish()) };
   }
 
   /** Offers waiting tasks to ready workers; the shell calls this once after a restore. */
@@ -192,8 +193,16 @@ export class WorkspaceEngine {
     for (const task of this.state.tasks.values()) if (this.state.routing.isListed(task.sid)) ctx.tasksToRoute.add(task);
     for (const worker of this.state.workers.keys()) ctx.workersToRoute.add(worker);
     drainRouting(this.state, ctx);
-    return ctx.finish();
+    return tallied(this.state, ctx.finish());
   }
+}
+
+/** Brings the task tally up to date with the tasks a step changed (its persist effect comes first), and passes the effects on. */
+function tallied(s: WorkspaceState, effects: Effect[]): Effect[] {
+  const persist = effects[0];
+  if (persist?.type !== 'persist') return effects;
+  for (const change of persist.changes) if (change.kind === 'task') s.taskTally.update(change.sid, change.record);
+  return effects;
 }
 
 export { SwitchboardError };

@@ -11,6 +11,7 @@ import type {
   WorkspaceRecord,
 } from './model.js';
 import { RoutingIndex } from './routing-index.js';
+import { TaskTally } from './task-tally.js';
 import type { CompiledWorkflow } from './workflow-config.js';
 
 /** Parses JSON attributes text into the value expressions read; invalid text reads as an empty object. */
@@ -55,6 +56,8 @@ export class WorkspaceState {
   /** task SID -> its pending reservations (no entry when there are none). */
   readonly pendingOfTask = new Map<string, Set<ReservationRecord>>();
   readonly routing = new RoutingIndex(this);
+  /** Tasks counted by queue, workflow, channel and status, for real-time statistics. */
+  readonly taskTally = new TaskTally();
 
   constructor(public workspace: WorkspaceRecord) {}
 

@@ -9,6 +9,7 @@ import {
   type WorkerChannelRecord,
   type WorkerRecord,
 } from '../model.js';
+import type { TaskScope } from '../task-tally.js';
 import { parseAttributes, type WorkspaceState } from '../workspace-state.js';
 import type { RecordStore } from './record-store.js';
 
@@ -164,6 +165,7 @@ export class InvariantChecker {
       }
     }
     problems.push(...this.checkRoutingIndex(state, pendingOf, offeredTo));
+    problems.push(...checkTaskTally(state));
     return problems;
   }
 
@@ -270,5 +272,38 @@ export function unpersistedChanges(state: WorkspaceState, store: RecordStore): s
   compare('task', state.tasks.values());
   compare('reservation', state.reservations.values());
   if (stored.size !== live) problems.push(`${stored.size - live} stored records are gone from the engine`);
+  return problems;
+}
+
+/** The task tally against a count of every task, in every scope it keeps and on every channel. */
+export function checkTaskTally(state: WorkspaceState): string[] {
+  const problems: string[] = [];
+  const channels = [undefined, ...state.taskChannels.keys(), 'TCnone'];
+  const scopes: Array<[string, (t: TaskRecord) => boolean, (channel?: string) => TaskScope | undefined]> = [
+    ['workspace', () => true, (channel) => state.taskTally.workspace(channel)],
+    ['no queue', (t) => t.taskQueueSid === null, (channel) => state.taskTally.unqueued(channel)],
+    ...[...state.taskQueues.keys(), 'WQgone'].map((sid): [string, (t: TaskRecord) => boolean, (channel?: string) => TaskScope | undefined] => [
+      `queue ${sid}`, (t) => t.taskQueueSid === sid, (channel) => state.taskTally.scope(sid, channel),
+    ]),
+    ...[...state.workflows.keys()].map((sid): [string, (t: TaskRecord) => boolean, (channel?: string) => TaskScope | undefined] => [
+      `workflow ${sid}`, (t) => t.workflowSid === sid, (channel) => state.taskTally.scope(sid, channel),
+    ]),
+  ];
+  for (const [name, belongs, tallied] of scopes) {
+    for (const channel of channels) {
+      const tasks = [...state.tasks.values()].filter((t) => belongs(t) && (channel === undefined || t.taskChannelSid === channel));
+      const byStatus: Record<string, number> = {};
+      for (const t of tasks) byStatus[t.assignmentStatus] = (byStatus[t.assignmentStatus] ?? 0) + 1;
+      const waiting = tasks.filter((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved').map((t) => t.sid).sort();
+      const scope = tallied(channel);
+      const counted = Object.fromEntries(Object.entries(scope?.byStatus ?? {}).filter(([, n]) => n !== 0));
+      const expected = JSON.stringify({ total: tasks.length, byStatus, waiting });
+      const actual = JSON.stringify({ total: scope?.total ?? 0, byStatus: counted, waiting: [...(scope?.waiting ?? [])].map((t) => t.sid).sort() });
+      // Same keys in the same order for the comparison: statuses sorted.
+      const sortKeys = (text: string) => JSON.stringify(JSON.parse(text), (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
+      if (sortKeys(actual) !== sortKeys(expected)) problems.push(`task tally of ${name} on ${channel ?? 'every channel'}: ${actual} != counted ${expected}`);
+      if (scope && scope.total === 0) problems.push(`task tally keeps an empty scope for ${name} on ${channel ?? 'every channel'}`);
+    }
+  }
   return problems;
 }

@@ -8,7 +8,7 @@ import { PageSchema, pageOf } from '../paging.js';
 import { list, parseParams, text } from '../params.js';
 import { workspaceUrl } from '../serialize.js';
 import { cumulative, workersCumulative } from '../statistics/cumulative.js';
-import { queueRealtime, tasksByQueue, workersRealtime, workflowRealtime, workspaceRealtime } from '../statistics/realtime.js';
+import { queueRealtime, workersRealtime, workflowRealtime, workspaceRealtime } from '../statistics/realtime.js';
 import { timeWindow, WindowSchema, type TimeWindow } from '../time-window.js';
 
 const Common = z.object({
@@ -86,15 +86,13 @@ export function statisticsRoutes(api: Api): void {
     const c = stats(call);
     const name = parseParams(QueueFilters, call.input).FriendlyName;
     const queues = [...c.s.taskQueues.values()].filter((q) => name === undefined || q.friendlyName === name);
-    // Grouped once: a page of a thousand queues would otherwise read the window's events and scan
-    // every task a thousand times.
+    // Grouped once: a page of a thousand queues would otherwise read the window's events a thousand times.
     const byQueue = await c.summary({ byTaskQueue: true });
-    const tasks = tasksByQueue(c.s, c.taskChannel);
     const body = pageOf(call, 'task_queues_statistics', queues, (q) => ({
       account_sid: c.s.workspace.accountSid,
       workspace_sid: c.s.workspace.sid,
       task_queue_sid: q.sid,
-      realtime: queueRealtime(c.s, q.sid, c.now, c.taskChannel, tasks.get(q.sid) ?? []),
+      realtime: queueRealtime(c.s, q.sid, c.now, c.taskChannel),
       cumulative: cumulative(tallyOf(byQueue, q.sid), c.window, c.splits, 'task-queue.entered'),
       url: `${workspaceUrl(call.base, c.s.workspace.sid)}/TaskQueues/${q.sid}/Statistics`,
     }));

@@ -1,26 +1,20 @@
 /**
  * Real-time statistics, read from the engine's state at one instant: tasks by status and priority,
- * the longest waiting task, and workers per activity.
+ * the longest waiting task, and workers per activity. Task counts come from the engine's task
+ * tally; only a scope's waiting tasks are looked at, never every task the workspace retains.
  */
-import type { TaskRecord, TaskStatus, WorkerRecord } from '../../engine/model.js';
+import type { TaskRecord, WorkerRecord } from '../../engine/model.js';
+import type { TaskScope } from '../../engine/task-tally.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 
-const STATUSES: TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
+const NO_TASKS: TaskScope = { byStatus: { pending: 0, reserved: 0, assigned: 0, wrapping: 0, completed: 0, canceled: 0 }, total: 0, waiting: new Set() };
 
-function waiting(t: TaskRecord): boolean {
-  return t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved';
-}
-
-/** Task counts and the longest waiting task among `tasks`, at time `now`. */
-export function taskStatistics(tasks: Iterable<TaskRecord>, now: number): Record<string, unknown> {
-  const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+/** Task counts and the longest waiting task of a scope, at time `now`. */
+export function taskStatistics(scope: TaskScope | undefined, now: number): Record<string, unknown> {
+  const { byStatus, total, waiting } = scope ?? NO_TASKS;
   const byPriority: Record<string, number> = {};
-  let total = 0;
   let oldest: TaskRecord | undefined;
-  for (const t of tasks) {
-    total += 1;
-    byStatus[t.assignmentStatus] = (byStatus[t.assignmentStatus] ?? 0) + 1;
-    if (!waiting(t)) continue;
+  for (const t of waiting) {
     byPriority[t.priority] = (byPriority[t.priority] ?? 0) + 1;
     if (!oldest || t.dateCreated < oldest.dateCreated) oldest = t;
   }
@@ -28,7 +22,7 @@ export function taskStatistics(tasks: Iterable<TaskRecord>, now: number): Record
     longest_task_waiting_age: oldest ? Math.max(0, Math.floor((now - oldest.dateCreated) / 1000)) : 0,
     longest_task_waiting_sid: oldest?.sid ?? null,
     tasks_by_priority: byPriority,
-    tasks_by_status: byStatus,
+    tasks_by_status: { ...byStatus },
     total_tasks: total,
   };
 }
@@ -40,48 +34,27 @@ export function activityStatistics(s: WorkspaceState, workers: Iterable<WorkerRe
   return [...s.activities.values()].map((a) => ({ sid: a.sid, friendly_name: a.friendlyName, workers: counts.get(a.sid) ?? 0 }));
 }
 
-/** Tasks of the workspace, optionally only those on one task channel (SID or unique name). */
-export function tasksOn(s: WorkspaceState, taskChannel: string | undefined, where: (t: TaskRecord) => boolean = () => true): TaskRecord[] {
-  const channelSid = taskChannel === undefined ? undefined : (s.findTaskChannel(taskChannel)?.sid ?? '');
-  return [...s.tasks.values()].filter((t) => (channelSid === undefined || t.taskChannelSid === channelSid) && where(t));
+/** The channel a `TaskChannel` filter names (SID or unique name): `undefined` for every channel, `''` for none. */
+function channelOf(s: WorkspaceState, taskChannel: string | undefined): string | undefined {
+  return taskChannel === undefined ? undefined : (s.findTaskChannel(taskChannel)?.sid ?? '');
 }
 
 /** The workspace's real-time statistics. */
 export function workspaceRealtime(s: WorkspaceState, now: number, taskChannel?: string): Record<string, unknown> {
   return {
     activity_statistics: activityStatistics(s, s.workers.values()),
-    ...taskStatistics(tasksOn(s, taskChannel), now),
+    ...taskStatistics(s.taskTally.workspace(channelOf(s, taskChannel)), now),
     total_workers: s.workers.size,
   };
 }
 
-/** Tasks of the workspace (on one task channel, when given) by task queue: one pass for a page of queues. */
-export function tasksByQueue(s: WorkspaceState, taskChannel: string | undefined): Map<string, TaskRecord[]> {
-  const out = new Map<string, TaskRecord[]>();
-  for (const t of tasksOn(s, taskChannel)) {
-    if (t.taskQueueSid === null) continue;
-    const list = out.get(t.taskQueueSid);
-    if (list) list.push(t);
-    else out.set(t.taskQueueSid, [t]);
-  }
-  return out;
-}
-
-/**
- * A task queue's real-time statistics: its tasks and its eligible workers. `tasks` are the queue's
- * (of the channel asked for), when the caller has them grouped already.
- */
-export function queueRealtime(
-  s: WorkspaceState,
-  queueSid: string,
-  now: number,
-  taskChannel?: string,
-  tasks: TaskRecord[] = tasksOn(s, taskChannel, (t) => t.taskQueueSid === queueSid),
-): Record<string, unknown> {
+/** A task queue's real-time statistics: its tasks and its eligible workers. */
+export function queueRealtime(s: WorkspaceState, queueSid: string, now: number, taskChannel?: string): Record<string, unknown> {
   const members = [...(s.routing.members.get(queueSid) ?? [])].map((sid) => s.workers.get(sid)).filter((w): w is WorkerRecord => w !== undefined);
+  const tasks = s.taskTally.scope(queueSid, channelOf(s, taskChannel));
   let inQueue: TaskRecord | undefined;
-  for (const t of tasks) {
-    if (waiting(t) && t.taskQueueEnteredAt !== null && (!inQueue || t.taskQueueEnteredAt < inQueue.taskQueueEnteredAt!)) inQueue = t;
+  for (const t of tasks?.waiting ?? []) {
+    if (t.taskQueueEnteredAt !== null && (!inQueue || t.taskQueueEnteredAt < inQueue.taskQueueEnteredAt!)) inQueue = t;
   }
   return {
     activity_statistics: activityStatistics(s, members),
@@ -95,7 +68,7 @@ export function queueRealtime(
 
 /** A workflow's real-time statistics. */
 export function workflowRealtime(s: WorkspaceState, workflowSid: string, now: number, taskChannel?: string): Record<string, unknown> {
-  return taskStatistics(tasksOn(s, taskChannel, (t) => t.workflowSid === workflowSid), now);
+  return taskStatistics(s.taskTally.scope(workflowSid, channelOf(s, taskChannel)), now);
 }
 
 /** Real-time statistics of a set of workers. */
