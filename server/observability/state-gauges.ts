@@ -19,6 +19,7 @@ export const OTHER = 'other';
 export const NO_QUEUE = 'none';
 
 const STATUSES: readonly TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
+const EMPTY: Readonly<Record<TaskStatus, number>> = { pending: 0, reserved: 0, assigned: 0, wrapping: 0, completed: 0, canceled: 0 };
 
 /** The distinct values of a label, up to a cap. */
 class Cap {
@@ -44,7 +45,7 @@ export interface StateGauges {
   tasks: Gauge<string>;
 }
 
-/** Sets the state gauges from every workspace of the hub; O(workers + tasks). */
+/** Sets the state gauges from every workspace of the hub; O(workers + queues). */
 export function collectHubState(hub: Hub, gauges: StateGauges): void {
   const workspaceCap = new Cap(MAX_WORKSPACE_LABELS);
   const queueCap = new Cap(MAX_QUEUE_LABELS);
@@ -62,15 +63,22 @@ export function collectHubState(hub: Hub, gauges: StateGauges): void {
     }
     for (const worker of s.workers.values()) gauges.workers.inc({ workspace, activity: activityLabel.get(worker.activitySid) ?? OTHER });
 
-    const queueLabel = new Map<string, string>();
+    // Counted from the engine's task tally, never by reading every task the workspace retains.
+    const unlisted = { ...(s.taskTally.workspace()?.byStatus ?? EMPTY) };
+    const add = (queue: string, byStatus: Readonly<Record<TaskStatus, number>> | undefined) => {
+      for (const status of STATUSES) {
+        const n = byStatus?.[status] ?? 0;
+        gauges.tasks.inc({ workspace, queue, status }, n);
+        unlisted[status] -= n;
+      }
+    };
     for (const queue of s.taskQueues.values()) {
       const name = workspace === OTHER ? OTHER : queueCap.of(`${workspace}\u0000${label(queue.friendlyName)}`).split('\u0000').at(-1)!;
-      queueLabel.set(queue.sid, name);
-      for (const status of STATUSES) gauges.tasks.inc({ workspace, queue: name, status }, 0);
+      add(name, s.taskTally.scope(queue.sid)?.byStatus);
     }
-    for (const task of s.tasks.values()) {
-      const queue = task.taskQueueSid === null ? NO_QUEUE : (queueLabel.get(task.taskQueueSid) ?? OTHER);
-      gauges.tasks.inc({ workspace, queue, status: task.assignmentStatus });
-    }
+    const unqueued = s.taskTally.unqueued();
+    if (unqueued) add(NO_QUEUE, unqueued.byStatus);
+    // Tasks of deleted queues, kept for their retention.
+    if (STATUSES.some((status) => unlisted[status] !== 0)) add(OTHER, unlisted);
   }
 }
