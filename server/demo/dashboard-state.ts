@@ -2,7 +2,7 @@
  * What the demo dashboard shows, computed from a workspace's engine state: queues with their
  * waiting tasks and longest wait, workers by activity, recent tasks; plus the recent-events ring.
  */
-import type { EventRecord } from '../engine/model.js';
+import type { EventRecord, TaskRecord } from '../engine/model.js';
 import type { WorkspaceState } from '../engine/workspace-state.js';
 
 /** One queue's line on the dashboard. */
@@ -73,33 +73,42 @@ export function eventView(event: EventRecord): EventView {
   return { sid: event.sid, event_type: event.eventType, description: event.description, date: event.date, resource_sid: event.resourceSid };
 }
 
+/** The `count` newest tasks, newest first, in one pass (a workspace retains many finished tasks). */
+export function newest(tasks: Iterable<TaskRecord>, count: number): TaskRecord[] {
+  const out: TaskRecord[] = [];
+  if (count <= 0) return out;
+  for (const t of tasks) {
+    if (out.length === count && t.dateCreated <= out[count - 1]!.dateCreated) continue;
+    // Ties keep the order the tasks came in, as the stable sort did.
+    let i = out.length;
+    while (i > 0 && out[i - 1]!.dateCreated < t.dateCreated) i -= 1;
+    out.splice(i, 0, t);
+    if (out.length > count) out.pop();
+  }
+  return out;
+}
+
 /** Computes the dashboard's view of a workspace. */
 export function dashboardState(s: WorkspaceState, now: number, events: EventView[]): DashboardState {
-  const queues = new Map<string, QueueView>();
-  for (const q of s.taskQueues.values()) {
-    queues.set(q.sid, {
+  // Counted from the engine's task tally: only waiting tasks are looked at, never every retained one.
+  const queues: QueueView[] = [...s.taskQueues.values()].map((q) => {
+    const tally = s.taskTally.scope(q.sid);
+    let since: number | null = null;
+    for (const t of tally?.waiting ?? []) {
+      const entered = t.taskQueueEnteredAt ?? t.dateCreated;
+      if (since === null || entered < since) since = entered;
+    }
+    return {
       sid: q.sid,
       friendly_name: q.friendlyName,
       max_reserved_workers: q.maxReservedWorkers,
       target_workers: q.targetWorkers,
-      waiting: 0,
-      reserved: 0,
-      assigned: 0,
-      longest_waiting_since: null,
-    });
-  }
-  for (const t of s.tasks.values()) {
-    const view = t.taskQueueSid ? queues.get(t.taskQueueSid) : undefined;
-    if (!view) continue;
-    if (t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved') {
-      view.waiting += 1;
-      if (t.assignmentStatus === 'reserved') view.reserved += 1;
-      const since = t.taskQueueEnteredAt ?? t.dateCreated;
-      if (view.longest_waiting_since === null || since < view.longest_waiting_since) view.longest_waiting_since = since;
-    } else if (t.assignmentStatus === 'assigned' || t.assignmentStatus === 'wrapping') {
-      view.assigned += 1;
-    }
-  }
+      waiting: tally?.waiting.size ?? 0,
+      reserved: tally?.byStatus.reserved ?? 0,
+      assigned: (tally?.byStatus.assigned ?? 0) + (tally?.byStatus.wrapping ?? 0),
+      longest_waiting_since: since,
+    };
+  });
   const workers: WorkerView[] = [...s.workers.values()].map((w) => {
     const activity = s.activities.get(w.activitySid);
     let pending = 0;
@@ -120,9 +129,7 @@ export function dashboardState(s: WorkspaceState, now: number, events: EventView
     };
   });
   workers.sort((a, b) => a.friendly_name.localeCompare(b.friendly_name));
-  const tasks: TaskView[] = [...s.tasks.values()]
-    .sort((a, b) => b.dateCreated - a.dateCreated)
-    .slice(0, RECENT_TASKS)
+  const tasks: TaskView[] = newest(s.tasks.values(), RECENT_TASKS)
     .map((t) => {
       let worker: string | null = null;
       for (const r of s.reservationsOfTask.get(t.sid) ?? []) {
@@ -144,7 +151,7 @@ export function dashboardState(s: WorkspaceState, now: number, events: EventView
     now,
     activities: [...s.activities.values()].map((a) => ({ sid: a.sid, friendly_name: a.friendlyName, available: a.available })),
     channels: [...s.taskChannels.values()].map((c) => c.uniqueName),
-    queues: [...queues.values()],
+    queues,
     workers,
     tasks,
     events: events.slice(0, RECENT_EVENTS),
