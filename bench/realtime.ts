@@ -1,0 +1,183 @@
+/**
+ * Real-time statistics benchmark: what a wallboard's poll and a metrics scrape cost the hub's event
+ * loop when the workspace retains many tasks (finished tasks stay five minutes: 300,000 at 1,000
+ * tasks/s). Baseline, in the same run: every retained task read per request, as the hub did before
+ * the engine kept its task tally (`scanned*` below is that code). Both ways give the same bodies,
+ * checked.
+ *
+ *   npm run bench:realtime [-- --tasks 100000,300000 --waiting 1000 --runs 5]
+ *
+ * The workspace has 20 task queues and one workflow; a real task made by the engine is copied
+ * with fresh SIDs until there are N, `--waiting` of them pending, the rest mostly completed
+ * (some canceled, assigned or wrapping), spread over the queues and four channels. Each figure is
+ * the median of its runs (alternating the two ways) of one request's time on the loop: the
+ * workspace's statistics, the TaskQueues/Statistics page of all 20 queues (real-time part), and
+ * the task gauges of a `/metrics` scrape.
+ */
+import { loadavg } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import { Gauge, Registry } from 'prom-client';
+import type { TaskRecord, TaskStatus } from '../server/engine/model.js';
+import type { WorkspaceState } from '../server/engine/workspace-state.js';
+import { queueRealtime, workspaceRealtime } from '../server/http/statistics/realtime.js';
+import { collectHubState } from '../server/observability/state-gauges.js';
+import { MemoryStore } from '../server/store/memory-store.js';
+import { benchHub } from './lib/bench-hub.js';
+import { median } from './lib/median.js';
+
+const QUEUES = 20;
+const WAYS = ['every task read (baseline)', 'task tally'] as const;
+type Way = (typeof WAYS)[number];
+const STATUSES: TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
+
+function parseArgs(): { sizes: number[]; waiting: number; runs: number } {
+  const options = { sizes: [100_000, 300_000], waiting: 1_000, runs: 5 };
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i += 2) {
+    const key = args[i]?.replace(/^--/, '');
+    const value = args[i + 1] ?? '';
+    if (key === 'tasks' && /^\d+(,\d+)*$/.test(value)) options.sizes = value.split(',').map(Number);
+    else if (key === 'waiting' && /^\d+$/.test(value)) options.waiting = Number(value);
+    else if (key === 'runs' && Number.isInteger(Number(value)) && Number(value) > 0) options.runs = Number(value);
+    else throw new Error(`Unknown option ${args[i]} ${value}`);
+  }
+  return options;
+}
+
+// ---- The baseline: how the hub counted before, reading every task per request. ----
+
+function scannedTaskStatistics(tasks: TaskRecord[], now: number): Record<string, unknown> {
+  const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+  const byPriority: Record<string, number> = {};
+  let oldest: TaskRecord | undefined;
+  for (const t of tasks) {
+    byStatus[t.assignmentStatus] = (byStatus[t.assignmentStatus] ?? 0) + 1;
+    if (t.assignmentStatus !== 'pending' && t.assignmentStatus !== 'reserved') continue;
+    byPriority[t.priority] = (byPriority[t.priority] ?? 0) + 1;
+    if (!oldest || t.dateCreated < oldest.dateCreated) oldest = t;
+  }
+  return {
+    longest_task_waiting_age: oldest ? Math.max(0, Math.floor((now - oldest.dateCreated) / 1000)) : 0,
+    longest_task_waiting_sid: oldest?.sid ?? null,
+    tasks_by_priority: byPriority,
+    tasks_by_status: byStatus,
+    total_tasks: tasks.length,
+  };
+}
+
+function scannedQueuePage(s: WorkspaceState, now: number): unknown[] {
+  const byQueue = new Map<string, TaskRecord[]>();
+  for (const t of s.tasks.values()) {
+    if (t.taskQueueSid === null) continue;
+    const list = byQueue.get(t.taskQueueSid);
+    if (list) list.push(t);
+    else byQueue.set(t.taskQueueSid, [t]);
+  }
+  return [...s.taskQueues.keys()].map((sid) => {
+    const tasks = byQueue.get(sid) ?? [];
+    let inQueue: TaskRecord | undefined;
+    for (const t of tasks) {
+      const waiting = t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved';
+      if (waiting && t.taskQueueEnteredAt !== null && (!inQueue || t.taskQueueEnteredAt < inQueue.taskQueueEnteredAt!)) inQueue = t;
+    }
+    return { ...scannedTaskStatistics(tasks, now), longest_relative_task_sid_in_queue: inQueue?.sid ?? null };
+  });
+}
+
+function scannedGauges(s: WorkspaceState, tasks: Gauge<string>): void {
+  for (const task of s.tasks.values()) tasks.inc({ workspace: 'Bench', queue: task.taskQueueSid ?? 'none', status: task.assignmentStatus });
+}
+
+// ---- The tally: what the routes and the scrape do now. ----
+
+function talliedQueuePage(s: WorkspaceState, now: number): unknown[] {
+  return [...s.taskQueues.keys()].map((sid) => {
+    const r = queueRealtime(s, sid, now);
+    return {
+      longest_task_waiting_age: r['longest_task_waiting_age'],
+      longest_task_waiting_sid: r['longest_task_waiting_sid'],
+      tasks_by_priority: r['tasks_by_priority'],
+      tasks_by_status: r['tasks_by_status'],
+      total_tasks: r['total_tasks'],
+      longest_relative_task_sid_in_queue: r['longest_relative_task_sid_in_queue'],
+    };
+  });
+}
+
+/** Times `fn` on the loop, in ms. */
+function timed<T>(fn: () => T): { ms: number; value: T } {
+  const started = performance.now();
+  const value = fn();
+  return { ms: performance.now() - started, value };
+}
+
+async function main(): Promise<void> {
+  const { sizes, waiting, runs } = parseArgs();
+  console.log(`real-time statistics bench: ${sizes.join(', ')} retained tasks (${waiting} waiting), ${QUEUES} queues, ${runs} runs each way, alternating; load ${loadavg()[0]!.toFixed(2)}`);
+  const rows: string[] = [];
+  for (const size of sizes) {
+    const { hub, state, must } = await benchHub(new MemoryStore());
+    const queues: string[] = [];
+    for (let q = 0; q < QUEUES; q += 1) queues.push((await must({ type: 'taskQueue.create', friendlyName: `Queue ${q}`, targetWorkers: '1==2' })).sid);
+    const channels = [...state.taskChannels.keys()];
+    const template = state.tasks.get((await must({ type: 'task.create', attributes: '{"type":"support"}', taskQueueSid: queues[0]! })).sid)!;
+    const now = Date.now();
+    for (let n = 0; n < size; n += 1) {
+      const status: TaskStatus = n < waiting ? 'pending' : n % 50 === 0 ? 'canceled' : n % 97 === 0 ? 'assigned' : n % 89 === 0 ? 'wrapping' : 'completed';
+      const created = now - 300_000 + Math.floor((n / size) * 299_000);
+      const task: TaskRecord = {
+        ...template,
+        sid: `WT${n.toString(16).padStart(32, '0')}`,
+        assignmentStatus: status,
+        priority: n % 3,
+        taskQueueSid: queues[n % QUEUES]!,
+        taskChannelSid: channels[n % channels.length]!,
+        dateCreated: created,
+        taskQueueEnteredAt: created,
+      };
+      state.tasks.set(task.sid, task);
+      state.taskTally.update(task.sid, task);
+    }
+    const registry = new Registry();
+    const gauges = {
+      workspaces: new Gauge({ name: 'b_workspaces', help: 'b', registers: [registry] }),
+      workers: new Gauge({ name: 'b_workers', help: 'b', labelNames: ['workspace', 'activity'], registers: [registry] }),
+      tasks: new Gauge({ name: 'b_tasks', help: 'b', labelNames: ['workspace', 'queue', 'status'], registers: [registry] }),
+    };
+    const requests: Record<string, Record<Way, () => unknown>> = {
+      'workspace statistics': {
+        [WAYS[0]]: () => scannedTaskStatistics([...state.tasks.values()], now),
+        [WAYS[1]]: () => {
+          const { activity_statistics: _a, total_workers: _w, ...tasks } = workspaceRealtime(state, now);
+          return tasks;
+        },
+      },
+      [`TaskQueues/Statistics (${QUEUES} queues)`]: { [WAYS[0]]: () => scannedQueuePage(state, now), [WAYS[1]]: () => talliedQueuePage(state, now) },
+      'metrics scrape, task gauges': {
+        [WAYS[0]]: () => {
+          gauges.tasks.reset();
+          scannedGauges(state, gauges.tasks);
+        },
+        [WAYS[1]]: () => {
+          gauges.tasks.reset();
+          collectHubState(hub, gauges);
+        },
+      },
+    };
+    for (const [name, ways] of Object.entries(requests)) {
+      if (!name.startsWith('metrics') && !isDeepStrictEqual(ways[WAYS[0]](), ways[WAYS[1]]())) throw new Error(`the two ways disagree on ${name} at ${size} tasks`);
+      const ms = new Map<Way, number[]>(WAYS.map((w) => [w, []]));
+      for (let run = 0; run < runs; run += 1) {
+        for (const way of run % 2 === 0 ? WAYS : [...WAYS].reverse()) ms.get(way)!.push(timed(ways[way]).ms);
+      }
+      const [scan, tally] = WAYS.map((w) => median(ms.get(w)!));
+      for (const way of WAYS) rows.push(`| ${size.toLocaleString('en-US')} | ${name} | ${way} | ${median(ms.get(way)!).toFixed(2)} |`);
+      console.log(`${size} tasks, ${name}: ${scan!.toFixed(2)} ms -> ${tally!.toFixed(2)} ms (${(scan! / Math.max(0.001, tally!)).toFixed(0)}x)`);
+    }
+    await hub.close();
+  }
+  console.log('\n| Retained tasks | Request | Counted by | Time on the loop (ms, median) |\n| --- | --- | --- | --- |');
+  for (const row of rows) console.log(row);
+}
+
+await main();
