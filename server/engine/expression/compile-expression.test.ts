@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileExpression } from './compile-expression.js';
 import { MAX_EXPRESSION_NESTING } from './parse.js';
@@ -293,5 +294,53 @@ describe('compileExpression: size and nesting', () => {
     expect(!refused.ok && refused.error.message).toContain(`parentheses nest at most ${MAX_EXPRESSION_NESTING} deep`);
     // Far deeper input (which used to overflow the stack) is refused the same way.
     expect(compileExpression(nested(100_000)).ok).toBe(false);
+  });
+});
+
+describe('compileExpression: texts a matching document must contain', () => {
+  const must = (source: string) => {
+    const compiled = compileExpression(source);
+    if (!compiled.ok) throw new Error(compiled.error.message);
+    return compiled.expression.mustContain;
+  };
+
+  it('asks for quoted strings, substrings and lists of alternatives; nothing where a match may be written otherwise', () => {
+    expect(must('call_sid == "CA1"')).toEqual([['"CA1"']]);
+    expect(must('"CA1" == call_sid')).toEqual([['"CA1"']]);
+    expect(must('type == "ticket" AND title CONTAINS "refund"')).toEqual([['"ticket"'], ['refund']]);
+    expect(must('a == "x" OR b IN ["y", "z"]')).toEqual([['"x"', '"y"', '"z"']]);
+    expect(must('skills HAS "support" AND "es" IN languages')).toEqual([['"support"'], ['"es"']]);
+    // Numbers equal numeric strings, and quotes, backslashes and control characters are escaped in JSON.
+    for (const source of ['a == 5', 'a == "5"', 'a IN ["x", "5"]', 'a == "say \\"hi\\""', 'a != "x"', 'a > "x"', 'a NOT IN ["x"]', 'a', 'a == "x" OR b > 1', '1 == 1']) {
+      expect(must(source), source).toEqual([]);
+    }
+  });
+
+  it('never rules out a document the expression holds on (random documents and expressions)', () => {
+    const keys = ['a', 'b', 'c'];
+    const strings = fc.constantFrom('x', 'y', 'X', 'x y', '5', '5.0', '-1', 'café', 'a"b', 'a\\b', '\u0001', '\ud800', 'sub', 'substring', '');
+    const scalar = fc.oneof(strings, fc.integer({ min: -2, max: 6 }), fc.constantFrom(5.5, true, false, null));
+    const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }));
+    const document = fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 3 });
+    const literal = fc.oneof(scalar.map((v) => JSON.stringify(v)), fc.array(scalar, { minLength: 1, maxLength: 3 }).map((l) => `[${l.map((v) => JSON.stringify(v)).join(', ')}]`));
+    const comparison = fc
+      .tuple(fc.constantFrom(...keys), fc.constantFrom('==', '!=', '<', '>=', 'CONTAINS', 'HAS', 'IN', 'NOT IN'), literal, fc.boolean())
+      .map(([key, op, lit, keyFirst]) => (keyFirst ? `${key} ${op} ${lit}` : `${lit} ${op} ${key}`));
+    const expression = fc.letrec<{ node: string }>((tie) => ({
+      node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, comparison, fc.tuple(tie('node'), fc.constantFrom('AND', 'OR'), tie('node')).map(([l, op, r]) => `(${l}) ${op} (${r})`)),
+    })).node;
+    let held = 0;
+    fc.assert(
+      fc.property(expression, document, (source, doc) => {
+        const compiled = compileExpression(source);
+        if (!compiled.ok) return;
+        const text = JSON.stringify(doc);
+        if (!compiled.expression.evaluate(doc) || text.includes('\\')) return;
+        held += 1;
+        for (const alternatives of compiled.expression.mustContain) expect(alternatives.some((t) => text.includes(t)), `${source} on ${text}`).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(held).toBeGreaterThan(100);
   });
 });

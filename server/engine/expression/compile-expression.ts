@@ -1,4 +1,4 @@
-import { COMPARATORS } from './operators.js';
+import { COMPARATORS, numericValue } from './operators.js';
 import { parse, type ExpressionNode, type OperandNode } from './parse.js';
 import { compilePath } from './read-path.js';
 import type { ExpressionError } from './tokenize.js';
@@ -14,6 +14,13 @@ export interface CompiledExpression {
   readonly alwaysTrue: boolean;
   /** Top-level key names the expression reads (e.g. ['task','worker'] or ['skills','level']), for indexing. */
   readonly roots: ReadonlySet<string>;
+  /**
+   * Texts the JSON of a root must contain for the expression to hold there, when that JSON has no
+   * escape (no backslash): each entry lists alternatives, one of which must appear. Lets a caller
+   * skip parsing documents that cannot match (`call_sid == "CA1"` needs `"CA1"`); empty when the
+   * expression gives no such hint.
+   */
+  readonly mustContain: ReadonlyArray<readonly string[]>;
 }
 
 /** The compiled expression, or the first syntax error. */
@@ -37,6 +44,7 @@ export function compileExpression(source: string): CompileResult {
     evaluate: compiled.evaluate,
     alwaysTrue: compiled.constant === true,
     roots,
+    mustContain: compiled.constant === null ? requiredTexts(parsed.ast) : [],
   };
   return { ok: true, expression };
 }
@@ -81,6 +89,38 @@ function compileNode(node: ExpressionNode, roots: Set<string>): Compiled {
       }
       const readRight = right.read;
       return { evaluate: (root) => test(readLeft(root), readRight(root)), constant: null };
+    }
+  }
+}
+
+// A string equal only to strings and written in JSON as itself between quotes: numeric strings also
+// equal numbers (written any way), and JSON escapes quotes, backslashes, control characters and lone
+// surrogates.
+const plain = (value: unknown): value is string => typeof value === 'string' && value !== '' && JSON.stringify(value) === `"${value}"` && numericValue(value) === undefined;
+
+/** What the JSON of a root must contain for `node` to hold there (see `mustContain`). */
+function requiredTexts(node: ExpressionNode): string[][] {
+  switch (node.kind) {
+    case 'and':
+      return node.terms.flatMap(requiredTexts);
+    case 'or': {
+      // One of the terms holds: the text holds one of their first requirements.
+      const firsts = node.terms.map((term) => requiredTexts(term)[0]);
+      return firsts.every((alternatives) => alternatives !== undefined) ? [firsts.flat()] : [];
+    }
+    case 'truth':
+      return [];
+    case 'comparison': {
+      const { operator, left, right } = node;
+      const [key, literal] = left.kind === 'key' && right.kind === 'literal' ? [left, right] : right.kind === 'key' && left.kind === 'literal' ? [right, left] : [];
+      if (!key || !literal) return [];
+      const value = literal.value;
+      const keyFirst = key === left;
+      // A key equal to a string, an array holding it, a key in a list of strings, a string contained.
+      if ((operator === '==' || (operator === 'HAS' && keyFirst) || (operator === 'IN' && !keyFirst)) && plain(value)) return [[JSON.stringify(value)]];
+      if (operator === 'IN' && keyFirst && Array.isArray(value) && value.length > 0 && value.every(plain)) return [value.map((v) => JSON.stringify(v))];
+      if (operator === 'CONTAINS' && keyFirst && plain(value)) return [[value]];
+      return [];
     }
   }
 }
