@@ -68,8 +68,11 @@ export function envelope(call: Call, key: string, items: unknown[], req: PageReq
   };
 }
 
-/** Pages an in-memory list (already filtered and ordered); `PageToken` is `PT<offset>`. */
-export function pageOf<T>(call: Call, key: string, all: readonly T[], serialize: (item: T) => unknown): Record<string, unknown> {
+/**
+ * Pages a list (already filtered and ordered); `PageToken` is `PT<offset>`. An iterable is read only
+ * as far as the page needs, plus one item to tell whether there is a next page.
+ */
+export function pageOf<T>(call: Call, key: string, all: Iterable<T>, serialize: (item: T) => unknown): Record<string, unknown> {
   const req = pageRequest(call);
   let offset = req.page * req.pageSize;
   if (req.token !== undefined) {
@@ -77,10 +80,19 @@ export function pageOf<T>(call: Call, key: string, all: readonly T[], serialize:
     if (!match) throw fail('BAD_REQUEST', 'PageToken is not a token this list issued');
     offset = Number(match[1]);
   }
-  const items = all.slice(offset, offset + req.pageSize).map(serialize);
+  const read = Array.isArray(all) ? (all as readonly T[]) : first(all, offset + req.pageSize + 1);
+  const items = read.slice(offset, offset + req.pageSize).map(serialize);
   const next = offset + req.pageSize;
   return envelope(call, key, items, req, {
-    next: next < all.length ? `PT${next}` : null,
+    next: next < read.length ? `PT${next}` : null,
     previous: offset > 0 ? `PT${Math.max(0, offset - req.pageSize)}` : null,
   });
+}
+
+/** The first `count` items. */
+function first<T>(items: Iterable<T>, count: number): T[] {
+  const out: T[] = [];
+  if (count <= 0) return out;
+  for (const item of items) if (out.push(item) >= count) break;
+  return out;
 }

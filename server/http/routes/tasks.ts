@@ -42,6 +42,9 @@ const List = z.object({
   Ordering: text(200).optional(),
 });
 
+/** A task list's filters and ordering, as parsed. */
+export type TaskListParams = z.infer<typeof List>;
+
 type Key = 'dateCreated' | 'priority' | 'virtualStartTime';
 const ORDER_KEYS: Record<string, Key> = { DateCreated: 'dateCreated', Priority: 'priority', VirtualStartTime: 'virtualStartTime' };
 
@@ -57,36 +60,50 @@ function ordering(text: string): Array<[Key, number]> {
   return out;
 }
 
-/** Tasks matching a list call's filters, ordered as asked (default: oldest first). */
-function filterTasks(s: WorkspaceState, call: Call<typeof List>): TaskRecord[] {
-  const q = call.params();
+/**
+ * Tasks matching a list call's filters, ordered as asked. Without an `Ordering` they come oldest first,
+ * as they are found: the page reads only as far as it needs.
+ */
+export function filterTasks(s: WorkspaceState, q: TaskListParams): Iterable<TaskRecord> {
   const statuses = q.AssignmentStatus && q.AssignmentStatus.length > 0 ? new Set<TaskStatus>(q.AssignmentStatus as TaskStatus[]) : undefined;
   const byName = <T extends { sid: string; friendlyName: string }>(records: Iterable<T>, name: string) => [...records].find((r) => r.friendlyName === name)?.sid ?? '';
   const workflowSid = q.WorkflowName !== undefined ? byName(s.workflows.values(), q.WorkflowName) : q.WorkflowSid;
   const queueSid = q.TaskQueueName !== undefined ? byName(s.taskQueues.values(), q.TaskQueueName) : q.TaskQueueSid;
-  let expression: ((attributes: Record<string, unknown>) => boolean) | undefined;
+  let expression: ((task: TaskRecord) => boolean) | undefined;
   if (q.EvaluateTaskAttributes !== undefined) {
     const compiled = compileExpression(q.EvaluateTaskAttributes);
     if (!compiled.ok) throw fail('BAD_REQUEST', `EvaluateTaskAttributes is invalid at position ${compiled.error.position}: ${compiled.error.message}`);
-    expression = (attributes) => compiled.expression.alwaysTrue || compiled.expression.evaluate(attributes);
+    const { alwaysTrue, mustContain } = compiled.expression;
+    expression = (t) => {
+      if (alwaysTrue) return true;
+      // Most tasks cannot match, and their text tells without parsing it (a finished task's attributes are kept as text only).
+      if (!mayMatch(t.attributes, mustContain)) return false;
+      return compiled.expression.evaluate(s.attributesOf(t));
+    };
   }
   const order = q.Ordering !== undefined ? ordering(q.Ordering) : undefined;
-  const out = [...s.tasks.values()].filter(
-    (t) =>
-      (!statuses || statuses.has(t.assignmentStatus)) &&
-      (workflowSid === undefined || t.workflowSid === workflowSid) &&
-      (queueSid === undefined || t.taskQueueSid === queueSid) &&
-      (q.Priority === undefined || t.priority === q.Priority) &&
-      (q.RoutingTarget === undefined || t.routingTarget === q.RoutingTarget) &&
-      (!expression || expression(s.attributesOf(t))),
-  );
-  if (order) {
-    out.sort((a, b) => {
-      for (const [key, dir] of order) if (a[key] !== b[key]) return (a[key] - b[key]) * dir;
-      return 0;
-    });
-  }
-  return out;
+  const matches = (t: TaskRecord) =>
+    (!statuses || statuses.has(t.assignmentStatus)) &&
+    (workflowSid === undefined || t.workflowSid === workflowSid) &&
+    (queueSid === undefined || t.taskQueueSid === queueSid) &&
+    (q.Priority === undefined || t.priority === q.Priority) &&
+    (q.RoutingTarget === undefined || t.routingTarget === q.RoutingTarget) &&
+    (!expression || expression(t));
+  if (!order) return filtered(s.tasks.values(), matches);
+  return [...s.tasks.values()].filter(matches).sort((a, b) => {
+    for (const [key, dir] of order) if (a[key] !== b[key]) return (a[key] - b[key]) * dir;
+    return 0;
+  });
+}
+
+function* filtered<T>(items: Iterable<T>, keep: (item: T) => boolean): Generator<T> {
+  for (const item of items) if (keep(item)) yield item;
+}
+
+/** False when JSON `text` cannot hold the expression whose required texts these are (see `mustContain`). */
+function mayMatch(text: string, mustContain: ReadonlyArray<readonly string[]>): boolean {
+  if (mustContain.length === 0 || text.includes('\\')) return true;
+  return mustContain.every((alternatives) => alternatives.some((needed) => text.includes(needed)));
 }
 
 /** A worker token reaches the tasks it holds a reservation for. */
@@ -118,7 +135,7 @@ export function taskRoutes(api: Api): void {
   api.get(T, { summary: 'List tasks', params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
     const now = call.hub.now();
-    return { status: 200, body: pageOf(call, 'tasks', filterTasks(s, call), (t) => serializeTask(s, t, call.base, now)) };
+    return { status: 200, body: pageOf(call, 'tasks', filterTasks(s, call.params()), (t) => serializeTask(s, t, call.base, now)) };
   });
   api.post(T, { summary: 'Create a task', params: Create }, async (call) => {
     const s = stateOf(call);
