@@ -3,6 +3,7 @@
  * waiting tasks and longest wait, workers by activity, recent tasks; plus the recent-events ring.
  */
 import type { EventRecord, TaskRecord } from '../engine/model.js';
+import { countsByStatus } from '../engine/task-tally.js';
 import type { WorkspaceState } from '../engine/workspace-state.js';
 
 /** One queue's line on the dashboard. */
@@ -93,6 +94,7 @@ export function dashboardState(s: WorkspaceState, now: number, events: EventView
   // Counted from the engine's task tally: only waiting tasks are looked at, never every retained one.
   const queues: QueueView[] = [...s.taskQueues.values()].map((q) => {
     const tally = s.taskTally.scope(q.sid);
+    const counts = countsByStatus(tally);
     let since: number | null = null;
     for (const t of tally?.waiting ?? []) {
       const entered = t.taskQueueEnteredAt ?? t.dateCreated;
@@ -104,8 +106,8 @@ export function dashboardState(s: WorkspaceState, now: number, events: EventView
       max_reserved_workers: q.maxReservedWorkers,
       target_workers: q.targetWorkers,
       waiting: tally?.waiting.size ?? 0,
-      reserved: tally?.byStatus.reserved ?? 0,
-      assigned: (tally?.byStatus.assigned ?? 0) + (tally?.byStatus.wrapping ?? 0),
+      reserved: counts.reserved,
+      assigned: counts.assigned + counts.wrapping,
       longest_waiting_since: since,
     };
   });

@@ -7,22 +7,36 @@
  */
 import type { TaskRecord, TaskStatus } from './model.js';
 
+/** Every task status, in the order a scope counts them (the two waiting ones first). */
+export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
+const STATUS_INDEX: Readonly<Record<TaskStatus, number>> = { pending: 0, reserved: 1, assigned: 2, wrapping: 3, completed: 4, canceled: 5 };
+const isWaiting = (index: number) => index < 2;
+
 /** The tasks of one scope. */
 export interface TaskScope {
-  readonly byStatus: Record<TaskStatus, number>;
+  /** Tasks by status, in the order of TASK_STATUSES. */
+  readonly counts: number[];
   /** Tasks of any status. */
   total: number;
   /** The scope's pending and reserved tasks. */
   readonly waiting: Set<TaskRecord>;
 }
 
-/** What of a task decides the scopes it is counted in, as it was last counted. */
+/** A scope's tasks by status, every status named. */
+export function countsByStatus(scope: TaskScope | undefined): Record<TaskStatus, number> {
+  const out = {} as Record<TaskStatus, number>;
+  for (const [i, status] of TASK_STATUSES.entries()) out[status] = scope?.counts[i] ?? 0;
+  return out;
+}
+
+/** Where a task was last counted: what decides its scopes, its status, and the scopes themselves. */
 interface Placement {
   task: TaskRecord;
-  status: TaskStatus;
+  status: number;
   queueSid: string | null;
   workflowSid: string | null;
   channelSid: string;
+  scopes: TaskScope[];
 }
 
 /** A scope on every channel, and on each channel apart. */
@@ -36,27 +50,7 @@ const WORKSPACE = '';
 /** The key of the tasks in no queue (no SID looks like it). */
 const UNQUEUED = 'unqueued';
 
-const isWaiting = (status: TaskStatus) => status === 'pending' || status === 'reserved';
-
-function emptyScope(): TaskScope {
-  return { byStatus: { pending: 0, reserved: 0, assigned: 0, wrapping: 0, completed: 0, canceled: 0 }, total: 0, waiting: new Set() };
-}
-
-function tally(s: TaskScope, p: Placement, delta: 1 | -1): void {
-  s.byStatus[p.status] += delta;
-  s.total += delta;
-  if (!isWaiting(p.status)) return;
-  if (delta > 0) s.waiting.add(p.task);
-  else s.waiting.delete(p.task);
-}
-
-function moveStatus(s: TaskScope, p: Placement, status: TaskStatus): void {
-  s.byStatus[p.status] -= 1;
-  s.byStatus[status] += 1;
-  if (isWaiting(p.status) === isWaiting(status)) return;
-  if (isWaiting(status)) s.waiting.add(p.task);
-  else s.waiting.delete(p.task);
-}
+const emptyScope = (): TaskScope => ({ counts: [0, 0, 0, 0, 0, 0], total: 0, waiting: new Set() });
 
 /** Every scope's counts, updated task by task. */
 export class TaskTally {
@@ -67,28 +61,29 @@ export class TaskTally {
   update(sid: string, task: TaskRecord | null): void {
     const p = this.placements.get(sid);
     if (!task) {
-      if (p) this.place(p, -1);
+      if (p) this.leave(p);
       this.placements.delete(sid);
       return;
     }
+    const status = STATUS_INDEX[task.assignmentStatus];
     if (!p) {
-      const placed: Placement = { task, status: task.assignmentStatus, queueSid: task.taskQueueSid, workflowSid: task.workflowSid, channelSid: task.taskChannelSid };
+      const placed: Placement = { task, status, queueSid: task.taskQueueSid, workflowSid: task.workflowSid, channelSid: task.taskChannelSid, scopes: [] };
       this.placements.set(sid, placed);
-      this.place(placed, 1);
+      this.join(placed);
       return;
     }
     if (p.task === task && p.queueSid === task.taskQueueSid && p.workflowSid === task.workflowSid && p.channelSid === task.taskChannelSid) {
       // Same scopes: only the status moves (a waiting task keeps its place among the waiting).
-      if (p.status !== task.assignmentStatus) this.restatus(p, task.assignmentStatus);
+      if (p.status !== status) this.restatus(p, status);
       return;
     }
-    this.place(p, -1);
+    this.leave(p);
     p.task = task;
-    p.status = task.assignmentStatus;
+    p.status = status;
     p.queueSid = task.taskQueueSid;
     p.workflowSid = task.workflowSid;
     p.channelSid = task.taskChannelSid;
-    this.place(p, 1);
+    this.join(p);
   }
 
   /** The workspace's tasks (on one channel, when given). */
@@ -107,33 +102,56 @@ export class TaskTally {
     return channelSid === undefined ? scope?.all : scope?.byChannel.get(channelSid);
   }
 
-  private place(p: Placement, delta: 1 | -1): void {
-    this.count(WORKSPACE, p, delta);
-    this.count(p.queueSid ?? UNQUEUED, p, delta);
-    if (p.workflowSid !== null) this.count(p.workflowSid, p, delta);
+  /** Counts the task in each scope it belongs to, remembering them. */
+  private join(p: Placement): void {
+    p.scopes = [];
+    this.open(WORKSPACE, p);
+    this.open(p.queueSid ?? UNQUEUED, p);
+    if (p.workflowSid !== null) this.open(p.workflowSid, p);
+    for (const scope of p.scopes) {
+      scope.counts[p.status]! += 1;
+      scope.total += 1;
+      if (isWaiting(p.status)) scope.waiting.add(p.task);
+    }
   }
 
-  private count(key: string, p: Placement, delta: 1 | -1): void {
+  private open(key: string, p: Placement): void {
     let scope = this.scopes.get(key);
     if (!scope) this.scopes.set(key, (scope = { all: emptyScope(), byChannel: new Map() }));
     let onChannel = scope.byChannel.get(p.channelSid);
     if (!onChannel) scope.byChannel.set(p.channelSid, (onChannel = emptyScope()));
-    tally(scope.all, p, delta);
-    tally(onChannel, p, delta);
-    if (onChannel.total === 0) scope.byChannel.delete(p.channelSid);
+    p.scopes.push(scope.all, onChannel);
+  }
+
+  /** Takes the task out of its scopes, dropping those left empty. */
+  private leave(p: Placement): void {
+    for (const scope of p.scopes) {
+      scope.counts[p.status]! -= 1;
+      scope.total -= 1;
+      if (isWaiting(p.status)) scope.waiting.delete(p.task);
+    }
+    this.close(WORKSPACE, p.channelSid);
+    this.close(p.queueSid ?? UNQUEUED, p.channelSid);
+    if (p.workflowSid !== null) this.close(p.workflowSid, p.channelSid);
+  }
+
+  private close(key: string, channelSid: string): void {
+    const scope = this.scopes.get(key);
+    if (!scope) return;
+    if (scope.byChannel.get(channelSid)?.total === 0) scope.byChannel.delete(channelSid);
     if (scope.all.total === 0) this.scopes.delete(key);
   }
 
-  private restatus(p: Placement, status: TaskStatus): void {
-    this.move(WORKSPACE, p, status);
-    this.move(p.queueSid ?? UNQUEUED, p, status);
-    if (p.workflowSid !== null) this.move(p.workflowSid, p, status);
+  private restatus(p: Placement, status: number): void {
+    const from = p.status;
+    const waitingChanges = isWaiting(from) !== isWaiting(status);
+    for (const scope of p.scopes) {
+      scope.counts[from]! -= 1;
+      scope.counts[status]! += 1;
+      if (!waitingChanges) continue;
+      if (isWaiting(status)) scope.waiting.add(p.task);
+      else scope.waiting.delete(p.task);
+    }
     p.status = status;
-  }
-
-  private move(key: string, p: Placement, status: TaskStatus): void {
-    const scope = this.scopes.get(key)!;
-    moveStatus(scope.all, p, status);
-    moveStatus(scope.byChannel.get(p.channelSid)!, p, status);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Gauge } from 'prom-client';
 import type { TaskStatus } from '../engine/model.js';
+import { countsByStatus, TASK_STATUSES } from '../engine/task-tally.js';
 import type { Hub } from '../hub.js';
 
 /** Most distinct workspace names reported; more are summed under `other`. */
@@ -18,8 +19,6 @@ export const OTHER = 'other';
 /** The queue label of tasks not in a queue. */
 export const NO_QUEUE = 'none';
 
-const STATUSES: readonly TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
-const EMPTY: Readonly<Record<TaskStatus, number>> = { pending: 0, reserved: 0, assigned: 0, wrapping: 0, completed: 0, canceled: 0 };
 
 /** The distinct values of a label, up to a cap. */
 class Cap {
@@ -64,21 +63,21 @@ export function collectHubState(hub: Hub, gauges: StateGauges): void {
     for (const worker of s.workers.values()) gauges.workers.inc({ workspace, activity: activityLabel.get(worker.activitySid) ?? OTHER });
 
     // Counted from the engine's task tally, never by reading every task the workspace retains.
-    const unlisted = { ...(s.taskTally.workspace()?.byStatus ?? EMPTY) };
-    const add = (queue: string, byStatus: Readonly<Record<TaskStatus, number>> | undefined) => {
-      for (const status of STATUSES) {
-        const n = byStatus?.[status] ?? 0;
+    const unlisted = countsByStatus(s.taskTally.workspace());
+    const add = (queue: string, byStatus: Readonly<Record<TaskStatus, number>>) => {
+      for (const status of TASK_STATUSES) {
+        const n = byStatus[status];
         gauges.tasks.inc({ workspace, queue, status }, n);
         unlisted[status] -= n;
       }
     };
     for (const queue of s.taskQueues.values()) {
       const name = workspace === OTHER ? OTHER : queueCap.of(`${workspace}\u0000${label(queue.friendlyName)}`).split('\u0000').at(-1)!;
-      add(name, s.taskTally.scope(queue.sid)?.byStatus);
+      add(name, countsByStatus(s.taskTally.scope(queue.sid)));
     }
     const unqueued = s.taskTally.unqueued();
-    if (unqueued) add(NO_QUEUE, unqueued.byStatus);
+    if (unqueued) add(NO_QUEUE, countsByStatus(unqueued));
     // Tasks of deleted queues, kept for their retention.
-    if (STATUSES.some((status) => unlisted[status] !== 0)) add(OTHER, unlisted);
+    if (TASK_STATUSES.some((status) => unlisted[status] !== 0)) add(OTHER, { ...unlisted });
   }
 }

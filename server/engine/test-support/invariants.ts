@@ -9,7 +9,7 @@ import {
   type WorkerChannelRecord,
   type WorkerRecord,
 } from '../model.js';
-import type { TaskScope } from '../task-tally.js';
+import { countsByStatus, type TaskScope } from '../task-tally.js';
 import { parseAttributes, type WorkspaceState } from '../workspace-state.js';
 import type { RecordStore } from './record-store.js';
 
@@ -296,7 +296,7 @@ export function checkTaskTally(state: WorkspaceState): string[] {
       for (const t of tasks) byStatus[t.assignmentStatus] = (byStatus[t.assignmentStatus] ?? 0) + 1;
       const waiting = tasks.filter((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved').map((t) => t.sid).sort();
       const scope = tallied(channel);
-      const counted = Object.fromEntries(Object.entries(scope?.byStatus ?? {}).filter(([, n]) => n !== 0));
+      const counted = Object.fromEntries(Object.entries(countsByStatus(scope)).filter(([, n]) => n !== 0));
       const expected = JSON.stringify({ total: tasks.length, byStatus, waiting });
       const actual = JSON.stringify({ total: scope?.total ?? 0, byStatus: counted, waiting: [...(scope?.waiting ?? [])].map((t) => t.sid).sort() });
       // Same keys in the same order for the comparison: statuses sorted.

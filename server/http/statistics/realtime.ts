@@ -4,17 +4,14 @@
  * tally; only a scope's waiting tasks are looked at, never every task the workspace retains.
  */
 import type { TaskRecord, WorkerRecord } from '../../engine/model.js';
-import type { TaskScope } from '../../engine/task-tally.js';
+import { countsByStatus, type TaskScope } from '../../engine/task-tally.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
-
-const NO_TASKS: TaskScope = { byStatus: { pending: 0, reserved: 0, assigned: 0, wrapping: 0, completed: 0, canceled: 0 }, total: 0, waiting: new Set() };
 
 /** Task counts and the longest waiting task of a scope, at time `now`. */
 export function taskStatistics(scope: TaskScope | undefined, now: number): Record<string, unknown> {
-  const { byStatus, total, waiting } = scope ?? NO_TASKS;
   const byPriority: Record<string, number> = {};
   let oldest: TaskRecord | undefined;
-  for (const t of waiting) {
+  for (const t of scope?.waiting ?? []) {
     byPriority[t.priority] = (byPriority[t.priority] ?? 0) + 1;
     if (!oldest || t.dateCreated < oldest.dateCreated) oldest = t;
   }
@@ -22,8 +19,8 @@ export function taskStatistics(scope: TaskScope | undefined, now: number): Recor
     longest_task_waiting_age: oldest ? Math.max(0, Math.floor((now - oldest.dateCreated) / 1000)) : 0,
     longest_task_waiting_sid: oldest?.sid ?? null,
     tasks_by_priority: byPriority,
-    tasks_by_status: { ...byStatus },
-    total_tasks: total,
+    tasks_by_status: countsByStatus(scope),
+    total_tasks: scope?.total ?? 0,
   };
 }
 
