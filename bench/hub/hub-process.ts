@@ -25,6 +25,14 @@ const running = await startServer(config, {
   attachSockets: (server, hub, credentials) => (sockets = attachWorkerSockets(server, hub, credentials, {})),
 });
 
+/** Connections the hub answered and closed before a request reached the API, in total (from its metrics). */
+async function clientErrors(): Promise<number> {
+  const text = await running.metrics.scrape();
+  let total = 0;
+  for (const m of text.matchAll(/^switchboard_http_client_errors_total\{reason="[a-z_]+"\} (\d+)$/gm)) total += Number(m[1]);
+  return total;
+}
+
 serve(
   {
     ...stats,
@@ -32,7 +40,7 @@ serve(
       meter.reset();
       return stats['stats.reset']!({});
     },
-    'stats.read': async () => ({ ...((await stats['stats.read']!({})) as object), store: meter.read() }),
+    'stats.read': async () => ({ ...((await stats['stats.read']!({})) as object), store: meter.read(), clientErrors: await clientErrors() }),
     sockets: () => sockets?.stats(),
     stop: async () => {
       await running.close();

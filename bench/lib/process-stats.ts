@@ -22,6 +22,8 @@ export interface ProcessStats {
   windowMs: number;
   /** The hub's store figures (hub only; see hub/store-meter.ts). */
   store?: unknown;
+  /** The hub's connections answered and closed before a request reached its API, in total. */
+  clientErrors?: number;
 }
 
 const MiB = 1024 * 1024;

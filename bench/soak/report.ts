@@ -33,7 +33,7 @@ export function sampleLine(s: Sample): string {
     `${pad(mmss(s.atS), 6)}  sent ${pad(n(s.sent), 7)} created ${pad(n(s.created), 7)} accepted ${pad(n(s.accepted), 7)} completed ${pad(n(s.completed), 7)}` +
     ` | offer p50 ${pad(s.offerP50, 8)} p99 ${pad(s.offerP99, 8)} ms` +
     ` | hub RSS ${pad(Math.round(s.rssMiB), 5)} MiB heap ${pad(Math.round(s.heapUsedMiB), 5)} MiB ELD p99 ${pad(s.eldP99, 7)} max ${pad(s.eldMax, 7)} ms GC ${pad(s.gcPercent, 4)}% max ${pad(s.gcMaxMs, 6)} ms CPU ${pad(Math.round(s.cpuPercent), 3)}% commits ${pad(Math.round(s.commitBlockedPercent), 2)}% p99 ${pad(Math.round(s.commitP99), 4)} ms, durable p99 ${pad(Math.round(s.durableP99), 4)} max ${pad(Math.round(s.durableMax), 4)} ms` +
-    ` | errors ${errors} (creates ${e.failedCreates}, 5xx ${e.serverErrors}, disconnects ${e.disconnects}, agents ${e.agentErrors})` +
+    ` | errors ${errors} (creates ${e.failedCreates}, 5xx ${e.serverErrors}, disconnects ${e.disconnects}, agents ${e.agentErrors}; hub cut ${e.hubClientErrors ?? 0})` +
     ` | backlog ${n(s.backlog)} (${n(s.pendingCreates)} creating) | fleets ELD p99 ${s.fleetEldP99} max ${s.fleetEldMax} ms | load ${s.loadAverage.toFixed(2)}`
   );
 }
@@ -59,7 +59,7 @@ export function renderSoak(r: SoakResults): string {
     `| Hub CPU over the run | ${s.hub ? `${s.hub.cpuPercent}%` : 'n/a'} |`,
     `| Offer latency p50 / p99 / p99.9 / max | ${s.offer.p50} / ${s.offer.p99} / ${s.offer.p999} / ${s.offer.max} ms (n=${n(s.offer.count)}) |`,
     `| Tasks sent / created / accepted / completed | ${n(s.tasks.sent)} / ${n(s.tasks.created)} / ${n(s.tasks.accepted)} / ${n(s.tasks.completed)}; ${n(s.tasks.acceptedPerSecond)} accepted/s after warm-up |`,
-    `| Errors | ${s.errors.total}: ${s.errors.failedCreates} failed creates (${s.errors.serverErrors} 5xx), ${s.errors.disconnects} socket disconnects, ${s.errors.agentErrors} agent errors |`,
+    `| Errors | ${s.errors.total}: ${s.errors.failedCreates} failed creates (${s.errors.serverErrors} 5xx), ${s.errors.disconnects} socket disconnects, ${s.errors.agentErrors} agent errors; ${s.errors.hubClientErrors} connections the hub answered (408, 400, 431) and closed before a request |`,
     `| Backlog (sent - accepted) | ${s.backlog.bounded ? 'bounded' : 'grew without bound'}: last ${n(s.backlog.last)} (${n(s.backlog.lastCreating)} of them not yet created), max ${n(s.backlog.max)}, slope ${opt(s.backlog.slopePerSecond, 'tasks/s')} |`,
     `| Generators | fleet event-loop delay p99 up to ${s.generators.fleetEldP99Max} ms, source lateness p99 ${s.generators.sourceLatenessP99} ms |`,
     '',

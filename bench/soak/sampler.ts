@@ -39,7 +39,8 @@ export interface Sample {
   /** A commit's time until it was durable (the writer's work included), p99 and max, ms. */
   durableP99: number;
   durableMax: number;
-  errors: { failedCreates: number; serverErrors: number; disconnects: number; agentErrors: number };
+  /** `hubClientErrors`: connections the hub answered (408, 400, 431) and closed before a request reached its API. */
+  errors: { failedCreates: number; serverErrors: number; disconnects: number; agentErrors: number; hubClientErrors: number };
   /** Sent minus accepted (and minus failed creations) since the start, at the end of the slice. */
   backlog: number;
   /** Of the backlog, creations not yet answered. */
@@ -65,6 +66,7 @@ export class Sampler {
   private accepted = 0;
   private failed = 0;
   private serverErrors = 0;
+  private hubClientErrors = 0;
   private lastAtUs: number;
   /** Every slice's encoded offer histograms (one per fleet), in order. */
   readonly offers: string[][] = [];
@@ -97,6 +99,9 @@ export class Sampler {
     this.notes.firstAgentError ??= fleets.find((f) => f.firstError)?.firstError;
     this.notes.firstFailedCreate ??= source.firstFailure;
     const store = hub.store as StoreFigures | undefined;
+    const clientErrorsTotal = hub.clientErrors ?? this.hubClientErrors;
+    const clientErrors = clientErrorsTotal - this.hubClientErrors;
+    this.hubClientErrors = clientErrorsTotal;
     const encoded = fleets.map((f) => f.offer);
     const offer = summarizeEncoded(encoded);
     this.offers.push(encoded);
@@ -120,7 +125,7 @@ export class Sampler {
       commitP99: store?.blocking.p99 ?? 0,
       durableP99: store?.settled.p99 ?? 0,
       durableMax: store?.settled.max ?? 0,
-      errors: { failedCreates, serverErrors, disconnects: sum((c) => c.disconnects), agentErrors: sum((c) => c.errors) },
+      errors: { failedCreates, serverErrors, disconnects: sum((c) => c.disconnects), agentErrors: sum((c) => c.errors), hubClientErrors: clientErrors },
       backlog: this.sent - this.accepted - this.failed,
       pendingCreates: source.pending,
       fleetEldP99: Math.max(0, ...fleets.map((f) => f.stats.eld.p99)),

@@ -26,7 +26,7 @@ export interface SoakSummary {
   worstSliceEldP99: number;
   offer: LatencySummary;
   tasks: { sent: number; created: number; accepted: number; completed: number; acceptedPerSecond: number };
-  errors: { failedCreates: number; serverErrors: number; disconnects: number; agentErrors: number; total: number };
+  errors: { failedCreates: number; serverErrors: number; disconnects: number; agentErrors: number; hubClientErrors: number; total: number };
   backlog: { last: number; lastCreating: number; max: number; slopePerSecond: number | undefined; bounded: boolean };
   generators: { fleetEldP99Max: number; sourceLatenessP99: number };
   loadAverage: { start: number; mean: number; max: number };
@@ -102,6 +102,7 @@ export function judge(input: VerdictInputs): SoakSummary {
     serverErrors: total((s) => s.errors.serverErrors),
     disconnects: total((s) => s.errors.disconnects),
     agentErrors: total((s) => s.errors.agentErrors),
+    hubClientErrors: total((s) => s.errors.hubClientErrors ?? 0),
     total: 0,
   };
   errors.total = errors.failedCreates + errors.disconnects + errors.agentErrors;
