@@ -3,7 +3,8 @@
  * counts instead of scanning every task the workspace holds (finished ones stay for their
  * retention: 300,000 of them after five minutes at 1,000 tasks/s). Each scope (the workspace, a
  * task queue, a workflow; on every channel or on one) keeps its tasks by status and the set of
- * its waiting tasks (pending or reserved), the only ones the longest-waiting figures look at.
+ * its waiting tasks (pending or reserved), the only ones the longest-waiting figures look at. A
+ * finished task, which nothing moves any more, costs the tally one map entry.
  */
 import type { TaskRecord, TaskStatus } from './model.js';
 
@@ -11,6 +12,8 @@ import type { TaskRecord, TaskStatus } from './model.js';
 export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
 const STATUS_INDEX: Readonly<Record<TaskStatus, number>> = { pending: 0, reserved: 1, assigned: 2, wrapping: 3, completed: 4, canceled: 5 };
 const isWaiting = (index: number) => index < 2;
+/** Statuses from this index on are final. */
+const FINISHED = 4;
 
 /** The tasks of one scope. */
 export interface TaskScope {
@@ -54,36 +57,54 @@ const emptyScope = (): TaskScope => ({ counts: [0, 0, 0, 0, 0, 0], total: 0, wai
 
 /** Every scope's counts, updated task by task. */
 export class TaskTally {
-  private readonly placements = new Map<string, Placement>();
+  /** Live tasks: where each was last counted (a task changes in place before it is counted again). */
+  private readonly live = new Map<string, Placement>();
+  /**
+   * Finished tasks (completed, canceled), kept for their retention: nothing moves them, so their
+   * record says where they are counted, and they cost the tally no more than this entry.
+   */
+  private readonly finished = new Map<string, TaskRecord>();
   private readonly scopes = new Map<string, ScopeByChannel>();
 
   /** Counts `task` where it is now (after any change to it), or forgets it when `null` (deleted). */
   update(sid: string, task: TaskRecord | null): void {
-    const p = this.placements.get(sid);
-    if (!task) {
-      if (p) this.leave(p);
-      this.placements.delete(sid);
-      return;
-    }
+    if (!task) return this.forget(sid);
+    if (this.finished.has(sid)) return;
     const status = STATUS_INDEX[task.assignmentStatus];
+    let p = this.live.get(sid);
     if (!p) {
-      const placed: Placement = { task, status, queueSid: task.taskQueueSid, workflowSid: task.workflowSid, channelSid: task.taskChannelSid, scopes: [] };
-      this.placements.set(sid, placed);
-      this.join(placed);
-      return;
-    }
-    if (p.task === task && p.queueSid === task.taskQueueSid && p.workflowSid === task.workflowSid && p.channelSid === task.taskChannelSid) {
+      p = { task, status, queueSid: task.taskQueueSid, workflowSid: task.workflowSid, channelSid: task.taskChannelSid, scopes: [] };
+      this.join(p);
+    } else if (p.task === task && p.queueSid === task.taskQueueSid && p.workflowSid === task.workflowSid && p.channelSid === task.taskChannelSid) {
       // Same scopes: only the status moves (a waiting task keeps its place among the waiting).
       if (p.status !== status) this.restatus(p, status);
-      return;
+    } else {
+      this.leave(p);
+      p.task = task;
+      p.status = status;
+      p.queueSid = task.taskQueueSid;
+      p.workflowSid = task.workflowSid;
+      p.channelSid = task.taskChannelSid;
+      this.join(p);
     }
-    this.leave(p);
-    p.task = task;
-    p.status = status;
-    p.queueSid = task.taskQueueSid;
-    p.workflowSid = task.workflowSid;
-    p.channelSid = task.taskChannelSid;
-    this.join(p);
+    if (status >= FINISHED) {
+      this.live.delete(sid);
+      this.finished.set(sid, task);
+    } else this.live.set(sid, p);
+  }
+
+  private forget(sid: string): void {
+    const p = this.live.get(sid);
+    const record = this.finished.get(sid);
+    if (p) this.leave(p);
+    else if (record) {
+      // Where a finished task was counted, as its record says.
+      const placed: Placement = { task: record, status: STATUS_INDEX[record.assignmentStatus], queueSid: record.taskQueueSid, workflowSid: record.workflowSid, channelSid: record.taskChannelSid, scopes: [] };
+      this.locate(placed);
+      this.leave(placed);
+    }
+    this.live.delete(sid);
+    this.finished.delete(sid);
   }
 
   /** The workspace's tasks (on one channel, when given). */
@@ -104,15 +125,20 @@ export class TaskTally {
 
   /** Counts the task in each scope it belongs to, remembering them. */
   private join(p: Placement): void {
-    p.scopes = [];
-    this.open(WORKSPACE, p);
-    this.open(p.queueSid ?? UNQUEUED, p);
-    if (p.workflowSid !== null) this.open(p.workflowSid, p);
+    this.locate(p);
     for (const scope of p.scopes) {
       scope.counts[p.status]! += 1;
       scope.total += 1;
       if (isWaiting(p.status)) scope.waiting.add(p.task);
     }
+  }
+
+  /** Finds (or opens) the scopes the task belongs to. */
+  private locate(p: Placement): void {
+    p.scopes = [];
+    this.open(WORKSPACE, p);
+    this.open(p.queueSid ?? UNQUEUED, p);
+    if (p.workflowSid !== null) this.open(p.workflowSid, p);
   }
 
   private open(key: string, p: Placement): void {
