@@ -105,7 +105,7 @@ export function dashboardState(s: WorkspaceState, now: number, events: EventView
       friendly_name: q.friendlyName,
       max_reserved_workers: q.maxReservedWorkers,
       target_workers: q.targetWorkers,
-      waiting: tally?.waiting.size ?? 0,
+      waiting: counts.pending + counts.reserved,
       reserved: counts.reserved,
       assigned: counts.assigned + counts.wrapping,
       longest_waiting_since: since,

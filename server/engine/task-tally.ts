@@ -2,8 +2,9 @@
  * Tasks counted by where they are, kept up to date as they change, so real-time statistics read
  * counts instead of scanning every task the workspace holds (finished ones stay for their
  * retention: 300,000 of them after five minutes at 1,000 tasks/s). Each scope (the workspace, a
- * task queue, a workflow; on every channel or on one) keeps its tasks by status and the set of
- * its waiting tasks (pending or reserved), the only ones the longest-waiting figures look at. A
+ * task queue, a workflow; on every channel or on one) keeps its tasks by status and its waiting
+ * tasks (pending or reserved), the only ones the longest-waiting figures look at: a set per channel,
+ * which the scope on every channel reads through. A
  * finished task, which nothing moves any more, costs the tally one map entry.
  */
 import type { TaskRecord, TaskStatus } from './model.js';
@@ -22,6 +23,11 @@ export interface TaskScope {
   /** Tasks of any status. */
   total: number;
   /** The scope's pending and reserved tasks. */
+  readonly waiting: Iterable<TaskRecord>;
+}
+
+/** A scope on one channel: it holds its waiting tasks; the scope on every channel reads them there. */
+interface ChannelScope extends TaskScope {
   readonly waiting: Set<TaskRecord>;
 }
 
@@ -39,13 +45,16 @@ interface Placement {
   queueSid: string | null;
   workflowSid: string | null;
   channelSid: string;
+  /** The scopes counting it, on every channel and on its own. */
   scopes: TaskScope[];
+  /** The waiting sets it belongs to while it waits (its channel's, in each scope). */
+  sets: Array<Set<TaskRecord>>;
 }
 
 /** A scope on every channel, and on each channel apart. */
 interface ScopeByChannel {
   all: TaskScope;
-  byChannel: Map<string, TaskScope>;
+  byChannel: Map<string, ChannelScope>;
 }
 
 /** The key of the workspace-wide scope (queue and workflow SIDs never are empty). */
@@ -53,7 +62,20 @@ const WORKSPACE = '';
 /** The key of the tasks in no queue (no SID looks like it). */
 const UNQUEUED = 'unqueued';
 
-const emptyScope = (): TaskScope => ({ counts: [0, 0, 0, 0, 0, 0], total: 0, waiting: new Set() });
+const channelScope = (): ChannelScope => ({ counts: [0, 0, 0, 0, 0, 0], total: 0, waiting: new Set() });
+
+/** The scope on every channel: counted itself, its waiting tasks read from its channels'. */
+function allChannels(byChannel: Map<string, ChannelScope>): TaskScope {
+  return {
+    counts: [0, 0, 0, 0, 0, 0],
+    total: 0,
+    waiting: {
+      *[Symbol.iterator]() {
+        for (const scope of byChannel.values()) yield* scope.waiting;
+      },
+    },
+  };
+}
 
 /** Every scope's counts, updated task by task. */
 export class TaskTally {
@@ -73,7 +95,7 @@ export class TaskTally {
     const status = STATUS_INDEX[task.assignmentStatus];
     let p = this.live.get(sid);
     if (!p) {
-      p = { task, status, queueSid: task.taskQueueSid, workflowSid: task.workflowSid, channelSid: task.taskChannelSid, scopes: [] };
+      p = { task, status, queueSid: task.taskQueueSid, workflowSid: task.workflowSid, channelSid: task.taskChannelSid, scopes: [], sets: [] };
       this.join(p);
     } else if (p.task === task && p.queueSid === task.taskQueueSid && p.workflowSid === task.workflowSid && p.channelSid === task.taskChannelSid) {
       // Same scopes: only the status moves (a waiting task keeps its place among the waiting).
@@ -99,7 +121,7 @@ export class TaskTally {
     if (p) this.leave(p);
     else if (record) {
       // Where a finished task was counted, as its record says.
-      const placed: Placement = { task: record, status: STATUS_INDEX[record.assignmentStatus], queueSid: record.taskQueueSid, workflowSid: record.workflowSid, channelSid: record.taskChannelSid, scopes: [] };
+      const placed: Placement = { task: record, status: STATUS_INDEX[record.assignmentStatus], queueSid: record.taskQueueSid, workflowSid: record.workflowSid, channelSid: record.taskChannelSid, scopes: [], sets: [] };
       this.locate(placed);
       this.leave(placed);
     }
@@ -129,13 +151,14 @@ export class TaskTally {
     for (const scope of p.scopes) {
       scope.counts[p.status]! += 1;
       scope.total += 1;
-      if (isWaiting(p.status)) scope.waiting.add(p.task);
     }
+    if (isWaiting(p.status)) for (const set of p.sets) set.add(p.task);
   }
 
   /** Finds (or opens) the scopes the task belongs to. */
   private locate(p: Placement): void {
     p.scopes = [];
+    p.sets = [];
     this.open(WORKSPACE, p);
     this.open(p.queueSid ?? UNQUEUED, p);
     if (p.workflowSid !== null) this.open(p.workflowSid, p);
@@ -143,10 +166,14 @@ export class TaskTally {
 
   private open(key: string, p: Placement): void {
     let scope = this.scopes.get(key);
-    if (!scope) this.scopes.set(key, (scope = { all: emptyScope(), byChannel: new Map() }));
+    if (!scope) {
+      const byChannel = new Map<string, ChannelScope>();
+      this.scopes.set(key, (scope = { all: allChannels(byChannel), byChannel }));
+    }
     let onChannel = scope.byChannel.get(p.channelSid);
-    if (!onChannel) scope.byChannel.set(p.channelSid, (onChannel = emptyScope()));
+    if (!onChannel) scope.byChannel.set(p.channelSid, (onChannel = channelScope()));
     p.scopes.push(scope.all, onChannel);
+    p.sets.push(onChannel.waiting);
   }
 
   /** Takes the task out of its scopes, dropping those left empty. */
@@ -154,8 +181,8 @@ export class TaskTally {
     for (const scope of p.scopes) {
       scope.counts[p.status]! -= 1;
       scope.total -= 1;
-      if (isWaiting(p.status)) scope.waiting.delete(p.task);
     }
+    if (isWaiting(p.status)) for (const set of p.sets) set.delete(p.task);
     this.close(WORKSPACE, p.channelSid);
     this.close(p.queueSid ?? UNQUEUED, p.channelSid);
     if (p.workflowSid !== null) this.close(p.workflowSid, p.channelSid);
@@ -170,13 +197,15 @@ export class TaskTally {
 
   private restatus(p: Placement, status: number): void {
     const from = p.status;
-    const waitingChanges = isWaiting(from) !== isWaiting(status);
     for (const scope of p.scopes) {
       scope.counts[from]! -= 1;
       scope.counts[status]! += 1;
-      if (!waitingChanges) continue;
-      if (isWaiting(status)) scope.waiting.add(p.task);
-      else scope.waiting.delete(p.task);
+    }
+    if (isWaiting(from) !== isWaiting(status)) {
+      for (const set of p.sets) {
+        if (isWaiting(status)) set.add(p.task);
+        else set.delete(p.task);
+      }
     }
     p.status = status;
   }
