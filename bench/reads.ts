@@ -20,7 +20,7 @@ import { loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { Gauge, Registry } from 'prom-client';
 import { compileExpression } from '../server/engine/expression/index.js';
-import type { TaskRecord, TaskStatus } from '../server/engine/model.js';
+import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../server/engine/model.js';
 import { parseAttributes, type WorkspaceState } from '../server/engine/workspace-state.js';
 import { filterTasks, type TaskListParams } from '../server/http/routes/tasks.js';
 import { queueRealtime, workspaceRealtime } from '../server/http/statistics/realtime.js';
@@ -32,7 +32,6 @@ import { median } from './lib/median.js';
 const QUEUES = 20;
 const WAYS = ['every task read (baseline)', 'now'] as const;
 type Way = (typeof WAYS)[number];
-const STATUSES: TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
 
 function parseArgs(): { sizes: number[]; waiting: number; runs: number } {
   const options = { sizes: [100_000, 300_000], waiting: 1_000, runs: 5 };
@@ -51,7 +50,7 @@ function parseArgs(): { sizes: number[]; waiting: number; runs: number } {
 // ---- The baseline: how the hub counted before, reading every task per request. ----
 
 function scannedTaskStatistics(tasks: TaskRecord[], now: number): Record<string, unknown> {
-  const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+  const byStatus: Record<string, number> = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
   const byPriority: Record<string, number> = {};
   let oldest: TaskRecord | undefined;
   for (const t of tasks) {

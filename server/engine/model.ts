@@ -205,4 +205,6 @@ export interface RecordKinds {
 export type RecordKind = keyof RecordKinds;
 
 /** Statuses after which a task never changes again. */
+/** Every task status, from waiting to final. */
+export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
 export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'canceled']);

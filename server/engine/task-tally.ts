@@ -7,11 +7,10 @@
  * which the scope on every channel reads through. A
  * finished task, which nothing moves any more, costs the tally one map entry.
  */
-import type { TaskRecord, TaskStatus } from './model.js';
+import { TASK_STATUSES, type TaskRecord, type TaskStatus } from './model.js';
 
-/** Every task status, in the order a scope counts them (the two waiting ones first). */
-export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled'];
-const STATUS_INDEX: Readonly<Record<TaskStatus, number>> = { pending: 0, reserved: 1, assigned: 2, wrapping: 3, completed: 4, canceled: 5 };
+/** A status's place in TASK_STATUSES, which a scope counts them by: the two waiting ones first, the two final ones last. */
+const STATUS_INDEX = Object.fromEntries(TASK_STATUSES.map((status, i) => [status, i])) as Readonly<Record<TaskStatus, number>>;
 const isWaiting = (index: number) => index < 2;
 /** Statuses from this index on are final. */
 const FINISHED = 4;

@@ -4,8 +4,8 @@
  * distinct values are capped: the rest are summed under `other`.
  */
 import type { Gauge } from 'prom-client';
-import type { TaskStatus } from '../engine/model.js';
-import { countsByStatus, TASK_STATUSES } from '../engine/task-tally.js';
+import { TASK_STATUSES, type TaskStatus } from '../engine/model.js';
+import { countsByStatus } from '../engine/task-tally.js';
 import type { Hub } from '../hub.js';
 
 /** Most distinct workspace names reported; more are summed under `other`. */
@@ -18,7 +18,6 @@ export const MAX_ACTIVITY_LABELS = 200;
 export const OTHER = 'other';
 /** The queue label of tasks not in a queue. */
 export const NO_QUEUE = 'none';
-
 
 /** The distinct values of a label, up to a cap. */
 class Cap {

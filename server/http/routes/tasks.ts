@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { fail } from '../../../shared/errors.js';
 import type { WorkerGrant } from '../../auth/tokens.js';
 import { compileExpression } from '../../engine/expression/index.js';
-import type { TaskRecord, TaskStatus } from '../../engine/model.js';
+import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 import { dispatch, found, stateOf, type Api, type Call } from '../api.js';
 import { PageSchema, pageOf } from '../paging.js';
@@ -29,7 +29,7 @@ const Update = z.object({
   TaskChannel: text(64).optional(),
   VirtualStartTime: date().optional(),
 });
-const STATUSES = new Set<string>(['pending', 'reserved', 'assigned', 'wrapping', 'completed', 'canceled']);
+const STATUSES = new Set<string>(TASK_STATUSES);
 const List = z.object({
   AssignmentStatus: list().refine((v) => v.every((s) => STATUSES.has(s)), { error: `must be among ${[...STATUSES].join(', ')}` }).optional(),
   WorkflowSid: text().optional(),
