@@ -5,7 +5,7 @@
  * answers with the Twilio-style error body every other refusal carries, counts them by reason
  * and closes the connection.
  */
-import type http from 'node:http';
+import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fail, type SwitchboardError } from '../../shared/errors.js';
 
@@ -20,7 +20,6 @@ export type ClientErrorCounts = Record<ClientErrorReason, number>;
 export type ClientErrorListener = (reason: ClientErrorReason, detail: { code: string; bytesRead: number; remoteAddress: string | undefined }) => void;
 
 const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
 function classify(code: string): { reason: ClientErrorReason; error: SwitchboardError } {
   switch (code) {
@@ -37,21 +36,21 @@ function classify(code: string): { reason: ClientErrorReason; error: Switchboard
 export function errorResponse(error: SwitchboardError): string {
   const body = JSON.stringify(error.toBody());
   return (
-    `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? 'Error'}\r\nConnection: close\r\n` +
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\nConnection: close\r\n` +
     `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }
 
 /** Takes over `server`'s client errors; returns the counts so far. */
-export function answerClientErrors(server: http.Server, listener?: ClientErrorListener): () => ClientErrorCounts {
-  const counts: ClientErrorCounts = { timeout: 0, headers_too_large: 0, malformed: 0 };
+export function answerClientErrors(server: Server, listener?: ClientErrorListener): () => ClientErrorCounts {
+  const counts = Object.fromEntries(CLIENT_ERROR_REASONS.map((reason) => [reason, 0])) as ClientErrorCounts;
   server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
     const code = e.code ?? 'UNKNOWN';
     // The peer went away (reset, broken pipe, hung up mid-request): there is nobody to answer.
     if (PEER_GONE.has(code) || !socket.writable) return void socket.destroy();
     const { reason, error } = classify(code);
     counts[reason] += 1;
-    const net = socket as Duplex & { bytesRead?: number; remoteAddress?: string; _httpMessage?: http.ServerResponse | null };
+    const net = socket as Duplex & { bytesRead?: number; remoteAddress?: string; _httpMessage?: ServerResponse | null };
     listener?.(reason, { code, bytesRead: net.bytesRead ?? 0, remoteAddress: net.remoteAddress });
     // As Node does: answer only when no response has started on this connection.
     if (!net._httpMessage?.headersSent) socket.write(errorResponse(error));
