@@ -59,7 +59,7 @@ export function renderSoak(r: SoakResults): string {
     `| Hub CPU over the run | ${s.hub ? `${s.hub.cpuPercent}%` : 'n/a'} |`,
     `| Offer latency p50 / p99 / p99.9 / max | ${s.offer.p50} / ${s.offer.p99} / ${s.offer.p999} / ${s.offer.max} ms (n=${n(s.offer.count)}) |`,
     `| Tasks sent / created / accepted / completed | ${n(s.tasks.sent)} / ${n(s.tasks.created)} / ${n(s.tasks.accepted)} / ${n(s.tasks.completed)}; ${n(s.tasks.acceptedPerSecond)} accepted/s after warm-up |`,
-    `| Errors | ${s.errors.total}: ${s.errors.failedCreates} failed creates (${s.errors.serverErrors} 5xx), ${s.errors.disconnects} socket disconnects, ${s.errors.agentErrors} agent errors; ${s.errors.hubClientErrors} connections the hub answered (408, 400, 431) and closed before a request |`,
+    `| Errors | ${s.errors.total}: ${s.errors.failedCreates} failed creates (${s.errors.serverErrors} 5xx), ${s.errors.disconnects} socket disconnects, ${s.errors.agentErrors} agent errors; ${s.errors.hubClientErrors} connections the hub answered (408, 400, 413, 431) and closed before a request |`,
     `| Backlog (sent - accepted) | ${s.backlog.bounded ? 'bounded' : 'grew without bound'}: last ${n(s.backlog.last)} (${n(s.backlog.lastCreating)} of them not yet created), max ${n(s.backlog.max)}, slope ${opt(s.backlog.slopePerSecond, 'tasks/s')} |`,
     `| Generators | fleet event-loop delay p99 up to ${s.generators.fleetEldP99Max} ms, source lateness p99 ${s.generators.sourceLatenessP99} ms |`,
     '',

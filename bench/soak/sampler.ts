@@ -39,7 +39,7 @@ export interface Sample {
   /** A commit's time until it was durable (the writer's work included), p99 and max, ms. */
   durableP99: number;
   durableMax: number;
-  /** `hubClientErrors`: connections the hub answered (408, 400, 431) and closed before a request reached its API. */
+  /** `hubClientErrors`: connections the hub answered (408, 400, 413, 431) and closed before a request reached its API. */
   errors: { failedCreates: number; serverErrors: number; disconnects: number; agentErrors: number; hubClientErrors: number };
   /** Sent minus accepted (and minus failed creations) since the start, at the end of the slice. */
   backlog: number;

@@ -39,7 +39,7 @@ async function clientErrorMetric(h: Harness, reason: string): Promise<number> {
 describe('connections that break HTTP', () => {
   it('answers malformed requests, oversized headers and slow clients with a Twilio-style error and counts them', async () => {
     const h = await startHarness({ connections: { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: 1000 } });
-    for (const reason of ['malformed', 'headers_too_large', 'timeout']) expect(await clientErrorMetric(h, reason)).toBe(0);
+    for (const reason of ['malformed', 'headers_too_large', 'body_too_large', 'timeout']) expect(await clientErrorMetric(h, reason)).toBe(0);
 
     const malformed = parse((await exchange(h, 'GET /v1/Workspaces HTTP/1.1\r\nHost: hub\r\nBad Header\r\n\r\n')).answer);
     expect(malformed.status).toBe(400);
@@ -54,10 +54,24 @@ describe('connections that break HTTP', () => {
     expect(parse(slow.answer)).toMatchObject({ status: 408, body: { code: 20408, status: 408, message: expect.stringContaining('did not arrive in time') } });
     expect(slow.openMs).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 50);
 
+    const basic = Buffer.from(`${h.credentials.accountSid}:${h.credentials.authToken}`).toString('base64');
+    const extensions = parse(
+      (
+        await exchange(
+          h,
+          `POST /v1/Workspaces HTTP/1.1\r\nHost: hub\r\nAuthorization: Basic ${basic}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+            `Transfer-Encoding: chunked\r\n\r\n5;ext=${'a'.repeat(20_000)}\r\nhello\r\n0\r\n\r\n`,
+        )
+      ).answer,
+    );
+    expect(extensions).toMatchObject({ status: 413, body: { code: 20413, status: 413, message: expect.stringContaining('chunk extensions') } });
+
     expect(await clientErrorMetric(h, 'malformed')).toBe(1);
     expect(await clientErrorMetric(h, 'headers_too_large')).toBe(1);
+    expect(await clientErrorMetric(h, 'body_too_large')).toBe(1);
     expect(await clientErrorMetric(h, 'timeout')).toBe(1);
     expect((await h.request('GET', '/healthz')).status).toBe(200);
+    expect((await h.request('GET', '/v1/Workspaces')).body).toMatchObject({ workspaces: [] });
   });
 
   it('counts nothing for a client that resets mid-request', async () => {
@@ -71,6 +85,6 @@ describe('connections that break HTTP', () => {
     });
     // The reset reaches the hub on its next read; a request after it is served on a later turn.
     expect((await h.request('GET', '/healthz')).status).toBe(200);
-    for (const reason of ['malformed', 'headers_too_large', 'timeout']) expect(await clientErrorMetric(h, reason)).toBe(0);
+    for (const reason of ['malformed', 'headers_too_large', 'body_too_large', 'timeout']) expect(await clientErrorMetric(h, reason)).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Connections that break HTTP before a request reaches the app: a request line or header block
  * Node's parser refuses, headers past the size limit, or a client too slow to send its request
- * (`headersTimeout`, `requestTimeout`). Node would answer these with a bare status line; the hub
+ * (`headersTimeout`, `requestTimeout`), or chunk extensions past the parser's limit. Node would answer these with a bare status line; the hub
  * answers with the Twilio-style error body every other refusal carries, counts them by reason
  * and closes the connection.
  */
@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { fail, type SwitchboardError } from '../../shared/errors.js';
 
 /** Why a connection was answered and closed before its request reached the app. */
-export const CLIENT_ERROR_REASONS = ['timeout', 'headers_too_large', 'malformed'] as const;
+export const CLIENT_ERROR_REASONS = ['timeout', 'headers_too_large', 'body_too_large', 'malformed'] as const;
 export type ClientErrorReason = (typeof CLIENT_ERROR_REASONS)[number];
 
 /** Connections closed so far, by reason. */
@@ -27,6 +27,9 @@ function classify(code: string): { reason: ClientErrorReason; error: Switchboard
       return { reason: 'timeout', error: fail('REQUEST_TIMEOUT', 'The request did not arrive in time; the connection is closed') };
     case 'HPE_HEADER_OVERFLOW':
       return { reason: 'headers_too_large', error: fail('HEADERS_TOO_LARGE', 'The request line and headers are larger than the hub accepts') };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      // As Node answers it: the body's chunk extensions passed the parser's limit (16 KiB).
+      return { reason: 'body_too_large', error: fail('PAYLOAD_TOO_LARGE', 'The chunk extensions of the request body are larger than the hub accepts') };
     default:
       return { reason: 'malformed', error: fail('BAD_REQUEST', `The request is not valid HTTP/1.1 (${code})`) };
   }

@@ -189,7 +189,7 @@ export class Metrics {
     const feedRefusals = labelledDeltaFeeder<SocketRefusals>(refused);
     const httpClientErrors = new Counter({
       name: `${PREFIX}http_client_errors_total`,
-      help: 'Connections answered and closed before a request reached the app, by reason: timeout (headers or body too slow), headers_too_large, malformed',
+      help: 'Connections answered and closed before a request reached the app, by reason: timeout (headers or body too slow), headers_too_large, body_too_large (chunk extensions), malformed',
       labelNames: ['reason'],
       ...r,
     });
