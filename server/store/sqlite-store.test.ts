@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,7 +9,7 @@ import type { EventRecord, RecordKind } from '../engine/model.js';
 import { WorkspaceEngine } from '../engine/engine.js';
 import { RecordStore } from '../engine/test-support/record-store.js';
 import { pooledIds } from '../ids.js';
-import { DATABASE_FILE, SqliteStore } from './sqlite-store.js';
+import { DATABASE_FILE, SqliteStore, WAL_SIZE_LIMIT } from './sqlite-store.js';
 import type { CommitBatch, StoredChange } from './store.js';
 
 const dirs: string[] = [];
@@ -218,6 +218,31 @@ describe('SqliteStore', () => {
     const reopened = await SqliteStore.open(dir, { retentionMs: 86_400_000 });
     expect(await reopened.queryEvents({ workspaceSid: 'WS1', limit: 100 })).toEqual([]);
     await reopened.close();
+  });
+
+  it('gives back the disk its log took while a long read held it: the log shrinks to its limit once the read ends', async () => {
+    const dir = tempDir();
+    const store = await SqliteStore.open(dir);
+    const wal = join(dir, `${DATABASE_FILE}-wal`);
+    // A long read (a statistics count, a backup) keeps checkpoints from recycling the log, so it grows by all that is written meanwhile.
+    const reader = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    reader.prepare('BEGIN').run();
+    reader.prepare('SELECT count(*) FROM events').get();
+    const padding = 'x'.repeat(50_000);
+    let n = 0;
+    const batch = (count: number) => Array.from({ length: count }, () => ({ ...event(`EV${String(n++).padStart(32, '0')}`, 1_000 + n), data: { padding } }));
+    for (let i = 0; i < 16; i += 1) await store.commit({ changes: [], events: batch(100), deletedWorkspaces: [] });
+    const grown = statSync(wal).size;
+    reader.prepare('COMMIT').run();
+    reader.close();
+    // Once nothing holds it, a checkpoint copies the log into the database and the next writes start it over, cut to the limit.
+    for (let i = 0; i < 3; i += 1) await store.commit({ changes: [], events: batch(100), deletedWorkspaces: [] });
+    const after = statSync(wal).size;
+    console.log(`write-ahead log: ${(grown / 2 ** 20).toFixed(0)} MiB while the read was open, ${(after / 2 ** 20).toFixed(0)} MiB after`);
+    expect(grown).toBeGreaterThan(WAL_SIZE_LIMIT);
+    expect(after).toBeLessThanOrEqual(WAL_SIZE_LIMIT);
+    expect(await store.queryEvents({ workspaceSid: 'WS1', limit: 2_000 })).toHaveLength(1_900);
+    await store.close();
   });
 
   it('backs up a consistent, openable copy while commits continue, and never overwrites a file', async () => {

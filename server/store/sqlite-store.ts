@@ -28,6 +28,14 @@ export interface SqliteStoreOptions {
 export const MAX_QUEUED_EVENT_READS = 256;
 export const MAX_QUEUED_STATISTICS = 8;
 
+/**
+ * The write-ahead log's size past which it is cut back when it starts over (`journal_size_limit`).
+ * It cycles through about 4 MiB (a checkpoint every 1,000 pages), but a long read (a statistics
+ * count, a backup) keeps checkpoints from recycling it, and it grows by all that is written
+ * meanwhile (tens of MiB a second at 1,000 tasks/s); SQLite keeps a log's file at its largest unless told.
+ */
+export const WAL_SIZE_LIMIT = 64 * 2 ** 20;
+
 /** Rows (record changes and events) handed to the writer at a time: a few milliseconds of the loop. */
 const SLICE_ROWS = 512;
 
@@ -148,7 +156,7 @@ export class SqliteStore implements Store {
     }
     let writer: SqliteWriter;
     try {
-      writer = await SqliteWriter.start(file, WRITER_SQL);
+      writer = await SqliteWriter.start(file, WRITER_SQL, WAL_SIZE_LIMIT);
     } catch (error) {
       db.close();
       throw error;

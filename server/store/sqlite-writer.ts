@@ -41,6 +41,8 @@ const Database = require(workerData.driver);
 const sql = workerData.sql;
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
+// The connection that starts the log over cuts it back to this size (see WAL_SIZE_LIMIT).
+db.pragma('journal_size_limit = ' + Number(workerData.walSizeLimit));
 // Only the power-loss test sets this variable (OFF or NORMAL): it proves that test catches what they lose.
 db.pragma('synchronous = ' + (['OFF', 'NORMAL'].includes(process.env.SWITCHBOARD_TEST_SYNCHRONOUS) ? process.env.SWITCHBOARD_TEST_SYNCHRONOUS : 'FULL'));
 const s = {};
@@ -110,10 +112,10 @@ export class SqliteWriter {
     worker.on('exit', (code) => this.fail(new Error(`The SQLite writer thread stopped (exit ${code})`)));
   }
 
-  /** Starts the thread on `file` (already created and migrated); resolves once its statements are ready. */
-  static async start(file: string, sql: WriterSql): Promise<SqliteWriter> {
+  /** Starts the thread on `file` (already created and migrated), its log cut back to `walSizeLimit` bytes when it starts over; resolves once its statements are ready. */
+  static async start(file: string, sql: WriterSql, walSizeLimit: number): Promise<SqliteWriter> {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WRITER_THREAD, { eval: true, workerData: { driver, file, sql } });
+    const worker = new Worker(WRITER_THREAD, { eval: true, workerData: { driver, file, sql, walSizeLimit } });
     await new Promise<void>((resolve, reject) => {
       const failed = (error: Error) => reject(new Error(`${file}: the SQLite writer thread did not start: ${error.message}`));
       worker.once('message', () => {
