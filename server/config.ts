@@ -27,6 +27,8 @@ export interface Config {
   metricsToken?: string;
   /** Limits on connections; a missing field takes its value from `CONNECTION_DEFAULTS`. */
   connections?: Partial<ConnectionLimits>;
+  /** Hours events are kept for the Events resource and cumulative statistics; default: the hub's (7 days). */
+  eventRetentionHours?: number;
 }
 
 /** What one client may hold open, and how long a connection may take to say what it wants. */
@@ -159,6 +161,8 @@ const EnvSchema = z.object({
   SWITCHBOARD_REQUEST_TIMEOUT_MS: count('SWITCHBOARD_REQUEST_TIMEOUT_MS', 100, DAY_MS),
   SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS: count('SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS', 100, DAY_MS),
   SWITCHBOARD_HANDSHAKE_TIMEOUT_MS: count('SWITCHBOARD_HANDSHAKE_TIMEOUT_MS', 100, DAY_MS),
+  // Up to a year. A task's events take about 13 KiB on disk (README, Configuration): 1,000 tasks/s fill about 1 TiB a day.
+  SWITCHBOARD_EVENT_RETENTION_HOURS: count('SWITCHBOARD_EVENT_RETENTION_HOURS', 1, 8_760),
   SWITCHBOARD_PUBLIC_URL: z
     .string()
     .optional()
@@ -204,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.SWITCHBOARD_PUBLIC_URL ? { publicUrl: e.SWITCHBOARD_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     ...(e.SWITCHBOARD_METRICS_TOKEN ? { metricsToken: e.SWITCHBOARD_METRICS_TOKEN } : {}),
     ...(Object.keys(connections).length > 0 ? { connections } : {}),
+    ...(e.SWITCHBOARD_EVENT_RETENTION_HOURS !== undefined ? { eventRetentionHours: e.SWITCHBOARD_EVENT_RETENTION_HOURS } : {}),
   };
 }
 

@@ -179,6 +179,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       accountSid: credentials.accountSid,
       ids: pooledIds(),
       observer: metrics.hubObserver(),
+      ...(config.eventRetentionHours !== undefined ? { eventRetentionMs: config.eventRetentionHours * 3_600_000 } : {}),
       onFatal: (error) => {
         health.failed();
         logger.fatal({ err: error }, 'store commit failed; the hub refuses all work and must be restarted');

@@ -7,6 +7,8 @@ import { runCli } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { loadCredentials, parseApiKeys } from '../credentials.js';
 import { startServer } from '../server.js';
+import { waitFor } from '../durability/wait-for.js';
+import type { EventRecord } from '../engine/model.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { closeAllHarnesses, startHarness } from './test-harness.js';
 
@@ -17,8 +19,16 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({ port: 3000, host: '127.0.0.1', data: './data', demo: true, logLevel: 'info' });
   });
   it('reads every variable', () => {
-    const env = { PORT: '0', HOST: '0.0.0.0', SWITCHBOARD_DATA: ':memory:', SWITCHBOARD_DEMO: 'off', LOG_LEVEL: 'WARN', SWITCHBOARD_PUBLIC_URL: 'https://hub.example.com/' };
-    expect(loadConfig(env)).toEqual({ port: 0, host: '0.0.0.0', data: ':memory:', demo: false, logLevel: 'warn', publicUrl: 'https://hub.example.com' });
+    const env = {
+      PORT: '0',
+      HOST: '0.0.0.0',
+      SWITCHBOARD_DATA: ':memory:',
+      SWITCHBOARD_DEMO: 'off',
+      LOG_LEVEL: 'WARN',
+      SWITCHBOARD_PUBLIC_URL: 'https://hub.example.com/',
+      SWITCHBOARD_EVENT_RETENTION_HOURS: '36',
+    };
+    expect(loadConfig(env)).toEqual({ port: 0, host: '0.0.0.0', data: ':memory:', demo: false, logLevel: 'warn', publicUrl: 'https://hub.example.com', eventRetentionHours: 36 });
   });
   it.each([
     [{ PORT: 'eighty' }, /PORT must be an integer/],
@@ -26,6 +36,8 @@ describe('loadConfig', () => {
     [{ SWITCHBOARD_DEMO: 'sometimes' }, /SWITCHBOARD_DEMO must be one of/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ SWITCHBOARD_PUBLIC_URL: 'ftp://x' }, /SWITCHBOARD_PUBLIC_URL/],
+    [{ SWITCHBOARD_EVENT_RETENTION_HOURS: '0' }, /SWITCHBOARD_EVENT_RETENTION_HOURS must be an integer from 1 to 8760, got "0"/],
+    [{ SWITCHBOARD_EVENT_RETENTION_HOURS: '1.5' }, /SWITCHBOARD_EVENT_RETENTION_HOURS must be an integer/],
   ])('names the bad variable %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
@@ -68,6 +80,33 @@ describe('startServer', () => {
     await Promise.all([running.close(), running.close()]);
     expect(closed).toBe(1);
     await expect(fetch(`${running.url}/v1/Workspaces`)).rejects.toThrow();
+  });
+
+  it('keeps events for the configured hours: older ones go at start', async () => {
+    const store = new MemoryStore();
+    const event = (sid: string, ageMs: number): EventRecord => ({
+      sid,
+      workspaceSid: 'WS1',
+      eventType: 'task.created',
+      description: '',
+      resourceType: 'task',
+      resourceSid: 'WT1',
+      actorType: 'system',
+      actorSid: null,
+      date: Date.now() - ageMs,
+      data: {},
+      workerSid: null,
+    });
+    const hours = (n: number) => n * 3_600_000;
+    await store.commit({ changes: [], events: [event('EV3', hours(3)), event('EV2', hours(1.5)), event('EV1', hours(0.5))], deletedWorkspaces: [] });
+    const running = await startServer({ port: 0, host: '127.0.0.1', data: ':memory:', demo: false, logLevel: 'silent', eventRetentionHours: 2 }, { store, env: {} });
+    try {
+      const kept = async () => (await store.queryEvents({ workspaceSid: 'WS1', limit: 10 })).map((e) => e.sid);
+      await waitFor(async () => (await kept()).length === 2, { what: 'the purge at start' });
+      expect(await kept()).toEqual(['EV1', 'EV2']);
+    } finally {
+      await running.close();
+    }
   });
 });
 
