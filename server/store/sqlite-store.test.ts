@@ -245,6 +245,31 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  it('purges in slices: commits made meanwhile wait for a slice, not for the whole purge', async () => {
+    const store = await SqliteStore.open(tempDir());
+    const data = { task_attributes: '{"type":"support"}', task_queue_sid: `WQ${'a'.repeat(32)}` };
+    const pad = (n: number) => String(n).padStart(32, '0');
+    // Old events of 5,000 workers, as a busy hour leaves them: each worker's index page gets a delete.
+    const old = (n: number) => ({ ...event(`EV${pad(n)}`, 1_000 + n), data: { ...data, task_sid: `WT${pad(n)}`, worker_sid: `WK${pad((n * 7_919) % 5_003)}` } });
+    for (let i = 0; i < 12; i += 1) await store.commit({ changes: [], events: Array.from({ length: 5_000 }, (_, j) => old(i * 5_000 + j)), deletedWorkspaces: [] });
+    let purging = true;
+    const started = performance.now();
+    const purge = store.purgeEvents(1_000_000).finally(() => (purging = false));
+    const waits: number[] = [];
+    for (let n = 0; purging; n += 1) {
+      const sent = performance.now();
+      await store.commit({ changes: [], events: [event(`EV9${pad(n).slice(1)}`, 2_000_000 + n)], deletedWorkspaces: [] });
+      waits.push(performance.now() - sent);
+    }
+    const purgeMs = performance.now() - started;
+    expect(await purge).toBe(60_000);
+    const longest = Math.max(...waits);
+    console.log(`purge of 60,000 events: ${purgeMs.toFixed(0)} ms; ${waits.length} commits meanwhile, the longest waited ${longest.toFixed(0)} ms`);
+    expect(longest).toBeLessThan(purgeMs / 4);
+    expect(await store.queryEvents({ workspaceSid: 'WS1', limit: 100_000 })).toHaveLength(waits.length);
+    await store.close();
+  });
+
   it('backs up a consistent, openable copy while commits continue, and never overwrites a file', async () => {
     const dir = tempDir();
     const store = await SqliteStore.open(dir);

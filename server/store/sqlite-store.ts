@@ -36,6 +36,9 @@ export const MAX_QUEUED_STATISTICS = 8;
  */
 export const WAL_SIZE_LIMIT = 64 * 2 ** 20;
 
+/** Events one purge transaction deletes: some 20-40 ms of the writer. */
+const PURGE_CHUNK = 2_000;
+
 /** Rows (record changes and events) handed to the writer at a time: a few milliseconds of the loop. */
 const SLICE_ROWS = 512;
 
@@ -76,7 +79,7 @@ const WRITER_SQL: WriterSql = {
     task_queue_sid, workflow_sid, task_channel, task_channel_sid, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   deleteWorkspaceRecords: 'DELETE FROM records WHERE workspace_sid = ?',
   deleteWorkspaceEvents: 'DELETE FROM events WHERE workspace_sid = ?',
-  purgeEvents: 'DELETE FROM events WHERE date < ?',
+  purgeEvents: 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE date < ? ORDER BY date LIMIT ?)',
   setMeta: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
 };
 
@@ -239,8 +242,18 @@ export class SqliteStore implements Store {
     return summaryOf(await this.statisticsReader.read(queries, params));
   }
 
+  /**
+   * Deletes in transactions of `PURGE_CHUNK` events, oldest first, so commits queued meanwhile
+   * run between them: a minute of events at 1,000 tasks/s (360,000) took the writer about 4 s in
+   * one statement, and every commit waited that out.
+   */
   async purgeEvents(before: number): Promise<number> {
-    return (await this.writer.run({ op: 'purge', before })) ?? 0;
+    let deleted = 0;
+    for (;;) {
+      const n = (await this.writer.run({ op: 'purge', before, limit: PURGE_CHUNK })) ?? 0;
+      deleted += n;
+      if (n < PURGE_CHUNK) return deleted;
+    }
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -21,7 +21,7 @@ export type EventRow = [string, string, number, string, string, ...(string | nul
 export type WriteRequest =
   | { op: 'commit'; batch: number; deletedWorkspaces: string[]; changes: ChangeRow[]; events: EventRow[] }
   | { op: 'stage'; batch: number; changes: ChangeRow[]; events: EventRow[] }
-  | { op: 'purge'; before: number }
+  | { op: 'purge'; before: number; limit: number }
   | { op: 'meta'; key: string; value: string };
 
 /** The statements the writer prepares. */
@@ -78,7 +78,7 @@ parentPort.on('message', ({ id, request: m }) => {
       } finally {
         staged = { batch: 0, changes: [], events: [] };
       }
-    } else if (m.op === 'purge') value = s.purgeEvents.run(m.before).changes;
+    } else if (m.op === 'purge') value = s.purgeEvents.run(m.before, m.limit).changes;
     else if (m.op === 'meta') s.setMeta.run(m.key, m.value);
     else if (m.op === 'close') {
       db.close();
