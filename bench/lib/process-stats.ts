@@ -8,11 +8,14 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Handlers } from './ipc.js';
+import { mainThreadCpu } from './thread-cpu.js';
 
 /** One window's figures. */
 export interface ProcessStats {
-  /** CPU time over the window as a percentage of one core. */
+  /** CPU time over the window as a percentage of one core: every thread (the hub's store writer included). */
   cpuPercent: number;
+  /** The main thread's (the event loop's) share of that, where the platform tells it (Linux). */
+  mainThreadCpuPercent?: number;
   rssMiB: number;
   heapUsedMiB: number;
   /** Event-loop delay in ms beyond the 10 ms sampling interval. */
@@ -48,20 +51,24 @@ export function statsProbe(): { reset(): void; read(): ProcessStats } {
     }
   }).observe({ entryTypes: ['gc'] });
   let cpu = process.cpuUsage();
+  let mainCpu = mainThreadCpu();
   let since = performance.now();
   return {
     reset() {
       eld.reset();
       Object.assign(gc, { totalMs: 0, maxMs: 0, majorCount: 0, majorMaxMs: 0 });
       cpu = process.cpuUsage();
+      mainCpu = mainThreadCpu();
       since = performance.now();
     },
     read() {
       const used = process.cpuUsage(cpu);
       const windowMs = performance.now() - since;
       const memory = process.memoryUsage();
+      const mainNow = mainThreadCpu();
       return {
         cpuPercent: round(((used.user + used.system) / 1000 / Math.max(1, windowMs)) * 100, 1),
+        ...(mainNow !== undefined && mainCpu !== undefined ? { mainThreadCpuPercent: round(((mainNow - mainCpu) / Math.max(1, windowMs)) * 100, 1) } : {}),
         rssMiB: round(memory.rss / MiB),
         heapUsedMiB: round(memory.heapUsed / MiB),
         eld: { p50: delayMs(eld.percentile(50)), p99: delayMs(eld.percentile(99)), max: delayMs(eld.max) },

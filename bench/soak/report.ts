@@ -32,7 +32,7 @@ export function sampleLine(s: Sample): string {
   return (
     `${pad(mmss(s.atS), 6)}  sent ${pad(n(s.sent), 7)} created ${pad(n(s.created), 7)} accepted ${pad(n(s.accepted), 7)} completed ${pad(n(s.completed), 7)}` +
     ` | offer p50 ${pad(s.offerP50, 8)} p99 ${pad(s.offerP99, 8)} ms` +
-    ` | hub RSS ${pad(Math.round(s.rssMiB), 5)} MiB heap ${pad(Math.round(s.heapUsedMiB), 5)} MiB ELD p99 ${pad(s.eldP99, 7)} max ${pad(s.eldMax, 7)} ms GC ${pad(s.gcPercent, 4)}% max ${pad(s.gcMaxMs, 6)} ms CPU ${pad(Math.round(s.cpuPercent), 3)}% commits ${pad(Math.round(s.commitBlockedPercent), 2)}% p99 ${pad(Math.round(s.commitP99), 4)} ms, durable p99 ${pad(Math.round(s.durableP99), 4)} max ${pad(Math.round(s.durableMax), 4)} ms` +
+    ` | hub RSS ${pad(Math.round(s.rssMiB), 5)} MiB heap ${pad(Math.round(s.heapUsedMiB), 5)} MiB ELD p99 ${pad(s.eldP99, 7)} max ${pad(s.eldMax, 7)} ms GC ${pad(s.gcPercent, 4)}% max ${pad(s.gcMaxMs, 6)} ms CPU ${pad(Math.round(s.cpuPercent), 3)}%${s.mainThreadCpuPercent !== undefined ? ` (main ${pad(Math.round(s.mainThreadCpuPercent), 3)}%)` : ''} commits ${pad(Math.round(s.commitBlockedPercent), 2)}% p99 ${pad(Math.round(s.commitP99), 4)} ms, durable p99 ${pad(Math.round(s.durableP99), 4)} max ${pad(Math.round(s.durableMax), 4)} ms` +
     ` | errors ${errors} (creates ${e.failedCreates}, 5xx ${e.serverErrors}, disconnects ${e.disconnects}, agents ${e.agentErrors}; hub cut ${e.hubClientErrors ?? 0})` +
     ` | backlog ${n(s.backlog)} (${n(s.pendingCreates)} creating) | fleets ELD p99 ${s.fleetEldP99} max ${s.fleetEldMax} ms | load ${s.loadAverage.toFixed(2)}`
   );
@@ -64,11 +64,11 @@ export function renderSoak(r: SoakResults): string {
     `| Generators | fleet event-loop delay p99 up to ${s.generators.fleetEldP99Max} ms, source lateness p99 ${s.generators.sourceLatenessP99} ms |`,
     '',
     ...(s.warnings.length > 0 ? ['Warnings:', '', ...s.warnings.map((w) => `- ${w}`), ''] : []),
-    '| Time | Sent | Created | Accepted | Completed | Offer p50 / p99 (ms) | RSS / heap (MiB) | ELD p99 / max (ms) | GC, longest pause (ms) | CPU | In commits (p99 ms) | Durable p99 / max (ms) | Errors | Backlog (creating) | Load |',
+    '| Time | Sent | Created | Accepted | Completed | Offer p50 / p99 (ms) | RSS / heap (MiB) | ELD p99 / max (ms) | GC, longest pause (ms) | CPU (main thread) | In commits (p99 ms) | Durable p99 / max (ms) | Errors | Backlog (creating) | Load |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.samples.map((x) => {
       const e = x.errors.failedCreates + x.errors.disconnects + x.errors.agentErrors;
-      return `| ${mmss(x.atS)} | ${n(x.sent)} | ${n(x.created)} | ${n(x.accepted)} | ${n(x.completed)} | ${x.offerP50} / ${x.offerP99} | ${Math.round(x.rssMiB)} / ${Math.round(x.heapUsedMiB)} | ${x.eldP99} / ${x.eldMax} | ${x.gcPercent}%, ${x.gcMaxMs} | ${Math.round(x.cpuPercent)}% | ${Math.round(x.commitBlockedPercent)}% (${Math.round(x.commitP99)}) | ${Math.round(x.durableP99)} / ${Math.round(x.durableMax)} | ${e} | ${n(x.backlog)} (${n(x.pendingCreates)}) | ${x.loadAverage} |`;
+      return `| ${mmss(x.atS)} | ${n(x.sent)} | ${n(x.created)} | ${n(x.accepted)} | ${n(x.completed)} | ${x.offerP50} / ${x.offerP99} | ${Math.round(x.rssMiB)} / ${Math.round(x.heapUsedMiB)} | ${x.eldP99} / ${x.eldMax} | ${x.gcPercent}%, ${x.gcMaxMs} | ${Math.round(x.cpuPercent)}%${x.mainThreadCpuPercent !== undefined ? ` (main ${Math.round(x.mainThreadCpuPercent)}%)` : ''} | ${Math.round(x.commitBlockedPercent)}% (${Math.round(x.commitP99)}) | ${Math.round(x.durableP99)} / ${Math.round(x.durableMax)} | ${e} | ${n(x.backlog)} (${n(x.pendingCreates)}) | ${x.loadAverage} |`;
     }),
     '',
   ];

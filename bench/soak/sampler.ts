@@ -32,7 +32,9 @@ export interface Sample {
   /** Share of the slice the hub spent in garbage-collection pauses, percent, and its longest pause, ms. */
   gcPercent: number;
   gcMaxMs: number;
+  /** The hub's CPU, all threads, and its main thread's part (undefined off Linux), percent of one core. */
   cpuPercent: number;
+  mainThreadCpuPercent?: number;
   /** Share of the slice the hub's loop spent blocked in store commits, percent, and a commit's p99, ms. */
   commitBlockedPercent: number;
   commitP99: number;
@@ -121,6 +123,7 @@ export class Sampler {
       gcPercent: hub.gc.percent,
       gcMaxMs: hub.gc.maxMs,
       cpuPercent: hub.cpuPercent,
+      ...(hub.mainThreadCpuPercent !== undefined ? { mainThreadCpuPercent: hub.mainThreadCpuPercent } : {}),
       commitBlockedPercent: store?.blockedPercent ?? 0,
       commitP99: store?.blocking.p99 ?? 0,
       durableP99: store?.settled.p99 ?? 0,
