@@ -13,8 +13,9 @@
  * (some canceled, assigned or wrapping), spread over the queues and four channels. Each figure is
  * the median of its runs (alternating the two ways) of one request's time on the loop: the
  * workspace's statistics, the TaskQueues/Statistics page of all 20 queues (real-time part), the
- * task gauges of a `/metrics` scrape, the first page of the task list, and a lookup by attribute
- * (`call_sid == "CA..."`, one of the newest tasks).
+ * task gauges of a `/metrics` scrape, the first page of the task list, a lookup by attribute
+ * (`call_sid == "CA..."`, one of the newest tasks), and a page of the pending tasks (against a walk of
+ * every task until the page is full, as before the tally kept the live tasks apart).
  */
 import { loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
@@ -99,6 +100,13 @@ function scannedTaskPage(s: WorkspaceState, expression?: string): string[] {
   return all.slice(0, 50).map((t) => t.sid);
 }
 
+/** A task list filtered by status, as it was read before the live tasks were kept apart: every task walked until a page is full. */
+function walkedStatusPage(s: WorkspaceState, status: string): string[] {
+  const page: string[] = [];
+  for (const t of s.tasks.values()) if (t.assignmentStatus === status && page.push(t.sid) >= 50) break;
+  return page;
+}
+
 // ---- What the routes and the scrape do now. ----
 
 function taskPage(s: WorkspaceState, params: Partial<TaskListParams>): string[] {
@@ -143,7 +151,8 @@ async function main(): Promise<void> {
     state.taskTally.update(template.sid, null);
     const now = Date.now();
     for (let n = 0; n < size; n += 1) {
-      const status: TaskStatus = n < waiting ? 'pending' : n % 50 === 0 ? 'canceled' : n % 97 === 0 ? 'assigned' : n % 89 === 0 ? 'wrapping' : 'completed';
+      // The newest tasks wait, as on a live floor: the older ones have been answered.
+      const status: TaskStatus = n >= size - waiting ? 'pending' : n % 50 === 0 ? 'canceled' : n % 97 === 0 ? 'assigned' : n % 89 === 0 ? 'wrapping' : 'completed';
       const created = now - 300_000 + Math.floor((n / size) * 299_000);
       const task: TaskRecord = {
         ...template,
@@ -179,6 +188,10 @@ async function main(): Promise<void> {
       [`task list, call_sid == "CA${size - 5}"`]: {
         [WAYS[0]]: () => scannedTaskPage(state, `call_sid == "CA${size - 5}"`),
         [WAYS[1]]: () => taskPage(state, { EvaluateTaskAttributes: `call_sid == "CA${size - 5}"` }),
+      },
+      'task list, AssignmentStatus=pending': {
+        [WAYS[0]]: () => walkedStatusPage(state, 'pending'),
+        [WAYS[1]]: () => taskPage(state, { AssignmentStatus: ['pending'] }),
       },
       'metrics scrape, task gauges': {
         [WAYS[0]]: () => {

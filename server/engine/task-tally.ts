@@ -128,6 +128,16 @@ export class TaskTally {
     this.finished.delete(sid);
   }
 
+  /**
+   * The tasks not yet finished (as last counted: their current records), oldest first: a task joins
+   * at creation and leaves when it finishes, for good, so this is creation order (as the workspace's
+   * own task map), and a list of waiting or assigned tasks reads these instead of every task kept
+   * for its retention.
+   */
+  *liveTasks(): Generator<TaskRecord> {
+    for (const p of this.live.values()) yield p.task;
+  }
+
   /** The workspace's tasks (on one channel, when given). */
   workspace(channelSid?: string): TaskScope | undefined {
     return this.scope(WORKSPACE, channelSid);

@@ -64,4 +64,26 @@ describe('task lists', () => {
     expect(await found('call_sid IN ["CA1", "CA2"] AND call_sid != "x"')).toEqual([plain, escaped, spaced, live]);
     expect(await found('call_sid == "nobody"')).toEqual([]);
   });
+
+  it('filter by status in creation order, live statuses from the live tasks alone', async () => {
+    const h = await startHarness();
+    const { create, list } = await workspace(h);
+    const canceled = [await create('{"n":0}', true)];
+    const waiting = [await create('{"n":1,"p":2}')];
+    canceled.push(await create('{"n":2}', true));
+    waiting.push(await create('{"n":3,"p":1}'), await create('{"n":4,"p":2}'));
+    canceled.push(await create('{"n":5}', true));
+    const sids = async (query: Record<string, string | number>) => ((await list({ PageSize: 50, ...query })).tasks as Array<{ sid: string }>).map((t) => t.sid);
+
+    expect(await sids({ AssignmentStatus: 'pending' })).toEqual(waiting);
+    expect(await sids({ AssignmentStatus: 'pending,assigned' })).toEqual(waiting);
+    expect(await sids({ AssignmentStatus: 'canceled' })).toEqual(canceled);
+    expect(await sids({ AssignmentStatus: 'pending,canceled' })).toEqual([canceled[0], waiting[0], canceled[1], waiting[1], waiting[2], canceled[2]]);
+    expect(await sids({ AssignmentStatus: 'pending', Ordering: 'DateCreated:desc' })).toEqual([...waiting].reverse());
+    expect(await sids({ AssignmentStatus: 'reserved' })).toEqual([]);
+    // A page of the live ones, and the next.
+    const first = await list({ AssignmentStatus: 'pending', PageSize: 2 });
+    expect(first.tasks.map((t: { sid: string }) => t.sid)).toEqual(waiting.slice(0, 2));
+    expect((await h.request('GET', first.meta.next_page_url)).body.tasks.map((t: { sid: string }) => t.sid)).toEqual(waiting.slice(2));
+  });
 });

@@ -305,5 +305,11 @@ export function checkTaskTally(state: WorkspaceState): string[] {
       if (scope && scope.total === 0) problems.push(`task tally keeps an empty scope for ${name} on ${channel ?? 'every channel'}`);
     }
   }
+  // The live tasks, in the workspace's order: task lists filtered to live statuses walk only these.
+  const live = [...state.tasks.values()].filter((t) => !TERMINAL_TASK_STATUSES.has(t.assignmentStatus));
+  const tallied = [...state.taskTally.liveTasks()];
+  if (tallied.length !== live.length || tallied.some((t, i) => t !== live[i])) {
+    problems.push(`task tally's live tasks ${tallied.map((t) => t.sid)} != ${live.map((t) => t.sid)}, the current records in the workspace's order`);
+  }
   return problems;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { fail } from '../../../shared/errors.js';
 import type { WorkerGrant } from '../../auth/tokens.js';
 import { compileExpression } from '../../engine/expression/index.js';
-import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../../engine/model.js';
+import { TASK_STATUSES, TERMINAL_TASK_STATUSES, type TaskRecord, type TaskStatus } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 import { dispatch, found, stateOf, type Api, type Call } from '../api.js';
 import { PageSchema, pageOf } from '../paging.js';
@@ -82,6 +82,8 @@ export function filterTasks(s: WorkspaceState, q: TaskListParams): Iterable<Task
     };
   }
   const order = q.Ordering !== undefined ? ordering(q.Ordering) : undefined;
+  // Waiting or assigned tasks only: the live ones, in the same order, not every task kept for its retention.
+  const candidates = statuses && ![...statuses].some((status) => TERMINAL_TASK_STATUSES.has(status)) ? s.taskTally.liveTasks() : s.tasks.values();
   const matches = (t: TaskRecord) =>
     (!statuses || statuses.has(t.assignmentStatus)) &&
     (workflowSid === undefined || t.workflowSid === workflowSid) &&
@@ -89,8 +91,8 @@ export function filterTasks(s: WorkspaceState, q: TaskListParams): Iterable<Task
     (q.Priority === undefined || t.priority === q.Priority) &&
     (q.RoutingTarget === undefined || t.routingTarget === q.RoutingTarget) &&
     (!expression || expression(t));
-  if (!order) return filtered(s.tasks.values(), matches);
-  return [...s.tasks.values()].filter(matches).sort((a, b) => {
+  if (!order) return filtered(candidates, matches);
+  return [...candidates].filter(matches).sort((a, b) => {
     for (const [key, dir] of order) if (a[key] !== b[key]) return (a[key] - b[key]) * dir;
     return 0;
   });
