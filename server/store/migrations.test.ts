@@ -79,6 +79,8 @@ describe('migrate', () => {
     const insert = db.prepare(
       'INSERT INTO events (sid, workspace_sid, date, event_type, resource_sid, task_sid, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    // A workspace's events come with its records (events no record's workspace owns are dropped at open).
+    db.prepare('INSERT INTO records (workspace_sid, kind, sid, json) VALUES (?, ?, ?, ?)').run(ws, 'workspace', ws, '{}');
     for (let i = 0; i < 3; i++) {
       const sid = `EV${String(i).padStart(32, '0')}`;
       const event = { sid, workspaceSid: ws, date: 1_700_000_000_000 + i, eventType: 'task.updated', resourceType: 'task', resourceSid: task, data: { task_sid: task } };

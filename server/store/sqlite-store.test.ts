@@ -9,6 +9,7 @@ import type { EventRecord, RecordKind } from '../engine/model.js';
 import { WorkspaceEngine } from '../engine/engine.js';
 import { RecordStore } from '../engine/test-support/record-store.js';
 import { pooledIds } from '../ids.js';
+import { waitFor } from '../durability/wait-for.js';
 import { DATABASE_FILE, SqliteStore, WAL_SIZE_LIMIT } from './sqlite-store.js';
 import type { CommitBatch, StoredChange } from './store.js';
 
@@ -120,11 +121,13 @@ describe('SqliteStore', () => {
     for (const b of [...one.batches, ...two.batches]) await store.commit(b);
     const gone = one.engine.state.workspace.sid;
     const kept = two.engine.state.workspace.sid;
+    expect((await store.queryEvents({ workspaceSid: gone, limit: 1000 })).length).toBe(one.events);
     await store.commit({ changes: [], events: [], deletedWorkspaces: [gone] });
     const loaded = await store.load();
     expect([...loaded.keys()]).toEqual([kept]);
     expect(loaded.get(kept)).toEqual(two.folded.records());
-    expect(await store.queryEvents({ workspaceSid: gone, limit: 10 })).toEqual([]);
+    // Its events go right after the commit, in slices.
+    await waitFor(async () => (await store.queryEvents({ workspaceSid: gone, limit: 10 })).length === 0, { what: "the deleted workspace's events dropped" });
     expect((await store.queryEvents({ workspaceSid: kept, limit: 1000 })).length).toBe(two.events);
     await store.close();
   });
@@ -268,6 +271,50 @@ describe('SqliteStore', () => {
     expect(longest).toBeLessThan(purgeMs / 4);
     expect(await store.queryEvents({ workspaceSid: 'WS1', limit: 100_000 })).toHaveLength(waits.length);
     await store.close();
+  });
+
+  it("drops a deleted workspace's events in slices behind the other commits, and finishes after a restart", async () => {
+    const dir = tempDir();
+    const store = await SqliteStore.open(dir);
+    // The workspace that stays has records; the deleted one's went with its deletion.
+    await store.commit({ changes: [{ workspaceSid: 'WS1', kind: 'workspace', sid: 'WS1', json: '{}' }], events: [], deletedWorkspaces: [] });
+    const pad = (n: number) => String(n).padStart(32, '0');
+    const many = (n: number) => ({ ...event(`EV${pad(n)}`, 1_000 + n), workspaceSid: 'WSgone', data: { task_sid: `WT${pad(n)}`, worker_sid: `WK${pad((n * 7_919) % 5_003)}` } });
+    for (let i = 0; i < 12; i += 1) await store.commit({ changes: [], events: Array.from({ length: 5_000 }, (_, j) => many(i * 5_000 + j)), deletedWorkspaces: [] });
+    const started = performance.now();
+    await store.commit({ changes: [], events: [], deletedWorkspaces: ['WSgone'] });
+    const deleteMs = performance.now() - started;
+    // Another workspace commits on while they go.
+    const waits: number[] = [];
+    const left = () => {
+      const peek = new Database(join(dir, DATABASE_FILE), { readonly: true });
+      try {
+        return peek.prepare("SELECT count(*) FROM events WHERE workspace_sid = 'WSgone'").pluck().get() as number;
+      } finally {
+        peek.close();
+      }
+    };
+    for (let n = 0; left() > 0; n += 1) {
+      const sent = performance.now();
+      await store.commit({ changes: [], events: [event(`EV9${pad(n).slice(1)}`, 2_000_000 + n)], deletedWorkspaces: [] });
+      waits.push(performance.now() - sent);
+    }
+    const dropMs = performance.now() - started;
+    const longest = Math.max(...waits);
+    console.log(`a deleted workspace's 60,000 events: the deleting commit ${deleteMs.toFixed(0)} ms, dropped in ${dropMs.toFixed(0)} ms; ${waits.length} commits meanwhile, the longest ${longest.toFixed(0)} ms`);
+    expect(deleteMs).toBeLessThan(dropMs / 4);
+    expect(longest).toBeLessThan(dropMs / 4);
+    expect(await store.queryEvents({ workspaceSid: 'WS1', limit: 100_000 })).toHaveLength(waits.length);
+
+    // Stopped part way: the next open finds the events no workspace owns and drops them.
+    for (let i = 0; i < 4; i += 1) await store.commit({ changes: [], events: Array.from({ length: 5_000 }, (_, j) => many(100_000 + i * 5_000 + j)), deletedWorkspaces: [] });
+    await store.commit({ changes: [], events: [], deletedWorkspaces: ['WSgone'] });
+    await store.close();
+    expect(left()).toBeGreaterThan(0);
+    const reopened = await SqliteStore.open(dir);
+    await waitFor(() => left() === 0, { what: 'the events of the workspace deleted before the restart dropped' });
+    expect(await reopened.queryEvents({ workspaceSid: 'WS1', limit: 100_000 })).toHaveLength(waits.length);
+    await reopened.close();
   });
 
   it('backs up a consistent, openable copy while commits continue, and never overwrites a file', async () => {

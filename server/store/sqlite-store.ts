@@ -36,6 +36,19 @@ export const MAX_QUEUED_STATISTICS = 8;
  */
 export const WAL_SIZE_LIMIT = 64 * 2 ** 20;
 
+/**
+ * The workspaces that have events but no records (deleted, their events not all dropped yet): each
+ * workspace in the events' paging index, one seek to the next (a scan of distinct values would read
+ * every event), kept when no record has its SID.
+ */
+const ORPHANED_WORKSPACES = `
+  WITH RECURSIVE seen(sid) AS (
+    SELECT (SELECT workspace_sid FROM events ORDER BY workspace_sid LIMIT 1)
+    UNION ALL
+    SELECT (SELECT workspace_sid FROM events WHERE workspace_sid > seen.sid ORDER BY workspace_sid LIMIT 1) FROM seen WHERE seen.sid IS NOT NULL
+  )
+  SELECT sid FROM seen WHERE sid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM records WHERE records.workspace_sid = seen.sid)`;
+
 /** Events one purge transaction deletes: some 20-40 ms of the writer. */
 const PURGE_CHUNK = 2_000;
 
@@ -78,7 +91,7 @@ const WRITER_SQL: WriterSql = {
   insertEvent: `INSERT INTO events (sid, workspace_sid, date, event_type, resource_sid, worker_sid, task_sid, reservation_sid,
     task_queue_sid, workflow_sid, task_channel, task_channel_sid, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   deleteWorkspaceRecords: 'DELETE FROM records WHERE workspace_sid = ?',
-  deleteWorkspaceEvents: 'DELETE FROM events WHERE workspace_sid = ?',
+  purgeWorkspaceEvents: 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE workspace_sid = ? LIMIT ?)',
   purgeEvents: 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE date < ? ORDER BY date LIMIT ?)',
   setMeta: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
 };
@@ -117,6 +130,9 @@ export class SqliteStore implements Store {
   /** Numbers the commits, which tells the writer which staged rows belong to which. */
   private batches = 0;
   private readonly backups = new Set<Promise<void>>();
+  /** Deleted workspaces' events being dropped, and whether the store is closing (which stops them). */
+  private readonly drops = new Set<Promise<void>>();
+  private closing = false;
   /** The threads of event reads, each started on its first: lists, and statistics' summaries (slower, fewer). */
   private readonly eventReader: SqliteReader;
   private readonly statisticsReader: SqliteReader;
@@ -166,6 +182,9 @@ export class SqliteStore implements Store {
     }
     const store = new SqliteStore(db, writer, file);
     if (options.retentionMs !== undefined) await store.purgeEvents(Date.now() - options.retentionMs);
+    // Events of workspaces deleted before a stop, their records gone: dropped behind the hub's commits.
+    const orphans = db.prepare(ORPHANED_WORKSPACES).pluck().all() as string[];
+    if (orphans.length > 0) store.dropEventsOf(orphans);
     return store;
   }
 
@@ -209,6 +228,23 @@ export class SqliteStore implements Store {
     if (this.committing === commit) this.committing = undefined;
   }
 
+  /**
+   * Deletes the events of deleted workspaces, `PURGE_CHUNK` at a time, commits running between
+   * slices: in the commit that deleted the workspace, a busy one's millions of events held every
+   * other workspace's commits for minutes. A restart finds any left (see `open`) and goes on.
+   */
+  private dropEventsOf(workspaceSids: readonly string[]): void {
+    const drop = async () => {
+      for (const workspaceSid of workspaceSids) {
+        while (!this.closing && ((await this.writer.run({ op: 'purgeWorkspace', workspaceSid, limit: PURGE_CHUNK })) ?? 0) === PURGE_CHUNK);
+      }
+    };
+    const done: Promise<void> = drop()
+      .catch(() => undefined) // the store failed or closed: the next open finds the rest
+      .finally(() => this.drops.delete(done));
+    this.drops.add(done);
+  }
+
   private async handOver({ deletedWorkspaces, changes, events }: CommitBatch): Promise<void> {
     const changeRow = (c: StoredChange): ChangeRow => [c.workspaceSid, c.kind, c.sid, c.json];
     const batch = ++this.batches;
@@ -223,6 +259,7 @@ export class SqliteStore implements Store {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await this.writer.run({ op: 'commit', batch, deletedWorkspaces, changes: changes.slice(c).map(changeRow), events: events.slice(e).map(eventRow) });
+    if (deletedWorkspaces.length > 0) this.dropEventsOf(deletedWorkspaces);
   }
 
   /**
@@ -289,7 +326,9 @@ export class SqliteStore implements Store {
 
   /** Waits for running backups and queued writes, then closes (the last connection checkpoints the WAL into the file). */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.backups]);
+    // A drop of deleted workspaces' events stops after its slice in flight; the next open goes on.
+    this.closing = true;
+    await Promise.allSettled([...this.backups, ...this.drops]);
     await Promise.all([this.eventReader.close(), this.statisticsReader.close()]);
     await this.writer.close();
     if (this.db.open) this.db.close();

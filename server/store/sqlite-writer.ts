@@ -22,6 +22,7 @@ export type WriteRequest =
   | { op: 'commit'; batch: number; deletedWorkspaces: string[]; changes: ChangeRow[]; events: EventRow[] }
   | { op: 'stage'; batch: number; changes: ChangeRow[]; events: EventRow[] }
   | { op: 'purge'; before: number; limit: number }
+  | { op: 'purgeWorkspace'; workspaceSid: string; limit: number }
   | { op: 'meta'; key: string; value: string };
 
 /** The statements the writer prepares. */
@@ -30,7 +31,7 @@ export interface WriterSql {
   deleteRecord: string;
   insertEvent: string;
   deleteWorkspaceRecords: string;
-  deleteWorkspaceEvents: string;
+  purgeWorkspaceEvents: string;
   purgeEvents: string;
   setMeta: string;
 }
@@ -54,10 +55,8 @@ const upsert = (c) => (c[3] === null ? s.deleteRecord.run(c[0], c[1], c[2]) : s.
 // IMMEDIATE takes the write lock at BEGIN (waiting on busy_timeout if a CLI holds it), so a batch never fails half way on a lock upgrade.
 const commit = db.transaction((m) => {
   if (staged.batch !== m.batch) staged = { batch: m.batch, changes: [], events: [] };
-  for (const sid of m.deletedWorkspaces) {
-    s.deleteWorkspaceRecords.run(sid);
-    s.deleteWorkspaceEvents.run(sid);
-  }
+  // Their events go after, in slices (SqliteStore.dropEventsOf).
+  for (const sid of m.deletedWorkspaces) s.deleteWorkspaceRecords.run(sid);
   for (const c of staged.changes) upsert(c);
   for (const c of m.changes) upsert(c);
   for (const e of staged.events) s.insertEvent.run(e);
@@ -79,6 +78,7 @@ parentPort.on('message', ({ id, request: m }) => {
         staged = { batch: 0, changes: [], events: [] };
       }
     } else if (m.op === 'purge') value = s.purgeEvents.run(m.before, m.limit).changes;
+    else if (m.op === 'purgeWorkspace') value = s.purgeWorkspaceEvents.run(m.workspaceSid, m.limit).changes;
     else if (m.op === 'meta') s.setMeta.run(m.key, m.value);
     else if (m.op === 'close') {
       db.close();

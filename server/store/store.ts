@@ -15,7 +15,11 @@ export interface StoredChange {
 export interface CommitBatch {
   changes: StoredChange[];
   events: EventRecord[];
-  /** Workspaces deleted with everything in them. */
+  /**
+   * Workspaces deleted with everything in them: their records go with the batch; their events,
+   * which nothing can read once the workspace is gone, may go after it (a busy workspace's week
+   * of events is millions of rows), but do go, even across a restart.
+   */
   deletedWorkspaces: string[];
 }
 
