@@ -8,8 +8,8 @@ import { loadConfig } from '../config.js';
 import { loadCredentials, parseApiKeys } from '../credentials.js';
 import { startServer } from '../server.js';
 import { waitFor } from '../durability/wait-for.js';
-import type { EventRecord } from '../engine/model.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { storedEvent } from '../store/test-support/stored-event.js';
 import { closeAllHarnesses, startHarness } from './test-harness.js';
 
 afterEach(closeAllHarnesses);
@@ -84,19 +84,7 @@ describe('startServer', () => {
 
   it('keeps events for the configured hours: older ones go at start', async () => {
     const store = new MemoryStore();
-    const event = (sid: string, ageMs: number): EventRecord => ({
-      sid,
-      workspaceSid: 'WS1',
-      eventType: 'task.created',
-      description: '',
-      resourceType: 'task',
-      resourceSid: 'WT1',
-      actorType: 'system',
-      actorSid: null,
-      date: Date.now() - ageMs,
-      data: {},
-      workerSid: null,
-    });
+    const event = (sid: string, ageMs: number) => storedEvent(sid, Date.now() - ageMs);
     const hours = (n: number) => n * 3_600_000;
     await store.commit({ changes: [], events: [event('EV3', hours(3)), event('EV2', hours(1.5)), event('EV1', hours(0.5))], deletedWorkspaces: [] });
     const running = await startServer({ port: 0, host: '127.0.0.1', data: ':memory:', demo: false, logLevel: 'silent', eventRetentionHours: 2 }, { store, env: {} });

@@ -11,6 +11,7 @@ import { RecordStore } from '../engine/test-support/record-store.js';
 import { pooledIds } from '../ids.js';
 import { waitFor } from '../durability/wait-for.js';
 import { DATABASE_FILE, SqliteStore, WAL_SIZE_LIMIT } from './sqlite-store.js';
+import { storedEvent as event } from './test-support/stored-event.js';
 import type { CommitBatch, StoredChange } from './store.js';
 
 const dirs: string[] = [];
@@ -356,22 +357,6 @@ describe('SqliteStore', () => {
     await store.close();
   });
 });
-
-function event(sid: string, date: number): EventRecord {
-  return {
-    sid,
-    workspaceSid: 'WS1',
-    eventType: 'task.created',
-    description: '',
-    resourceType: 'task',
-    resourceSid: 'WT1',
-    actorType: 'system',
-    actorSid: null,
-    date,
-    data: { task_sid: 'WT1' },
-    workerSid: null,
-  };
-}
 
 function record(sid: string, n: number): CommitBatch {
   return { changes: [{ workspaceSid: 'WS1', kind: 'task', sid, json: JSON.stringify({ sid, n }) }], events: [], deletedWorkspaces: [] };
