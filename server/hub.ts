@@ -310,6 +310,7 @@ export class Hub {
     const state = this.engines.get(workspaceSid)?.state;
     if (!state) return;
     for (const sid of state.reservations.keys()) yield `${workspaceSid}|reservation:${sid}`;
-    for (const sid of state.tasks.keys()) for (const k of ['ttl', 'target', 'purge']) yield `${workspaceSid}|${k}:${sid}`;
+    yield `${workspaceSid}|purge`; // the one timer of the finished tasks' purges
+    for (const sid of state.tasks.keys()) for (const k of ['ttl', 'target']) yield `${workspaceSid}|${k}:${sid}`;
   }
 }

@@ -14,8 +14,9 @@ export interface TimerTable {
  * Real timers for the engine's timer effects, one per key: setting a key again replaces it.
  * Deadlines are absolute, so one that has already passed fires on the next turn of the loop.
  *
- * A hub arms a timer for every offer, every waiting task and every finished task it keeps
- * (its purge), so there can be hundreds of thousands. They share one Node timer, armed for the
+ * A hub arms a timer for every offer and every waiting task (its TTL, its workflow target's
+ * deadline), and one per workspace for the purge of its finished tasks, so there can be tens of
+ * thousands. They share one Node timer, armed for the
  * earliest deadline of a priority queue: each armed key costs a map entry and three array slots
  * rather than a Node `Timeout` and its closure, which the garbage collector would trace on every
  * collection. Keys due at the same moment fire in the order they were set.

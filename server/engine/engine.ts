@@ -8,6 +8,7 @@ import type { Outcome } from './outcome.js';
 import { restoreOfferMarks } from './reservation-ops.js';
 import { drainRouting } from './route.js';
 import { StepContext, timerKey, type IdSource } from './step-context.js';
+import { purgeDeadline } from './task-ops.js';
 import { compileWorkflow } from './workflow-config.js';
 import { indexWorkerChannel } from './handlers/workspace-handlers.js';
 import { WorkspaceState, addTo, parseAttributes } from './workspace-state.js';
@@ -169,8 +170,11 @@ export class WorkspaceEngine {
         const target = task.step && task.workflowSid ? s.compiledWorkflows.get(task.workflowSid)?.filters[task.step.filter]?.targets[task.step.target] : undefined;
         if (target?.deadlineOffsetMs != null) effects.push({ type: 'timer.set', key: timerKey.target(task.sid), at: task.workflowEnteredAt + target.deadlineOffsetMs });
       }
-      if (task.purgeAt !== null) effects.push({ type: 'timer.set', key: timerKey.purge(task.sid), at: task.purgeAt });
     }
+    // Finished tasks, first due first, behind the one purge timer.
+    const finished = [...s.tasks.values()].filter((t) => t.purgeAt !== null).sort((a, b) => a.purgeAt! - b.purgeAt! || (a.sid < b.sid ? -1 : 1));
+    s.purgeQueue.reset(finished.map((t) => t.sid));
+    if (finished[0]) effects.push({ type: 'timer.set', key: timerKey.purge, at: purgeDeadline(finished[0].purgeAt!) });
     for (const reservation of s.reservations.values()) {
       if (reservation.status === 'pending') effects.push({ type: 'timer.set', key: timerKey.reservation(reservation.sid), at: reservation.timeoutAt });
     }

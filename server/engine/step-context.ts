@@ -82,5 +82,6 @@ export const timerKey = {
   reservation: (sid: string) => `reservation:${sid}`,
   ttl: (sid: string) => `ttl:${sid}`,
   target: (sid: string) => `target:${sid}`,
-  purge: (sid: string) => `purge:${sid}`,
+  /** The workspace's one purge timer, for the first finished task due (see purge-queue.ts). */
+  purge: 'purge',
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect } from './effects.js';
 import type { ReservationStatus, TaskStatus } from './model.js';
+import { purgeDeadline } from './task-ops.js';
 import { eventsOf, eventTypes, persistedKeys, timerOps } from './test-support/effect-views.js';
 import type { EngineHarness } from './test-support/engine-harness.js';
 import { singleQueueWorkspace } from './test-support/fixtures.js';
@@ -49,7 +50,7 @@ describe('task lifecycle pending -> reserved -> assigned -> wrapping -> complete
       'completed',
       'completed',
       ['reservation.completed', 'task.completed'],
-      () => [`clear ttl:${task.sid}`, `clear target:${task.sid}`, `set purge:${task.sid}@${t0 + 300_000}`],
+      () => [`clear ttl:${task.sid}`, `clear target:${task.sid}`, `set purge@${purgeDeadline(t0 + 300_000)}`],
       () => [`reservation:${rsid()}`, `task:${task.sid}`],
     ],
   ])('%s', (_, act, taskStatus, reservationStatus, events, timers, persisted) => {
@@ -96,7 +97,7 @@ describe('cancel', () => {
       ...offers.map((r) => `clear reservation:${r.sid}`),
       `clear ttl:${task.sid}`,
       `clear target:${task.sid}`,
-      `set purge:${task.sid}@${h.clock.now + 300_000}`,
+      `set purge@${purgeDeadline(h.clock.now + 300_000)}`,
     ]);
     expect(eventsOf(effects).at(-1)?.data).toMatchObject({ task_canceled_reason: 'caller hung up' });
   });
@@ -109,6 +110,53 @@ describe('cancel', () => {
     expect(h.reservationsOf(second.sid)).toEqual([]);
     h.setTaskStatus(first.sid, 'canceled');
     expect(h.onlyPending(second.sid).workerSid).toBe(ann.sid);
+  });
+});
+
+describe('purge of finished tasks', () => {
+  it('one timer for the workspace, armed for the first due; a second of finished tasks goes in one step', () => {
+    const { h } = singleQueueWorkspace();
+    const t0 = h.clock.now; // a whole second
+    const [a, b, c] = [h.addTask(), h.addTask(), h.addTask()];
+    expect(timerOps(h.setTaskStatus(a.sid, 'canceled').effects)).toContain(`set purge@${t0 + 300_000}`);
+    h.clock.advance(200);
+    expect(timerOps(h.setTaskStatus(b.sid, 'canceled').effects).filter((op) => op.includes('purge'))).toEqual([]);
+    h.clock.advance(1_300);
+    h.setTaskStatus(c.sid, 'canceled');
+    expect(h.timers.entries().get('purge')).toBe(t0 + 300_000);
+
+    h.advance(300_000 - 1_500); // t0 + 300 s: a is due, b (300.2 s) not yet
+    expect([a, b, c].map((t) => h.state.tasks.has(t.sid))).toEqual([false, true, true]);
+    expect(h.timers.entries().get('purge')).toBe(t0 + 301_000);
+    h.advance(1_000); // b goes; c is due at 301.5 s, purged at 302 s
+    expect([b, c].map((t) => h.state.tasks.has(t.sid))).toEqual([false, true]);
+    h.advance(1_000);
+    expect(h.state.tasks.has(c.sid)).toBe(false);
+    expect(h.timers.entries().has('purge')).toBe(false);
+  });
+
+  it('a finished task deleted before its purge moves the timer on to the next, and the last one clears it', () => {
+    const { h } = singleQueueWorkspace();
+    const t0 = h.clock.now;
+    const [a, b] = [h.addTask(), h.addTask()];
+    h.setTaskStatus(a.sid, 'canceled');
+    h.clock.advance(2_000);
+    h.setTaskStatus(b.sid, 'canceled');
+    expect(timerOps(h.run({ type: 'task.delete', sid: a.sid }).effects)).toContain(`set purge@${t0 + 302_000}`);
+    expect(timerOps(h.run({ type: 'task.delete', sid: b.sid }).effects)).toContain('clear purge');
+    expect(h.advance(400_000)).toEqual([]);
+  });
+
+  it('drops at most 500 tasks per step and comes back at once for the rest', () => {
+    const { h } = singleQueueWorkspace();
+    const tasks = Array.from({ length: 1_200 }, () => h.addTask());
+    for (const t of tasks) h.setTaskStatus(t.sid, 'canceled');
+    h.clock.advance(300_000);
+    const first = h.step({ type: 'timer.fired', key: 'purge' }, { type: 'system' });
+    expect(h.state.tasks.size).toBe(700);
+    expect(timerOps(first.effects).filter((op) => op.includes('purge'))).toEqual([`set purge@${h.clock.now}`]);
+    h.advance(0);
+    expect(h.state.tasks.size).toBe(0);
   });
 });
 

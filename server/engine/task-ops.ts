@@ -187,8 +187,43 @@ function closeTask(state: WorkspaceState, task: TaskRecord, ctx: StepContext): v
   state.taskAttributes.delete(task.sid);
   ctx.clearTimer(timerKey.ttl(task.sid));
   ctx.clearTimer(timerKey.target(task.sid));
-  ctx.setTimer(timerKey.purge(task.sid), task.purgeAt);
+  // Queued behind every task that finished before it; the first one queued arms the purge timer.
+  const idle = state.purgeQueue.first() === undefined;
+  state.purgeQueue.push(task.sid);
+  if (idle) ctx.setTimer(timerKey.purge, purgeDeadline(task.purgeAt));
   ctx.save('task', task);
+}
+
+/** Finished tasks dropped by one step at most; past that the purge timer comes back on the next turn. */
+const PURGES_PER_STEP = 500;
+
+/** When the purge timer fires for a task due at `at`: the whole second at or after, so a second's finished tasks go in one step. */
+export function purgeDeadline(at: number): number {
+  return Math.ceil(at / 1_000) * 1_000;
+}
+
+/** Applies the purge timer: drops the finished tasks that are due, first due first, and re-arms it for the next. */
+export function purgeDue(state: WorkspaceState, ctx: StepContext): void {
+  for (let dropped = 0, sid = state.purgeQueue.first(); sid !== undefined && dropped < PURGES_PER_STEP; sid = state.purgeQueue.first()) {
+    const task = state.tasks.get(sid);
+    if (task && task.purgeAt !== null && task.purgeAt > ctx.now) break;
+    state.purgeQueue.shift();
+    if (task && task.purgeAt !== null) {
+      dropTask(state, task, ctx);
+      dropped += 1;
+    }
+  }
+  armPurge(state, ctx);
+}
+
+/** Arms the purge timer for the first finished task still kept (skipping those dropped early), or clears it when none is. */
+function armPurge(state: WorkspaceState, ctx: StepContext): void {
+  for (let sid = state.purgeQueue.first(); sid !== undefined; sid = state.purgeQueue.first()) {
+    const purgeAt = state.tasks.get(sid)?.purgeAt;
+    if (purgeAt != null) return ctx.setTimer(timerKey.purge, purgeDeadline(purgeAt));
+    state.purgeQueue.shift();
+  }
+  ctx.clearTimer(timerKey.purge);
 }
 
 /** Drops a task and its reservations from the workspace (API delete or retention). */
@@ -216,6 +251,8 @@ export function dropTask(state: WorkspaceState, task: TaskRecord, ctx: StepConte
   state.taskAttributes.delete(task.sid);
   state.reservationsOfTask.delete(task.sid);
   state.pendingOfTask.delete(task.sid);
-  for (const key of [timerKey.ttl, timerKey.target, timerKey.purge]) ctx.clearTimer(key(task.sid));
+  for (const key of [timerKey.ttl, timerKey.target]) ctx.clearTimer(key(task.sid));
+  // A finished task deleted before its purge: the timer moves on to the next one.
+  if (state.purgeQueue.first() === task.sid) armPurge(state, ctx);
   ctx.remove('task', task.sid);
 }

@@ -10,6 +10,7 @@ import type {
   WorkflowRecord,
   WorkspaceRecord,
 } from './model.js';
+import { PurgeQueue } from './purge-queue.js';
 import { RoutingIndex } from './routing-index.js';
 import { TaskTally } from './task-tally.js';
 import type { CompiledWorkflow } from './workflow-config.js';
@@ -58,6 +59,8 @@ export class WorkspaceState {
   readonly routing = new RoutingIndex(this);
   /** Tasks counted by queue, workflow, channel and status, for real-time statistics. */
   readonly taskTally = new TaskTally();
+  /** Finished tasks in the order their purge comes due (see purge-queue.ts). */
+  readonly purgeQueue = new PurgeQueue();
 
   constructor(public workspace: WorkspaceRecord) {}
 

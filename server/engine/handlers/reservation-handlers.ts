@@ -1,8 +1,8 @@
 import type { CommandOf } from '../commands.js';
 import { checkVersion, err, ok, type Outcome } from '../outcome.js';
 import { acceptReservation, endReservation } from '../reservation-ops.js';
-import type { StepContext } from '../step-context.js';
-import { advanceTarget, cancelTask, dropTask, settleTask } from '../task-ops.js';
+import { timerKey, type StepContext } from '../step-context.js';
+import { advanceTarget, cancelTask, purgeDue, settleTask } from '../task-ops.js';
 import { setWorkerActivity } from '../worker-activity.js';
 import type { WorkspaceState } from '../workspace-state.js';
 
@@ -68,6 +68,10 @@ function instructionStatus(instruction: string | undefined): 'accepted' | 'rejec
 
 /** Applies `timer.fired`; a timer whose deadline moved or whose subject ended is ignored. */
 export function fireTimer(state: WorkspaceState, cmd: CommandOf<'timer.fired'>, ctx: StepContext): Outcome {
+  if (cmd.key === timerKey.purge) {
+    purgeDue(state, ctx);
+    return ok(null);
+  }
   const [kind, sid = ''] = cmd.key.split(':');
   if (kind === 'reservation') {
     const reservation = state.reservations.get(sid);
@@ -85,8 +89,6 @@ export function fireTimer(state: WorkspaceState, cmd: CommandOf<'timer.fired'>, 
     cancelTask(state, task, 'Task TTL Exceeded', ctx);
   } else if (kind === 'target' && waiting) {
     advanceTarget(state, task, ctx);
-  } else if (kind === 'purge' && task.purgeAt !== null && task.purgeAt <= ctx.now) {
-    dropTask(state, task, ctx);
   }
   return ok(task);
 }
