@@ -3,7 +3,8 @@
  * same retention, so they come due in the order they finished: one timer for the workspace, armed
  * for the first of them, replaces a timer per task (320 bytes of heap each, for the 300,000 tasks
  * five minutes hold at 1,000 tasks/s). A task dropped before its turn (deleted) leaves its SID
- * behind, skipped when it comes to the front. One array slot per task.
+ * behind, skipped when it comes to the front. One array slot per task. (A system clock set back
+ * while tasks finish delays the tasks queued behind by as much: they wait for the one in front.)
  */
 export class PurgeQueue {
   private sids: string[] = [];
