@@ -403,6 +403,40 @@ describe('Hub on SQLite: acknowledgment and failure', () => {
     expect((await accept(again, w, offer!.sid)).ok).toBe(true);
   });
 
+  it('drops finished tasks once their five minutes are up, on its timer and after a restart', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let shift = 0;
+      const { dir, hub, w, run } = await world({ reservationTimeout: 600, hub: { now: () => Date.now() + shift } });
+      const finish = async () => {
+        const task = await run<{ sid: string }>({ type: 'task.create', attributes: '{}', workflowSid: w.workflow });
+        await run({ type: 'task.update', sid: task.sid, assignmentStatus: 'canceled', reason: 'done' });
+        return task.sid;
+      };
+      const kept = (h: Hub, sid: string) => h.engine(w.ws)!.state.tasks.has(sid);
+      const first = await finish();
+      shift = 299_000;
+      vi.advanceTimersByTime(299_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(kept(hub, first)).toBe(true);
+      const second = await finish();
+      shift = 301_000;
+      vi.advanceTimersByTime(2_000);
+      await waitFor(() => !kept(hub, first), { what: 'the first finished task dropped by the purge timer' });
+      expect(kept(hub, second)).toBe(true);
+      await stop(hub);
+      vi.useRealTimers();
+      // Down past the second one's five minutes: the restored workspace drops it at once, for good.
+      const later = await start(dir, { now: () => Date.now() + 301_000 + 300_000 });
+      await waitFor(() => !kept(later, second), { what: 'the second finished task dropped after the restart' });
+      await stop(later);
+      const again = await start(dir, { now: () => Date.now() + 301_000 + 300_000 });
+      expect([kept(again, first), kept(again, second)]).toEqual([false, false]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('purges events past eventRetentionMs on its interval, not only at open', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
