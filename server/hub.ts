@@ -4,7 +4,7 @@ import type { Effect } from './engine/effects.js';
 import { WorkspaceEngine, type NewWorkspace } from './engine/engine.js';
 import type { EventRecord, WorkspaceRecord } from './engine/model.js';
 import type { Outcome } from './engine/outcome.js';
-import type { IdSource } from './engine/step-context.js';
+import { timerKey, type IdSource } from './engine/step-context.js';
 import type { EventSummary, EventSummaryQuery } from './store/event-summary.js';
 import type { CommitBatch, EventQuery, Store } from './store/store.js';
 import { pooledIds } from './ids.js';
@@ -301,16 +301,16 @@ export class Hub {
   }
 
   private fireTimer(key: string): void {
-    const [workspaceSid = '', timerKey = ''] = key.split('|');
-    void this.dispatch(workspaceSid, { type: 'timer.fired', key: timerKey }, { type: 'system' });
+    const [workspaceSid = '', engineKey = ''] = key.split('|');
+    void this.dispatch(workspaceSid, { type: 'timer.fired', key: engineKey }, { type: 'system' });
   }
 
   private *timerKeysOf(workspaceSid: string): Iterable<string> {
     // Timers are keyed `${workspace}|${key}`; the engine knows which keys it armed.
     const state = this.engines.get(workspaceSid)?.state;
     if (!state) return;
-    for (const sid of state.reservations.keys()) yield `${workspaceSid}|reservation:${sid}`;
-    yield `${workspaceSid}|purge`; // the one timer of the finished tasks' purges
-    for (const sid of state.tasks.keys()) for (const k of ['ttl', 'target']) yield `${workspaceSid}|${k}:${sid}`;
+    for (const sid of state.reservations.keys()) yield `${workspaceSid}|${timerKey.reservation(sid)}`;
+    yield `${workspaceSid}|${timerKey.purge}`;
+    for (const sid of state.tasks.keys()) for (const key of [timerKey.ttl, timerKey.target]) yield `${workspaceSid}|${key(sid)}`;
   }
 }

@@ -8,7 +8,7 @@ import type { EventRecord } from '../engine/model.js';
 import { addWait, emptyTally, type EventSummary, type EventSummaryQuery } from './event-summary.js';
 import { migrate } from './migrations.js';
 import { SqliteReader, type ReadParams } from './sqlite-reader.js';
-import { SqliteWriter, type ChangeRow, type EventRow, type WriterSql } from './sqlite-writer.js';
+import { SqliteWriter, type ChangeRow, type EventRow, type WriteRequest, type WriterSql } from './sqlite-writer.js';
 import type { CommitBatch, EventQuery, Store, StoredChange } from './store.js';
 
 /** The database file inside a data directory. */
@@ -235,9 +235,7 @@ export class SqliteStore implements Store {
    */
   private dropEventsOf(workspaceSids: readonly string[]): void {
     const drop = async () => {
-      for (const workspaceSid of workspaceSids) {
-        while (!this.closing && ((await this.writer.run({ op: 'purgeWorkspace', workspaceSid, limit: PURGE_CHUNK })) ?? 0) === PURGE_CHUNK);
-      }
+      for (const workspaceSid of workspaceSids) await this.inSlices({ op: 'purgeWorkspace', workspaceSid, limit: PURGE_CHUNK }, () => this.closing);
     };
     const done: Promise<void> = drop()
       .catch(() => undefined) // the store failed or closed: the next open finds the rest
@@ -285,12 +283,18 @@ export class SqliteStore implements Store {
    * one statement, and every commit waited that out.
    */
   async purgeEvents(before: number): Promise<number> {
+    return this.inSlices({ op: 'purge', before, limit: PURGE_CHUNK });
+  }
+
+  /** Runs a slice of deletes again until one deletes fewer than its limit (or `stop` says so); resolves with how many went. */
+  private async inSlices(slice: Extract<WriteRequest, { limit: number }>, stop: () => boolean = () => false): Promise<number> {
     let deleted = 0;
-    for (;;) {
-      const n = (await this.writer.run({ op: 'purge', before, limit: PURGE_CHUNK })) ?? 0;
+    while (!stop()) {
+      const n = (await this.writer.run(slice)) ?? 0;
       deleted += n;
-      if (n < PURGE_CHUNK) return deleted;
+      if (n < slice.limit) break;
     }
+    return deleted;
   }
 
   async getMeta(key: string): Promise<string | undefined> {
