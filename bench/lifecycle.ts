@@ -5,6 +5,7 @@
  * on the durable SqliteStore against the in-memory MemoryStore (nothing written: the baseline), in
  * one run, alternating, for MaxReservedWorkers 1 and 50. CPU is the process's, all threads, and
  * split (Linux) into the main thread and the others: the store's writer thread, and V8's collector helpers.
+ * On SQLite it also gives what a task's records, events and their indexes take on disk.
  *
  *   npm run bench:lifecycle [-- --workers 2000 --runs 3 --lanes 8]
  *
@@ -14,6 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { MemoryStore } from '../server/store/memory-store.js';
 import { SqliteStore } from '../server/store/sqlite-store.js';
 import { benchHub } from './lib/bench-hub.js';
@@ -40,6 +42,8 @@ interface RunResult {
   main: number;
   others: number;
   tasksPerSecond: number;
+  /** KiB the database grew by per task (records, events, indexes), on SQLite. */
+  diskKib?: number;
 }
 
 function parseArgs(): Options {
@@ -90,6 +94,17 @@ async function run(storeName: StoreName, maxReservedWorkers: number, tasks: numb
     const lanes = (until: number) => Promise.all(Array.from({ length: options.lanes }, () => lane(until)));
     await lanes(Math.ceil(tasks / 10));
 
+    // The database's size in bytes as its readers see it (the WAL's pages included).
+    const size = () => {
+      if (!(store instanceof SqliteStore)) return 0;
+      const db = new Database(store.file, { readonly: true });
+      try {
+        return (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+      } finally {
+        db.close();
+      }
+    };
+    const sizeBefore = size();
     const threads = threadCpu();
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -104,7 +119,8 @@ async function run(storeName: StoreName, maxReservedWorkers: number, tasks: numb
       if (tid === mainTid) main += spent;
       else others += spent;
     }
-    return { cpu: (used.user + used.system) / 1_000 / tasks, main: main / tasks, others: others / tasks, tasksPerSecond: tasks / seconds };
+    const diskKib = store instanceof SqliteStore ? (size() - sizeBefore) / 1024 / tasks : undefined;
+    return { cpu: (used.user + used.system) / 1_000 / tasks, main: main / tasks, others: others / tasks, tasksPerSecond: tasks / seconds, diskKib };
   } finally {
     await hub.close();
     rmSync(dir, { recursive: true, force: true });
@@ -127,16 +143,17 @@ async function main(): Promise<void> {
   }
   const ms = (n: number) => n.toFixed(n < 1 ? 3 : 2);
   const rows = [
-    '| MaxReservedWorkers | Store | CPU per task, all threads (ms, median / runs) | Main thread | Other threads (writer, GC) | Tasks/s | CPU vs memory store |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| MaxReservedWorkers | Store | CPU per task, all threads (ms, median / runs) | Main thread | Other threads (writer, GC) | Tasks/s | CPU vs memory store | Disk per task (KiB) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { maxReservedWorkers } of SCENARIOS) {
     const memory = median(results.get(`memory|${maxReservedWorkers}`)!.map((r) => r.cpu));
     for (const storeName of STORES) {
       const list = results.get(`${storeName}|${maxReservedWorkers}`)!;
       const cpu = median(list.map((r) => r.cpu));
+      const disk = storeName === 'sqlite' ? median(list.map((r) => r.diskKib ?? 0)).toFixed(1) : '—';
       rows.push(
-        `| ${maxReservedWorkers} | ${storeName} | ${ms(cpu)} (${list.map((r) => ms(r.cpu)).join(' / ')}) | ${ms(median(list.map((r) => r.main)))} | ${ms(median(list.map((r) => r.others)))} | ${Math.round(median(list.map((r) => r.tasksPerSecond)))} | ${(cpu / memory).toFixed(2)}x |`,
+        `| ${maxReservedWorkers} | ${storeName} | ${ms(cpu)} (${list.map((r) => ms(r.cpu)).join(' / ')}) | ${ms(median(list.map((r) => r.main)))} | ${ms(median(list.map((r) => r.others)))} | ${Math.round(median(list.map((r) => r.tasksPerSecond)))} | ${(cpu / memory).toFixed(2)}x | ${disk} |`,
       );
     }
   }
