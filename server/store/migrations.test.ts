@@ -69,7 +69,7 @@ describe('migrate', () => {
     db.close();
   });
 
-  it('moves a version-1 file with events to the narrow event indexes, keeping every event and its queries indexed', async () => {
+  it('moves a version-1 file with events to the newest schema, keeping every event whole and its queries indexed', async () => {
     const dir = tempDir();
     const file = join(dir, DATABASE_FILE);
     const db = new Database(file);
@@ -90,6 +90,8 @@ describe('migrate', () => {
     const store = await SqliteStore.open(dir);
     const found = await store.queryEvents({ workspaceSid: ws, taskSid: task, limit: 10 });
     expect(found.map((e) => e.date)).toEqual([1_700_000_000_002, 1_700_000_000_001, 1_700_000_000_000]);
+    // Written whole in their JSON, as before version 3: read back alike.
+    expect(found[0]).toEqual({ sid: `EV${'2'.padStart(32, '0')}`, workspaceSid: ws, date: 1_700_000_000_002, eventType: 'task.updated', resourceType: 'task', resourceSid: task, data: { task_sid: task } });
     await store.close();
     const after = new Database(file, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(LATEST);

@@ -85,6 +85,14 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX events_workflow ON events (workflow_sid, date, sid) WHERE workflow_sid IS NOT NULL;
       `),
   },
+  {
+    version: 3,
+    description: "an event's JSON leaves out what its columns hold",
+    // No table changes. Events written from now on are read whole only with their columns, so the
+    // version moves on: an older Switchboard, which reads the JSON alone, refuses the file instead
+    // of listing events without their SIDs.
+    up: () => undefined,
+  },
 ];
 
 /** What `migrate` did. */

@@ -96,6 +96,35 @@ describe('SqliteStore', () => {
     await reopened.close();
   });
 
+  it('gives back every event as committed, though its JSON holds only what no column does', async () => {
+    const dir = tempDir();
+    const store = await SqliteStore.open(dir);
+    const { engine, batches } = busyWorkspace('Events');
+    const ws = engine.state.workspace.sid;
+    // Data fields with columns that are not text stay in the JSON: null, a number, missing.
+    const odd = event(`EV${'f'.repeat(32)}`, 1_800_000_000_000, { workspaceSid: ws, data: { task_sid: 'WT1', task_queue_sid: null, worker_sid: 7, task_age: 3 } });
+    for (const b of [...batches, { changes: [], events: [odd], deletedWorkspaces: [] }]) await store.commit(b);
+    const committed = [...batches.flatMap((b) => b.events), odd];
+    const found = await store.queryEvents({ workspaceSid: ws, limit: 1_000 });
+    expect(found).toEqual([...committed].sort((a, b) => b.date - a.date || (a.sid < b.sid ? 1 : -1)));
+    await store.close();
+
+    const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    const rows = db.prepare('SELECT json FROM events').pluck().all() as string[];
+    db.close();
+    for (const json of rows) {
+      const stored = JSON.parse(json) as Record<string, unknown> & { data: Record<string, unknown> };
+      for (const key of ['sid', 'workspaceSid', 'date', 'eventType', 'resourceSid']) expect(stored).not.toHaveProperty(key);
+      for (const key of ['worker_sid', 'task_sid', 'reservation_sid', 'task_queue_sid', 'workflow_sid', 'task_channel_unique_name', 'task_channel_sid']) {
+        expect(typeof stored.data[key]).not.toBe('string');
+      }
+    }
+    const full = committed.reduce((n, e) => n + JSON.stringify(e).length, 0);
+    const kept = rows.reduce((n, json) => n + json.length, 0);
+    console.log(`${rows.length} events: stored JSON ${kept} bytes, ${Math.round((100 * kept) / full)}% of the whole events' ${full}`);
+    expect(kept).toBeLessThan(full * 0.75);
+  });
+
   it('writes a batch all or nothing: one that fails midway leaves the store as it was', async () => {
     const store = await SqliteStore.open(tempDir());
     const { engine, batches } = busyWorkspace('Atomic');
