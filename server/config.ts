@@ -161,7 +161,7 @@ const EnvSchema = z.object({
   SWITCHBOARD_REQUEST_TIMEOUT_MS: count('SWITCHBOARD_REQUEST_TIMEOUT_MS', 100, DAY_MS),
   SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS: count('SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS', 100, DAY_MS),
   SWITCHBOARD_HANDSHAKE_TIMEOUT_MS: count('SWITCHBOARD_HANDSHAKE_TIMEOUT_MS', 100, DAY_MS),
-  // Up to a year. A task's events take about 13 KiB on disk (README, Configuration): 1,000 tasks/s fill about 1 TiB a day.
+  // Up to a year. A task's events take about 11 KiB on disk (README, Configuration): 1,000 tasks/s fill about 1 TB a day.
   SWITCHBOARD_EVENT_RETENTION_HOURS: count('SWITCHBOARD_EVENT_RETENTION_HOURS', 1, 8_760),
   SWITCHBOARD_PUBLIC_URL: z
     .string()

@@ -145,7 +145,7 @@ function eventRow(e: EventRecord): EventRow {
  * An event read back from `EVENT_COLUMNS`: its JSON with the columns' values put back. Rows written
  * before the JSON left them out hold them in both, alike.
  */
-function storedEvent(row: unknown[]): EventRecord {
+function eventOfRow(row: unknown[]): EventRecord {
   const [json, sid, workspaceSid, date, eventType, resourceSid, ...columns] = row;
   const event = JSON.parse(json as string) as EventRecord;
   for (let i = 0; i < DATA_COLUMNS.length; i += 1) {
@@ -307,7 +307,7 @@ export class SqliteStore implements Store {
     if (q.limit <= 0) return []; // SQLite reads a negative LIMIT as "no limit".
     const { sql, params } = eventQuerySql(q);
     const [rows = []] = await this.eventReader.read([sql], params);
-    return rows.map(storedEvent);
+    return rows.map(eventOfRow);
   }
 
   /** Counted in SQL on a reader thread: the window's events never cross into the hub's loop. */
