@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../durability/wait-for.js';
 import type { EventRecord } from '../engine/model.js';
 import { matchesEventQuery } from './event-query.js';
 import { tallyEvents, type EventSummary, type EventSummaryQuery } from './event-summary.js';
 import { MemoryStore } from './memory-store.js';
-import { MAX_QUEUED_EVENT_READS, MAX_QUEUED_STATISTICS, SqliteStore } from './sqlite-store.js';
+import { DATABASE_FILE, MAX_QUEUED_EVENT_READS, MAX_QUEUED_STATISTICS, SqliteStore } from './sqlite-store.js';
 import type { EventQuery } from './store.js';
 
 /** A small seeded generator, so a failure repeats exactly. */
@@ -121,19 +123,46 @@ const FILTERS: Array<[string, Omit<EventQuery, 'workspaceSid' | 'limit'>]> = [
   ['a filter nothing matches', { taskSid: sid('WT', 99) }],
 ];
 
-describe('SqliteStore.queryEvents', () => {
+/**
+ * Where the store's events lie: a commit appends them to `recent_events` (one of a quarter of
+ * `eventMoveRows` or more, to the indexed `events` table), and the writer moves them into `events`
+ * `eventMoveRows` at a time. Every read must find them in either, so each suite runs on three
+ * layouts of the same 600 events, committed 10 at a time (as the hub writes them tick by tick) and
+ * left until the writer has moved what it will.
+ */
+const LAYOUTS = [
+  { name: 'most indexed, the newest commits recent', eventMoveRows: 64, indexed: 576 },
+  { name: 'all recent', eventMoveRows: 1_000_000, indexed: 0 },
+  { name: 'all indexed as committed', eventMoveRows: 40, indexed: 600 },
+] as const;
+type Layout = (typeof LAYOUTS)[number];
+
+/** Opens a store in `dir` on `layout` with the test's events committed, once its writer has moved them. */
+async function storeOf(dir: string, layout: Layout, also?: MemoryStore): Promise<SqliteStore> {
+  const store = await SqliteStore.open(dir, { eventMoveRows: layout.eventMoveRows });
+  for (let i = 0; i < events.length; i += 10) {
+    const batch = { changes: [], events: events.slice(i, i + 10), deletedWorkspaces: [] };
+    await store.commit(batch);
+    await also?.commit(batch);
+  }
+  const peek = new Database(join(dir, DATABASE_FILE), { readonly: true });
+  try {
+    const count = (table: string) => peek.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    await waitFor(() => count('recent_events') < layout.eventMoveRows, { what: 'the writer done moving events' });
+    expect([count('events'), count('recent_events')]).toEqual([layout.indexed, events.length - layout.indexed]);
+  } finally {
+    peek.close();
+  }
+  return store;
+}
+
+describe.each(LAYOUTS)('SqliteStore.queryEvents, $name', (layout) => {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-events-'));
   let store: SqliteStore;
   const memory = new MemoryStore();
 
   beforeAll(async () => {
-    store = await SqliteStore.open(dir);
-    // Several commits, as the hub writes them tick by tick.
-    for (let i = 0; i < events.length; i += 50) {
-      const batch = { changes: [], events: events.slice(i, i + 50), deletedWorkspaces: [] };
-      await store.commit(batch);
-      await memory.commit(batch);
-    }
+    store = await storeOf(dir, layout, memory);
   });
   afterAll(async () => {
     await store.close();
@@ -201,13 +230,12 @@ function sorted(summary: EventSummary): Record<string, unknown> {
   );
 }
 
-describe('SqliteStore.summarizeEvents', () => {
+describe.each(LAYOUTS)('SqliteStore.summarizeEvents, $name', (layout) => {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-summary-'));
   let store: SqliteStore;
 
   beforeAll(async () => {
-    store = await SqliteStore.open(dir);
-    for (let i = 0; i < events.length; i += 50) await store.commit({ changes: [], events: events.slice(i, i + 50), deletedWorkspaces: [] });
+    store = await storeOf(dir, layout);
   });
   afterAll(async () => {
     await store.close();

@@ -43,7 +43,7 @@ describe('migrate', () => {
     const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
     expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
-    expect(names(db, 'table')).toEqual(['events', 'meta', 'records']);
+    expect(names(db, 'table')).toEqual(['events', 'meta', 'recent_events', 'records']);
     expect(names(db, 'index')).toEqual(
       ['events_age', 'events_page', 'events_queue', 'events_reservation', 'events_task', 'events_type', 'events_worker', 'events_workflow'],
     );

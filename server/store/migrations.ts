@@ -93,6 +93,33 @@ export const MIGRATIONS: readonly Migration[] = [
     // of listing events without their SIDs.
     up: () => undefined,
   },
+  {
+    version: 4,
+    description: 'commits append events to a table without filter indexes; the writer moves them into events in batches',
+    up: (db) =>
+      db.exec(`
+        -- An event costs each of the events table's filter indexes a B-tree insert, and a commit one
+        -- page of each index it touches (a worker's entry lands anywhere in its index): at a few
+        -- tasks per commit, most of what the writer does. A commit appends its events here, in
+        -- rowid order; the writer moves the oldest into events a few hundred at a time, where they
+        -- share the indexes' pages. Reads take both tables; this one is small, so it needs no index.
+        CREATE TABLE recent_events (
+          sid TEXT NOT NULL,
+          workspace_sid TEXT NOT NULL,
+          date INTEGER NOT NULL,
+          event_type TEXT NOT NULL,
+          resource_sid TEXT NOT NULL,
+          worker_sid TEXT,
+          task_sid TEXT,
+          reservation_sid TEXT,
+          task_queue_sid TEXT,
+          workflow_sid TEXT,
+          task_channel TEXT,
+          task_channel_sid TEXT,
+          json TEXT NOT NULL
+        );
+      `),
+  },
 ];
 
 /** What `migrate` did. */

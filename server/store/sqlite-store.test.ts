@@ -133,9 +133,9 @@ describe('SqliteStore', () => {
     const before = JSON.stringify([...(await store.load())]);
     const eventsBefore = await store.queryEvents({ workspaceSid: ws, limit: 1000 });
     const good = batches[1]!;
-    // The same event twice breaks the events primary key after the records were written.
-    const poisoned: CommitBatch = { ...good, events: [...good.events, good.events[0]!] };
-    await expect(store.commit(poisoned)).rejects.toThrow(/UNIQUE constraint failed: events.sid/);
+    // An event without a type breaks a NOT NULL constraint after the records and the other events were written.
+    const poisoned: CommitBatch = { ...good, events: [...good.events, { ...good.events[0]!, eventType: null as unknown as string }] };
+    await expect(store.commit(poisoned)).rejects.toThrow(/NOT NULL constraint failed: recent_events.event_type/);
     expect(JSON.stringify([...(await store.load())])).toBe(before);
     expect(await store.queryEvents({ workspaceSid: ws, limit: 1000 })).toEqual(eventsBefore);
     // The store is still usable, and the good batch still commits.
@@ -167,6 +167,7 @@ describe('SqliteStore', () => {
     const changes: StoredChange[] = Array.from({ length: 3_000 }, (_, i) => ({ workspaceSid: 'WS1', kind: 'task', sid: `WT${i}`, json: `{"n":${i}}` }));
     const events = Array.from({ length: 3_000 }, (_, i) => event(`EV${String(i).padStart(32, '0')}`, 1_000 + i));
     // The duplicate is in the last slice: every slice before it has crossed to the writer already.
+    // (So many events go straight into the indexed table, whose primary key refuses it.)
     await expect(store.commit({ changes, events: [...events, events[0]!], deletedWorkspaces: [] })).rejects.toThrow(/UNIQUE constraint failed: events.sid/);
     expect(await store.load()).toEqual(new Map());
     expect(await store.queryEvents({ workspaceSid: 'WS1', limit: 10 })).toEqual([]);
@@ -253,6 +254,69 @@ describe('SqliteStore', () => {
     await reopened.close();
   });
 
+  it("moves small commits' events into the indexed table a move at a time, puts large ones there at once, and goes on after a reopen", async () => {
+    const dir = tempDir();
+    const tiers = () => {
+      const peek = new Database(join(dir, DATABASE_FILE), { readonly: true });
+      try {
+        const count = (table: string) => peek.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+        return { indexed: count('events'), recent: count('recent_events') };
+      } finally {
+        peek.close();
+      }
+    };
+    const settled = (moveRows: number) => waitFor(() => tiers().recent < moveRows && tiers(), { what: 'the writer done moving' });
+    const pad = (n: number) => String(n).padStart(32, '0');
+    const all: EventRecord[] = [];
+    const commit = async (store: SqliteStore, count: number) => {
+      const events = Array.from({ length: count }, (_, i) => event(`EV${pad(all.length + i + 1)}`, 1_000 + all.length + i));
+      all.push(...events);
+      await store.commit({ changes: [], events, deletedWorkspaces: [] });
+    };
+    // A move takes 100; a commit of 25 or more writes its own events into the indexed table.
+    const store = await SqliteStore.open(dir, { eventMoveRows: 100 });
+    // Events of a workspace without records are dropped at open.
+    await store.commit({ changes: [{ workspaceSid: 'WS1', kind: 'workspace', sid: 'WS1', json: '{}' }], events: [], deletedWorkspaces: [] });
+    for (let i = 0; i < 35; i += 1) await commit(store, 10);
+    expect(await settled(100)).toEqual({ indexed: 300, recent: 50 });
+    await commit(store, 30);
+    expect(tiers()).toEqual({ indexed: 330, recent: 50 });
+    // A workspace with recent events and no records (deleted before a stop) is found at the next open.
+    await store.commit({ changes: [], events: [event(`EV${'f'.repeat(32)}`, 500, { workspaceSid: 'WSgone' })], deletedWorkspaces: [] });
+    await store.close();
+    // The next writer counts what it finds in recent_events.
+    const reopened = await SqliteStore.open(dir, { eventMoveRows: 100 });
+    await waitFor(() => tiers().recent === 50, { what: 'the recent event of a workspace without records dropped' });
+    for (let i = 0; i < 6; i += 1) await commit(reopened, 10);
+    expect(await settled(100)).toEqual({ indexed: 430, recent: 10 });
+    const newestFirst = all.map((e) => e.sid).reverse();
+    expect((await reopened.queryEvents({ workspaceSid: 'WS1', limit: 1_000 })).map((e) => e.sid)).toEqual(newestFirst);
+    // A purge by age takes from both tables, oldest first.
+    expect(await reopened.purgeEvents(1_000 + 435)).toBe(435);
+    expect(tiers()).toEqual({ indexed: 0, recent: 5 });
+    expect((await reopened.queryEvents({ workspaceSid: 'WS1', limit: 1_000 })).map((e) => e.sid)).toEqual(newestFirst.slice(0, 5));
+    await reopened.close();
+  });
+
+  it('keeps the events of a move that fails readable where they are, and goes on committing', async () => {
+    const dir = tempDir();
+    const store = await SqliteStore.open(dir, { eventMoveRows: 8 });
+    const pad = (n: number) => String(n).padStart(32, '0');
+    // An SID already in the indexed table (written by a commit of 2 or more) makes every move of it fail.
+    const twice = event(`EV${pad(0)}`, 1_000);
+    await store.commit({ changes: [], events: [twice, event(`EV${pad(1)}`, 1_001)], deletedWorkspaces: [] });
+    const small = (n: number) => ({ changes: [], events: [event(`EV${pad(n)}`, 1_000 + n)], deletedWorkspaces: [] });
+    await store.commit({ changes: [], events: [twice], deletedWorkspaces: [] });
+    for (let n = 2; n < 40; n += 1) await store.commit(small(n));
+    const peek = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    expect(peek.prepare('SELECT count(*) FROM recent_events').pluck().get()).toBe(39);
+    peek.close();
+    const listed = (await store.queryEvents({ workspaceSid: 'WS1', limit: 100 })).map((e) => e.sid);
+    expect(listed).toHaveLength(41);
+    expect(new Set(listed).size).toBe(40);
+    await store.close();
+  });
+
   it('gives back the disk its log took while a long read held it: the log shrinks to its limit once the read ends', async () => {
     const dir = tempDir();
     const store = await SqliteStore.open(dir);
@@ -319,7 +383,8 @@ describe('SqliteStore', () => {
     const left = () => {
       const peek = new Database(join(dir, DATABASE_FILE), { readonly: true });
       try {
-        return peek.prepare("SELECT count(*) FROM events WHERE workspace_sid = 'WSgone'").pluck().get() as number;
+        const count = (table: string) => peek.prepare(`SELECT count(*) FROM ${table} WHERE workspace_sid = 'WSgone'`).pluck().get() as number;
+        return count('events') + count('recent_events');
       } finally {
         peek.close();
       }

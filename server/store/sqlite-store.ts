@@ -18,6 +18,8 @@ export const DATABASE_FILE = 'switchboard.db';
 export interface SqliteStoreOptions {
   /** Drop events older than this at open (the hub then purges every minute); default: keep them. */
   retentionMs?: number;
+  /** Recent events the writer moves into the indexed table at a time (default `EVENT_MOVE_ROWS`; tests make it small). */
+  eventMoveRows?: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export const WAL_SIZE_LIMIT = 64 * 2 ** 20;
 /**
  * The workspaces that have events but no records (deleted, their events not all dropped yet): each
  * workspace in the events' paging index, one seek to the next (a scan of distinct values would read
- * every event), kept when no record has its SID.
+ * every event), and those of the few recent events; kept when no record has its SID.
  */
 const ORPHANED_WORKSPACES = `
   WITH RECURSIVE seen(sid) AS (
@@ -47,13 +49,21 @@ const ORPHANED_WORKSPACES = `
     UNION ALL
     SELECT (SELECT workspace_sid FROM events WHERE workspace_sid > seen.sid ORDER BY workspace_sid LIMIT 1) FROM seen WHERE seen.sid IS NOT NULL
   )
-  SELECT sid FROM seen WHERE sid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM records WHERE records.workspace_sid = seen.sid)`;
+  SELECT sid FROM (SELECT sid FROM seen WHERE sid IS NOT NULL UNION SELECT workspace_sid FROM recent_events) AS w
+  WHERE NOT EXISTS (SELECT 1 FROM records WHERE records.workspace_sid = w.sid)`;
 
 /** Events one purge transaction deletes: some 20-40 ms of the writer. */
 const PURGE_CHUNK = 2_000;
 
 /** Rows (record changes and events) handed to the writer at a time: a few milliseconds of the loop. */
 const SLICE_ROWS = 512;
+
+/**
+ * Events the writer moves from `recent_events` into `events` at a time (see migration 4 and
+ * sqlite-writer.ts): enough that they share the indexes' pages, few enough that a commit waiting
+ * behind a move waits a few milliseconds.
+ */
+export const EVENT_MOVE_ROWS = 256;
 
 /** Query filters that are one equality on one column. */
 const EQUALITY_FILTERS = [
@@ -80,17 +90,27 @@ try {
 }
 `;
 
+/** The columns of both events tables, in order: what `eventRow` gives. */
+const STORED_EVENT_COLUMNS =
+  'sid, workspace_sid, date, event_type, resource_sid, worker_sid, task_sid, reservation_sid, task_queue_sid, workflow_sid, task_channel, task_channel_sid, json';
+
 /** Every write the store makes, run by its writer thread. */
 const WRITER_SQL: WriterSql = {
   // An upsert, not INSERT OR REPLACE: REPLACE deletes and re-inserts, which would move the rowid.
   upsertRecord:
     'INSERT INTO records (workspace_sid, kind, sid, json) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_sid, kind, sid) DO UPDATE SET json = excluded.json',
   deleteRecord: 'DELETE FROM records WHERE workspace_sid = ? AND kind = ? AND sid = ?',
-  insertEvent: `INSERT INTO events (sid, workspace_sid, date, event_type, resource_sid, worker_sid, task_sid, reservation_sid,
-    task_queue_sid, workflow_sid, task_channel, task_channel_sid, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertEvent: `INSERT INTO events (${STORED_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertRecentEvent: `INSERT INTO recent_events (${STORED_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   deleteWorkspaceRecords: 'DELETE FROM records WHERE workspace_sid = ?',
   purgeWorkspaceEvents: 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE workspace_sid = ? LIMIT ?)',
   purgeEvents: 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE date < ? ORDER BY date LIMIT ?)',
+  purgeWorkspaceRecentEvents: 'DELETE FROM recent_events WHERE rowid IN (SELECT rowid FROM recent_events WHERE workspace_sid = ? LIMIT ?)',
+  purgeRecentEvents: 'DELETE FROM recent_events WHERE rowid IN (SELECT rowid FROM recent_events WHERE date < ? LIMIT ?)',
+  countRecentEvents: 'SELECT count(*) FROM recent_events',
+  moveBound: 'SELECT rowid FROM recent_events ORDER BY rowid LIMIT 1 OFFSET ?',
+  moveEvents: `INSERT INTO events (${STORED_EVENT_COLUMNS}) SELECT ${STORED_EVENT_COLUMNS} FROM recent_events WHERE rowid <= ? ORDER BY rowid`,
+  dropMovedEvents: 'DELETE FROM recent_events WHERE rowid <= ?',
   setMeta: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
 };
 
@@ -214,7 +234,7 @@ export class SqliteStore implements Store {
     }
     let writer: SqliteWriter;
     try {
-      writer = await SqliteWriter.start(file, WRITER_SQL, WAL_SIZE_LIMIT);
+      writer = await SqliteWriter.start(file, WRITER_SQL, { walSizeLimit: WAL_SIZE_LIMIT, moveRows: options.eventMoveRows ?? EVENT_MOVE_ROWS });
     } catch (error) {
       db.close();
       throw error;
@@ -416,11 +436,19 @@ function eventWhere(q: Omit<EventQuery, 'limit'>): { where: string[]; params: Re
   return { where, params };
 }
 
-/** The SQL and parameters of an event query: its filters, newest first, from the cursor on. */
+/**
+ * The SQL and parameters of an event query: its filters, newest first, from the cursor on, over
+ * both events tables. SQLite merges the two: the indexed table's rows come in its index's order
+ * (stopping at the limit), the few recent ones sorted.
+ */
 export function eventQuerySql(q: EventQuery): { sql: string; params: ReadParams } {
   const { where, params } = eventWhere(q);
   params['limit'] = q.limit;
-  return { sql: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY date DESC, sid DESC LIMIT @limit`, params };
+  const filter = where.join(' AND ');
+  return {
+    sql: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${filter} UNION ALL SELECT ${EVENT_COLUMNS} FROM recent_events WHERE ${filter} ORDER BY date DESC, sid DESC LIMIT @limit`,
+    params,
+  };
 }
 
 /** A number in an event's data, as `tallyEvents` reads it: 0 where it is missing or not a number. */
@@ -440,14 +468,18 @@ export function eventSummarySql(q: EventSummaryQuery): { queries: [string, strin
   }
   if (q.byTaskQueue) where.push('task_queue_sid IS NOT NULL');
   const group = q.byTaskQueue ? 'task_queue_sid' : "''";
-  const filter = where.join(' AND ');
+  // The window's events in both tables: each filtered on its own, so the indexed one keeps its plan.
+  const events = (...more: string[]) => {
+    const both = [...where, ...more].join(' AND ');
+    return `(SELECT task_queue_sid, event_type, json FROM events WHERE ${both} UNION ALL SELECT task_queue_sid, event_type, json FROM recent_events WHERE ${both})`;
+  };
   return {
     queries: [
-      `SELECT ${group}, event_type, COUNT(*) FROM events WHERE ${filter} GROUP BY 1, 2`,
-      `SELECT ${group}, event_type, ${dataNumber('task_age')}, COUNT(*) FROM events WHERE ${filter} AND event_type IN ('reservation.accepted', 'task.canceled') GROUP BY 1, 2, 3`,
+      `SELECT ${group}, event_type, COUNT(*) FROM ${events()} GROUP BY 1, 2`,
+      `SELECT ${group}, event_type, ${dataNumber('task_age')}, COUNT(*) FROM ${events("event_type IN ('reservation.accepted', 'task.canceled')")} GROUP BY 1, 2, 3`,
       `SELECT ${group}, json_extract(json, '$.data.worker_previous_activity_sid') AS previous, COUNT(*), SUM(seconds), MIN(seconds), MAX(seconds)
-        FROM (SELECT *, json_extract(json, '$.data.worker_time_in_previous_activity') AS seconds FROM events WHERE ${filter} AND event_type = 'worker.activity.update'
-          AND json_type(json, '$.data.worker_previous_activity_sid') = 'text' AND json_type(json, '$.data.worker_time_in_previous_activity') IN ('integer', 'real'))
+        FROM (SELECT *, json_extract(json, '$.data.worker_time_in_previous_activity') AS seconds FROM ${events(`event_type = 'worker.activity.update'
+          AND json_type(json, '$.data.worker_previous_activity_sid') = 'text' AND json_type(json, '$.data.worker_time_in_previous_activity') IN ('integer', 'real')`)})
         GROUP BY 1, 2`,
     ],
     params,

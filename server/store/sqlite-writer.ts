@@ -5,6 +5,12 @@
  * batch durable. Messages are handled one at a time, in the order they were posted: batches
  * reach the file in the hub's order.
  *
+ * A commit appends its events to `recent_events`, which has no filter indexes; once it holds
+ * `moveRows`, the thread moves the oldest `moveRows` into `events` (and its indexes) in a
+ * transaction of their own, between commits: a commit waits for at most one such move. A commit
+ * of a quarter of a move or more writes its events into `events` itself: that many share the
+ * indexes' pages about as well (measured: 64 events a commit cost the same either way).
+ *
  * The thread's code is plain JavaScript run with `eval`, so it loads the same way from the sources
  * (tests) and from `dist/`; the SQL comes from `sqlite-store.ts` through `workerData`.
  */
@@ -30,9 +36,17 @@ export interface WriterSql {
   upsertRecord: string;
   deleteRecord: string;
   insertEvent: string;
+  insertRecentEvent: string;
   deleteWorkspaceRecords: string;
   purgeWorkspaceEvents: string;
   purgeEvents: string;
+  purgeRecentEvents: string;
+  purgeWorkspaceRecentEvents: string;
+  countRecentEvents: string;
+  /** The rowid of the recent event at an offset, oldest first: the last one a move takes. */
+  moveBound: string;
+  moveEvents: string;
+  dropMovedEvents: string;
   setMeta: string;
 }
 
@@ -48,6 +62,43 @@ db.pragma('journal_size_limit = ' + Number(workerData.walSizeLimit));
 db.pragma('synchronous = ' + (['OFF', 'NORMAL'].includes(process.env.SWITCHBOARD_TEST_SYNCHRONOUS) ? process.env.SWITCHBOARD_TEST_SYNCHRONOUS : 'FULL'));
 const s = {};
 for (const name of Object.keys(sql)) s[name] = db.prepare(sql[name]);
+s.countRecentEvents.pluck();
+s.moveBound.pluck();
+const moveRows = workerData.moveRows;
+const directRows = Math.max(1, Math.floor(moveRows / 4));
+// Events in recent_events, as far as this thread knows (counted again after a purge or a failed move).
+let recent = s.countRecentEvents.get();
+// How many recent events start the next move: moveRows, or a move's worth more after one failed.
+let moveAt = moveRows;
+let moveScheduled = false;
+let closed = false;
+const moveSlice = db.transaction(() => {
+  const bound = s.moveBound.get(moveRows - 1);
+  if (bound === undefined) return 0;
+  s.moveEvents.run(bound);
+  return s.dropMovedEvents.run(bound).changes;
+}).immediate;
+// After the messages that came meanwhile (setImmediate runs after the poll phase that delivers
+// them), so a commit waits for one move at most, never for a backlog of them.
+const scheduleMove = () => {
+  if (moveScheduled || closed || recent < moveAt) return;
+  moveScheduled = true;
+  setImmediate(() => {
+    moveScheduled = false;
+    if (closed) return;
+    try {
+      recent -= moveSlice();
+      moveAt = moveRows;
+    } catch {
+      // Rolled back: the events stay in recent_events, where reads find them, and a move is tried
+      // again once commits have brought another move's worth (a failing one is not retried per commit).
+      recent = s.countRecentEvents.get();
+      moveAt = recent + moveRows;
+      return;
+    }
+    scheduleMove();
+  });
+};
 // Rows of a commit that came ahead of it ('stage'), written with it, all or nothing: only by the
 // commit of the same batch (rows of a batch whose hand-over was abandoned are dropped, never written).
 let staged = { batch: 0, changes: [], events: [] };
@@ -59,9 +110,24 @@ const commit = db.transaction((m) => {
   for (const sid of m.deletedWorkspaces) s.deleteWorkspaceRecords.run(sid);
   for (const c of staged.changes) upsert(c);
   for (const c of m.changes) upsert(c);
-  for (const e of staged.events) s.insertEvent.run(e);
-  for (const e of m.events) s.insertEvent.run(e);
+  const events = staged.events.length + m.events.length;
+  const insert = events >= directRows ? s.insertEvent : s.insertRecentEvent;
+  for (const e of staged.events) insert.run(e);
+  for (const e of m.events) insert.run(e);
+  return insert === s.insertRecentEvent ? events : 0;
 }).immediate;
+// A purge slice of at most \`limit\` events, in one transaction: recent ones first (a move takes
+// none back), then indexed ones. It deletes fewer than its limit only when neither table has more.
+const purge = (limit, fromRecent, fromEvents) => {
+  try {
+    return db.transaction(() => {
+      const deleted = fromRecent(limit).changes;
+      return deleted < limit ? deleted + fromEvents(limit - deleted).changes : deleted;
+    }).immediate();
+  } finally {
+    recent = s.countRecentEvents.get();
+  }
+};
 parentPort.on('message', ({ id, request: m }) => {
   if (m.op === 'stage') {
     if (staged.batch !== m.batch) staged = { batch: m.batch, changes: [], events: [] };
@@ -73,14 +139,16 @@ parentPort.on('message', ({ id, request: m }) => {
     let value;
     if (m.op === 'commit') {
       try {
-        commit(m);
+        recent += commit(m);
       } finally {
         staged = { batch: 0, changes: [], events: [] };
       }
-    } else if (m.op === 'purge') value = s.purgeEvents.run(m.before, m.limit).changes;
-    else if (m.op === 'purgeWorkspace') value = s.purgeWorkspaceEvents.run(m.workspaceSid, m.limit).changes;
+      scheduleMove();
+    } else if (m.op === 'purge') value = purge(m.limit, (limit) => s.purgeRecentEvents.run(m.before, limit), (limit) => s.purgeEvents.run(m.before, limit));
+    else if (m.op === 'purgeWorkspace') value = purge(m.limit, (limit) => s.purgeWorkspaceRecentEvents.run(m.workspaceSid, limit), (limit) => s.purgeWorkspaceEvents.run(m.workspaceSid, limit));
     else if (m.op === 'meta') s.setMeta.run(m.key, m.value);
     else if (m.op === 'close') {
+      closed = true;
       db.close();
       parentPort.postMessage({ id });
       parentPort.close();
@@ -112,10 +180,14 @@ export class SqliteWriter {
     worker.on('exit', (code) => this.fail(new Error(`The SQLite writer thread stopped (exit ${code})`)));
   }
 
-  /** Starts the thread on `file` (already created and migrated), its log cut back to `walSizeLimit` bytes when it starts over; resolves once its statements are ready. */
-  static async start(file: string, sql: WriterSql, walSizeLimit: number): Promise<SqliteWriter> {
+  /**
+   * Starts the thread on `file` (already created and migrated), its log cut back to `walSizeLimit`
+   * bytes when it starts over, moving recent events `moveRows` at a time; resolves once its
+   * statements are ready.
+   */
+  static async start(file: string, sql: WriterSql, options: { walSizeLimit: number; moveRows: number }): Promise<SqliteWriter> {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WRITER_THREAD, { eval: true, workerData: { driver, file, sql, walSizeLimit } });
+    const worker = new Worker(WRITER_THREAD, { eval: true, workerData: { driver, file, sql, ...options } });
     await new Promise<void>((resolve, reject) => {
       const failed = (error: Error) => reject(new Error(`${file}: the SQLite writer thread did not start: ${error.message}`));
       worker.once('message', () => {
