@@ -87,7 +87,9 @@ const scheduleMove = () => {
     moveScheduled = false;
     if (closed) return;
     try {
-      recent -= moveSlice();
+      const moved = moveSlice();
+      // None to move: the count was off, so it is read again rather than trusted into a loop.
+      recent = moved > 0 ? recent - moved : s.countRecentEvents.get();
       moveAt = moveRows;
     } catch {
       // Rolled back: the events stay in recent_events, where reads find them, and a move is tried
