@@ -90,9 +90,13 @@ try {
 }
 `;
 
-/** The columns of both events tables, in order: what `eventRow` gives. */
-const STORED_EVENT_COLUMNS =
+/**
+ * The columns of both events tables, in the order `eventRow` gives them and `eventOfRow` reads them:
+ * the event's own, the fields of its data in `DATA_COLUMNS`, then the JSON of the rest.
+ */
+const EVENT_COLUMNS =
   'sid, workspace_sid, date, event_type, resource_sid, worker_sid, task_sid, reservation_sid, task_queue_sid, workflow_sid, task_channel, task_channel_sid, json';
+const EVENT_VALUES = EVENT_COLUMNS.split(', ').map(() => '?').join(', ');
 
 /** Every write the store makes, run by its writer thread. */
 const WRITER_SQL: WriterSql = {
@@ -100,8 +104,8 @@ const WRITER_SQL: WriterSql = {
   upsertRecord:
     'INSERT INTO records (workspace_sid, kind, sid, json) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_sid, kind, sid) DO UPDATE SET json = excluded.json',
   deleteRecord: 'DELETE FROM records WHERE workspace_sid = ? AND kind = ? AND sid = ?',
-  insertEvent: `INSERT INTO events (${STORED_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  insertRecentEvent: `INSERT INTO recent_events (${STORED_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertEvent: `INSERT INTO events (${EVENT_COLUMNS}) VALUES (${EVENT_VALUES})`,
+  insertRecentEvent: `INSERT INTO recent_events (${EVENT_COLUMNS}) VALUES (${EVENT_VALUES})`,
   deleteWorkspaceRecords: 'DELETE FROM records WHERE workspace_sid = ?',
   purgeWorkspaceEvents: 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE workspace_sid = ? LIMIT ?)',
   purgeEvents: 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE date < ? ORDER BY date LIMIT ?)',
@@ -109,7 +113,7 @@ const WRITER_SQL: WriterSql = {
   purgeRecentEvents: 'DELETE FROM recent_events WHERE rowid IN (SELECT rowid FROM recent_events WHERE date < ? LIMIT ?)',
   countRecentEvents: 'SELECT count(*) FROM recent_events',
   moveBound: 'SELECT rowid FROM recent_events ORDER BY rowid LIMIT 1 OFFSET ?',
-  moveEvents: `INSERT INTO events (${STORED_EVENT_COLUMNS}) SELECT ${STORED_EVENT_COLUMNS} FROM recent_events WHERE rowid <= ? ORDER BY rowid`,
+  moveEvents: `INSERT INTO events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM recent_events WHERE rowid <= ? ORDER BY rowid`,
   dropMovedEvents: 'DELETE FROM recent_events WHERE rowid <= ?',
   setMeta: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
 };
@@ -121,9 +125,6 @@ const WRITER_SQL: WriterSql = {
  */
 const DATA_COLUMNS = ['worker_sid', 'task_sid', 'reservation_sid', 'task_queue_sid', 'workflow_sid', 'task_channel_unique_name', 'task_channel_sid'] as const;
 const IN_COLUMNS: ReadonlySet<string> = new Set(DATA_COLUMNS);
-
-/** The columns an event query reads: the stored JSON, then what it leaves out (see `eventRow`). */
-const EVENT_COLUMNS = 'json, sid, workspace_sid, date, event_type, resource_sid, worker_sid, task_sid, reservation_sid, task_queue_sid, workflow_sid, task_channel, task_channel_sid';
 
 /** What an event's JSON holds: all but the fields with columns of their own (its data's, when text). */
 type StoredEvent = Omit<EventRecord, 'sid' | 'workspaceSid' | 'date' | 'eventType' | 'resourceSid'>;
@@ -166,8 +167,8 @@ function eventRow(e: EventRecord): EventRow {
  * before the JSON left them out hold them in both, alike.
  */
 function eventOfRow(row: unknown[]): EventRecord {
-  const [json, sid, workspaceSid, date, eventType, resourceSid, ...columns] = row;
-  const event = JSON.parse(json as string) as EventRecord;
+  const [sid, workspaceSid, date, eventType, resourceSid, ...columns] = row;
+  const event = JSON.parse(columns[DATA_COLUMNS.length] as string) as EventRecord;
   for (let i = 0; i < DATA_COLUMNS.length; i += 1) {
     const value = columns[i];
     if (typeof value === 'string') event.data[DATA_COLUMNS[i]!] = value;
