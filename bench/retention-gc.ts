@@ -1,11 +1,12 @@
 /**
  * What the finished tasks a hub keeps for their retention (5 minutes) cost its garbage collector.
- * Runs N tasks through create -> accept -> complete on an in-process hub (real timers, a store
- * that keeps nothing), then measures heap per retained task and the time of a full collection,
- * against the same hub empty. Then the timers alone: N armed on the hub's `Timers` (one queue,
+ * Runs N tasks through create -> accept -> complete on an in-process hub (real timers on a clock
+ * the bench moves, a store that keeps nothing), then measures heap per retained task, the time of
+ * a full collection and of reading one, kept live (as before the archive) and then archived. Then the timers alone: N armed on the hub's `Timers` (one queue,
  * one Node timer) against N Node timers, one per key (what `Timers` did before).
  * Run: `npm run bench:retention -- [tasks]` (default 90,000: 5 minutes at 300 tasks/s).
  */
+import { ARCHIVE_DELAY_MS } from '../server/engine/archive.js';
 import type { Outcome } from '../server/engine/outcome.js';
 import { Hub } from '../server/hub.js';
 import { Timers, type TimerTable } from '../server/timers.js';
@@ -37,9 +38,25 @@ const ok = <T>(o: Outcome): T => {
   return o.value as T;
 };
 
-/** Runs N tasks to completion on a fresh hub; prints what keeping them costs. */
+/** Median time of `fn` over `sids`, in µs per call. */
+function perCall(sids: readonly string[], fn: (sid: string) => unknown): number {
+  const runs: number[] = [];
+  for (let run = 0; run < 5; run += 1) {
+    const t = performance.now();
+    for (const sid of sids) fn(sid);
+    runs.push(((performance.now() - t) * 1000) / sids.length);
+  }
+  return runs.sort((a, b) => a - b)[2]!;
+}
+
+/**
+ * Runs N tasks to completion on a fresh hub whose clock stands still, so none is archived yet:
+ * what they cost kept live (as before the archive). Then moves the clock past the archive delay
+ * and waits for the archive timer: what the same tasks cost archived.
+ */
 async function retainedTasks(): Promise<void> {
-  const hub = await Hub.open({ store: new NullStore(), accountSid: `AC${'a'.repeat(32)}` });
+  let clock = Math.ceil(Date.now() / 1_000) * 1_000;
+  const hub = await Hub.open({ store: new NullStore(), accountSid: `AC${'a'.repeat(32)}`, now: () => clock });
   const ws = await hub.createWorkspace({ friendlyName: 'gc', template: 'FIFO' });
   const engine = hub.engine(ws.sid)!;
   const available = [...engine.state.activities.values()].find((a) => a.friendlyName === 'Available')!.sid;
@@ -51,25 +68,53 @@ async function retainedTasks(): Promise<void> {
   await hub.flush();
   gc();
   const base = process.memoryUsage().heapUsed;
+  const baseBuffers = process.memoryUsage().arrayBuffers;
   const baseGc = fullGcMs();
   const started = performance.now();
+  const sids: string[] = [];
   for (let i = 0; i < N; i += 1) {
     const task = ok<{ sid: string }>(hub.dispatchNow(ws.sid, { type: 'task.create', attributes: JSON.stringify({ customer: `c${i}`, language: 'en', topic: { kind: 'billing', n: i } }) }));
     const reservation = [...(engine.state.pendingOfTask.get(task.sid) ?? [])][0];
     if (!reservation) throw new Error('not offered');
     ok(hub.dispatchNow(ws.sid, { type: 'reservation.update', sid: reservation.sid, status: 'accepted' }));
     ok(hub.dispatchNow(ws.sid, { type: 'task.update', sid: task.sid, assignmentStatus: 'completed' }));
+    sids.push(task.sid);
     if (i % 1000 === 999) await hub.flush();
   }
   await hub.flush();
   const ran = performance.now() - started;
-  gc();
-  const heap = process.memoryUsage().heapUsed;
-  const withGc = fullGcMs();
+  const sample = sids.filter((_, i) => i % 10 === 0);
+
+  const measure = (label: string) => {
+    gc();
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    const line = {
+      label,
+      heapEach: (heapUsed - base) / N,
+      buffersEach: (arrayBuffers - baseBuffers) / N,
+      gcMs: fullGcMs(),
+      readUs: perCall(sample, (sid) => engine.state.findTask(sid)),
+      live: engine.state.tasks.size,
+      archived: engine.state.finished.size,
+    };
+    console.log(
+      `  ${label.padEnd(9)} ${line.heapEach.toFixed(0).padStart(5)} B of heap each (+${line.buffersEach.toFixed(0)} B in buffers), full GC ${line.gcMs.toFixed(1).padStart(6)} ms, ` +
+        `read one ${line.readUs.toFixed(2)} µs (tasks live ${line.live}, archived ${line.archived})`,
+    );
+    return line;
+  };
+  console.log(`${N} finished tasks retained (empty hub: full GC ${baseGc.toFixed(1)} ms; ran ${((ran / N) * 1000).toFixed(1)} µs/task):`);
+  const live = measure('live');
+  clock += ARCHIVE_DELAY_MS + 1_000;
+  const waitStarted = performance.now();
+  while (engine.state.finished.size < N) {
+    if (performance.now() - waitStarted > 30_000) throw new Error(`archive timer did not archive them: ${engine.state.finished.size} of ${N}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const archived = measure('archived');
   console.log(
-    `${N} finished tasks retained: ${((heap - base) / N).toFixed(0)} B of heap each, ` +
-      `full GC ${withGc.toFixed(1)} ms (empty hub ${baseGc.toFixed(1)} ms), ran ${(ran / N * 1000).toFixed(1)} µs/task, ` +
-      `tasks ${engine.state.tasks.size}, reservations ${engine.state.reservations.size}`,
+    `  archived / live: heap ${(archived.heapEach / live.heapEach).toFixed(2)}x, full GC ${(archived.gcMs / live.gcMs).toFixed(2)}x, ` +
+      `read ${(archived.readUs / live.readUs).toFixed(0)}x`,
   );
   await hub.close();
 }

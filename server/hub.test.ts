@@ -413,7 +413,7 @@ describe('Hub on SQLite: acknowledgment and failure', () => {
         await run({ type: 'task.update', sid: task.sid, assignmentStatus: 'canceled', reason: 'done' });
         return task.sid;
       };
-      const kept = (h: Hub, sid: string) => h.engine(w.ws)!.state.tasks.has(sid);
+      const kept = (h: Hub, sid: string) => h.engine(w.ws)!.state.findTask(sid) !== undefined;
       const first = await finish();
       shift = 299_000;
       vi.advanceTimersByTime(299_000);

@@ -311,6 +311,7 @@ export class Hub {
     if (!state) return;
     for (const sid of state.reservations.keys()) yield `${workspaceSid}|${timerKey.reservation(sid)}`;
     yield `${workspaceSid}|${timerKey.purge}`;
+    yield `${workspaceSid}|${timerKey.archive}`;
     for (const sid of state.tasks.keys()) for (const key of [timerKey.ttl, timerKey.target]) yield `${workspaceSid}|${key(sid)}`;
   }
 }

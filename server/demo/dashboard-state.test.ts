@@ -10,7 +10,7 @@ describe('newest', () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }), fc.integer({ min: 0, max: 15 }), (dates, count) => {
         const tasks = dates.map((dateCreated, i) => ({ sid: `WT${i}`, dateCreated }) as TaskRecord);
         const sorted = [...tasks].sort((a, b) => b.dateCreated - a.dateCreated).slice(0, count);
-        expect(newest(tasks, count).map((t) => t.sid)).toEqual(sorted.map((t) => t.sid));
+        expect(newest(tasks, count, (t) => t.dateCreated).map((t) => t.sid)).toEqual(sorted.map((t) => t.sid));
       }),
       { numRuns: 500 },
     );

@@ -74,19 +74,31 @@ export function eventView(event: EventRecord): EventView {
   return { sid: event.sid, event_type: event.eventType, description: event.description, date: event.date, resource_sid: event.resourceSid };
 }
 
-/** The `count` newest tasks, newest first, in one pass (a workspace retains many finished tasks). */
-export function newest(tasks: Iterable<TaskRecord>, count: number): TaskRecord[] {
-  const out: TaskRecord[] = [];
+/** The `count` newest items by `dateOf` (tasks by creation), newest first, in one pass (a workspace retains many finished tasks). */
+export function newest<T>(items: Iterable<T>, count: number, dateOf: (item: T) => number): T[] {
+  const out: T[] = [];
+  const dates: number[] = [];
   if (count <= 0) return out;
-  for (const t of tasks) {
-    if (out.length === count && t.dateCreated <= out[count - 1]!.dateCreated) continue;
-    // Ties keep the order the tasks came in, as the stable sort did.
+  for (const item of items) {
+    const date = dateOf(item);
+    if (out.length === count && date <= dates[count - 1]!) continue;
+    // Ties keep the order the items came in, as the stable sort did.
     let i = out.length;
-    while (i > 0 && out[i - 1]!.dateCreated < t.dateCreated) i -= 1;
-    out.splice(i, 0, t);
-    if (out.length > count) out.pop();
+    while (i > 0 && dates[i - 1]! < date) i -= 1;
+    out.splice(i, 0, item);
+    dates.splice(i, 0, date);
+    if (out.length > count) {
+      out.pop();
+      dates.pop();
+    }
   }
   return out;
+}
+
+/** The `count` newest tasks, live or archived (only those chosen are decoded), newest first. */
+function newestTasks(s: WorkspaceState, count: number): TaskRecord[] {
+  const archived = newest(s.finished.places(), count, (place) => s.finished.numberAt(place, 'dateCreated')).map((place) => s.finished.at(place).task);
+  return newest([...archived, ...s.tasks.values()], count, (t) => t.dateCreated);
 }
 
 /** Computes the dashboard's view of a workspace. */
@@ -131,10 +143,10 @@ export function dashboardState(s: WorkspaceState, now: number, events: EventView
     };
   });
   workers.sort((a, b) => a.friendly_name.localeCompare(b.friendly_name));
-  const tasks: TaskView[] = newest(s.tasks.values(), RECENT_TASKS)
+  const tasks: TaskView[] = newestTasks(s, RECENT_TASKS)
     .map((t) => {
       let worker: string | null = null;
-      for (const r of s.reservationsOfTask.get(t.sid) ?? []) {
+      for (const r of s.reservationsOf(t.sid)) {
         if (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed') worker = s.workers.get(r.workerSid)?.friendlyName ?? null;
       }
       return {

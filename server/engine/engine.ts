@@ -1,4 +1,5 @@
 import { fail, SwitchboardError } from '../../shared/errors.js';
+import { archiveAll } from './archive.js';
 import type { Actor, Command, CommandOf, CommandType } from './commands.js';
 import type { Effect } from './effects.js';
 import { compileExpression } from './expression/index.js';
@@ -175,6 +176,8 @@ export class WorkspaceEngine {
     const finished = [...s.tasks.values()].filter((t) => t.purgeAt !== null).sort((a, b) => a.purgeAt! - b.purgeAt! || (a.sid < b.sid ? -1 : 1));
     s.purgeQueue.reset(finished.map((t) => t.sid));
     if (finished[0]) effects.push({ type: 'timer.set', key: timerKey.purge, at: purgeDeadline(finished[0].purgeAt!) });
+    // Into the archive, out of the heap (see finished-tasks.ts), now that restoring read their reservations.
+    archiveAll(s, finished);
     for (const reservation of s.reservations.values()) {
       if (reservation.status === 'pending') effects.push({ type: 'timer.set', key: timerKey.reservation(reservation.sid), at: reservation.timeoutAt });
     }

@@ -82,6 +82,8 @@ export const timerKey = {
   reservation: (sid: string) => `reservation:${sid}`,
   ttl: (sid: string) => `ttl:${sid}`,
   target: (sid: string) => `target:${sid}`,
-  /** The workspace's one purge timer, for the first finished task due (see purge-queue.ts). */
+  /** The workspace's one purge timer, for the first finished task due (see sid-queue.ts). */
   purge: 'purge',
+  /** The workspace's one archive timer, for the first finished task due (see archive.ts). */
+  archive: 'archive',
 };

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect } from './effects.js';
 import type { ReservationStatus, TaskStatus } from './model.js';
+import { archiveDeadline } from './archive.js';
 import { purgeDeadline } from './task-ops.js';
 import { eventsOf, eventTypes, persistedKeys, timerOps } from './test-support/effect-views.js';
 import type { EngineHarness } from './test-support/engine-harness.js';
+import { everyTask } from './test-support/every-record.js';
 import { singleQueueWorkspace } from './test-support/fixtures.js';
 
 describe('task lifecycle pending -> reserved -> assigned -> wrapping -> completed', () => {
@@ -50,7 +52,7 @@ describe('task lifecycle pending -> reserved -> assigned -> wrapping -> complete
       'completed',
       'completed',
       ['reservation.completed', 'task.completed'],
-      () => [`clear ttl:${task.sid}`, `clear target:${task.sid}`, `set purge@${purgeDeadline(t0 + 300_000)}`],
+      () => [`clear ttl:${task.sid}`, `clear target:${task.sid}`, `set purge@${purgeDeadline(t0 + 300_000)}`, `set archive@${archiveDeadline(t0)}`],
       () => [`reservation:${rsid()}`, `task:${task.sid}`],
     ],
   ])('%s', (_, act, taskStatus, reservationStatus, events, timers, persisted) => {
@@ -71,7 +73,7 @@ describe('task lifecycle pending -> reserved -> assigned -> wrapping -> complete
   it('the purge timer drops the task and its reservation, whose offer marks pass to the worker and channel records', () => {
     const reservation = rsid();
     const effects = h.advance(300_000);
-    expect(h.state.tasks.has(task.sid)).toBe(false);
+    expect(h.state.findTask(task.sid)).toBeUndefined();
     expect(persistedKeys(effects)).toEqual([`worker:${ann.sid}`, `workerChannel:${wcsid()}`, `reservation:${reservation}-`, `task:${task.sid}-`]);
     expect(h.store.get('worker', ann.sid)).toEqual(h.worker(ann.sid));
     expect(h.store.get('workerChannel', wcsid())).toMatchObject({ lastReservedAt: t0 });
@@ -98,6 +100,7 @@ describe('cancel', () => {
       `clear ttl:${task.sid}`,
       `clear target:${task.sid}`,
       `set purge@${purgeDeadline(h.clock.now + 300_000)}`,
+      `set archive@${archiveDeadline(h.clock.now)}`,
     ]);
     expect(eventsOf(effects).at(-1)?.data).toMatchObject({ task_canceled_reason: 'caller hung up' });
   });
@@ -126,12 +129,12 @@ describe('purge of finished tasks', () => {
     expect(h.timers.entries().get('purge')).toBe(t0 + 300_000);
 
     h.advance(300_000 - 1_500); // t0 + 300 s: a is due, b (300.2 s) not yet
-    expect([a, b, c].map((t) => h.state.tasks.has(t.sid))).toEqual([false, true, true]);
+    expect([a, b, c].map((t) => h.state.findTask(t.sid) !== undefined)).toEqual([false, true, true]);
     expect(h.timers.entries().get('purge')).toBe(t0 + 301_000);
     h.advance(1_000); // b goes; c is due at 301.5 s, purged at 302 s
-    expect([b, c].map((t) => h.state.tasks.has(t.sid))).toEqual([false, true]);
+    expect([b, c].map((t) => h.state.findTask(t.sid) !== undefined)).toEqual([false, true]);
     h.advance(1_000);
-    expect(h.state.tasks.has(c.sid)).toBe(false);
+    expect(h.state.findTask(c.sid)).toBeUndefined();
     expect(h.timers.entries().has('purge')).toBe(false);
   });
 
@@ -153,10 +156,10 @@ describe('purge of finished tasks', () => {
     for (const t of tasks) h.setTaskStatus(t.sid, 'canceled');
     h.clock.advance(300_000);
     const first = h.step({ type: 'timer.fired', key: 'purge' }, { type: 'system' });
-    expect(h.state.tasks.size).toBe(700);
+    expect(everyTask(h.state)).toHaveLength(700);
     expect(timerOps(first.effects).filter((op) => op.includes('purge'))).toEqual([`set purge@${h.clock.now}`]);
     h.advance(0);
-    expect(h.state.tasks.size).toBe(0);
+    expect(everyTask(h.state)).toHaveLength(0);
   });
 });
 

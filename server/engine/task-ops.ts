@@ -1,4 +1,5 @@
 import type { TaskRecord } from './model.js';
+import { liveTask, queueArchive } from './archive.js';
 import { taskEventData } from './event-data.js';
 import { emitReservationEvent, endReservation, keepOfferMarks, settleReservation } from './reservation-ops.js';
 import { currentTarget, routeTask } from './route.js';
@@ -191,6 +192,7 @@ function closeTask(state: WorkspaceState, task: TaskRecord, ctx: StepContext): v
   const idle = state.purgeQueue.first() === undefined;
   state.purgeQueue.push(task.sid);
   if (idle) ctx.setTimer(timerKey.purge, purgeDeadline(task.purgeAt));
+  queueArchive(state, task, ctx);
   ctx.save('task', task);
 }
 
@@ -205,22 +207,28 @@ export function purgeDeadline(at: number): number {
 /** Applies the purge timer: drops the finished tasks that are due, first due first, and re-arms it for the next. */
 export function purgeDue(state: WorkspaceState, ctx: StepContext): void {
   for (let dropped = 0, sid = state.purgeQueue.first(); sid !== undefined && dropped < PURGES_PER_STEP; sid = state.purgeQueue.first()) {
-    const task = state.tasks.get(sid);
-    if (task && task.purgeAt !== null && task.purgeAt > ctx.now) break;
+    const purgeAt = purgeAtOf(state, sid);
+    if (purgeAt !== undefined && purgeAt > ctx.now) break;
     state.purgeQueue.shift();
-    if (task && task.purgeAt !== null) {
-      dropTask(state, task, ctx);
+    if (purgeAt !== undefined) {
+      dropTask(state, liveTask(state, sid, ctx)!, ctx);
       dropped += 1;
     }
   }
   armPurge(state, ctx);
 }
 
+/** When a finished task (live or archived) is due for its purge; undefined for a task gone or not finished. */
+function purgeAtOf(state: WorkspaceState, sid: string): number | undefined {
+  const live = state.tasks.get(sid);
+  return live ? (live.purgeAt ?? undefined) : state.finished.purgeAt(sid);
+}
+
 /** Arms the purge timer for the first finished task still kept (skipping those dropped early), or clears it when none is. */
 function armPurge(state: WorkspaceState, ctx: StepContext): void {
   for (let sid = state.purgeQueue.first(); sid !== undefined; sid = state.purgeQueue.first()) {
-    const purgeAt = state.tasks.get(sid)?.purgeAt;
-    if (purgeAt != null) return ctx.setTimer(timerKey.purge, purgeDeadline(purgeAt));
+    const purgeAt = purgeAtOf(state, sid);
+    if (purgeAt !== undefined) return ctx.setTimer(timerKey.purge, purgeDeadline(purgeAt));
     state.purgeQueue.shift();
   }
   ctx.clearTimer(timerKey.purge);

@@ -4,8 +4,8 @@
  * retention: 300,000 of them after five minutes at 1,000 tasks/s). Each scope (the workspace, a
  * task queue, a workflow; on every channel or on one) keeps its tasks by status and its waiting
  * tasks (pending or reserved), the only ones the longest-waiting figures look at: a set per channel,
- * which the scope on every channel reads through. A
- * finished task, which nothing moves any more, costs the tally one map entry.
+ * which the scope on every channel reads through. A finished task, which nothing moves any more,
+ * costs the tally one map entry, pointing at where it is counted (shared with the tasks counted there).
  */
 import { TASK_STATUSES, type TaskRecord, type TaskStatus } from './model.js';
 
@@ -37,6 +37,14 @@ export function countsByStatus(scope: TaskScope | undefined): Record<TaskStatus,
   return out;
 }
 
+/** Where a finished task is counted: its status and what decides its scopes. */
+interface FinishedPlace {
+  status: number;
+  queueSid: string | null;
+  workflowSid: string | null;
+  channelSid: string;
+}
+
 /** Where a task was last counted: what decides its scopes, its status, and the scopes themselves. */
 interface Placement {
   task: TaskRecord;
@@ -49,6 +57,9 @@ interface Placement {
   /** The waiting sets it belongs to while it waits (its channel's, in each scope). */
   sets: Array<Set<TaskRecord>>;
 }
+
+/** Where a task is counted, with or without its record (a finished task's is not kept: it is in no waiting set). */
+type Counted = Omit<Placement, 'task'> & { task?: TaskRecord };
 
 /** A scope on every channel, and on each channel apart. */
 interface ScopeByChannel {
@@ -81,10 +92,12 @@ export class TaskTally {
   /** Live tasks: where each was last counted (a task changes in place before it is counted again). */
   private readonly live = new Map<string, Placement>();
   /**
-   * Finished tasks (completed, canceled), kept for their retention: nothing moves them, so their
-   * record says where they are counted, and they cost the tally no more than this entry.
+   * Finished tasks (completed, canceled), kept for their retention: nothing moves them, so they
+   * cost the tally no more than this entry (and keep no record alive: the archive holds it).
    */
-  private readonly finished = new Map<string, TaskRecord>();
+  private readonly finished = new Map<string, FinishedPlace>();
+  /** The places finished tasks are counted at, each once (a handful: statuses by queue, workflow and channel). */
+  private readonly finishedPlaces = new Map<string, FinishedPlace>();
   private readonly scopes = new Map<string, ScopeByChannel>();
 
   /** Counts `task` where it is now (after any change to it), or forgets it when `null` (deleted). */
@@ -110,17 +123,17 @@ export class TaskTally {
     }
     if (status >= FINISHED) {
       this.live.delete(sid);
-      this.finished.set(sid, task);
+      this.finished.set(sid, this.finishedPlace(p));
     } else this.live.set(sid, p);
   }
 
   private forget(sid: string): void {
     const p = this.live.get(sid);
-    const record = this.finished.get(sid);
+    const place = this.finished.get(sid);
     if (p) this.leave(p);
-    else if (record) {
-      // Where a finished task was counted, as its record says.
-      const placed: Placement = { task: record, status: STATUS_INDEX[record.assignmentStatus], queueSid: record.taskQueueSid, workflowSid: record.workflowSid, channelSid: record.taskChannelSid, scopes: [], sets: [] };
+    else if (place) {
+      // Where a finished task was counted (it waits no more, so it is in no waiting set).
+      const placed: Counted = { ...place, scopes: [], sets: [] };
       this.locate(placed);
       this.leave(placed);
     }
@@ -154,6 +167,14 @@ export class TaskTally {
     return channelSid === undefined ? scope?.all : scope?.byChannel.get(channelSid);
   }
 
+  /** The shared place of a task counted as finished. */
+  private finishedPlace(p: Placement): FinishedPlace {
+    const key = `${p.status}|${p.queueSid}|${p.workflowSid}|${p.channelSid}`;
+    let place = this.finishedPlaces.get(key);
+    if (!place) this.finishedPlaces.set(key, (place = { status: p.status, queueSid: p.queueSid, workflowSid: p.workflowSid, channelSid: p.channelSid }));
+    return place;
+  }
+
   /** Counts the task in each scope it belongs to, remembering them. */
   private join(p: Placement): void {
     this.locate(p);
@@ -165,7 +186,7 @@ export class TaskTally {
   }
 
   /** Finds (or opens) the scopes the task belongs to. */
-  private locate(p: Placement): void {
+  private locate(p: Counted): void {
     p.scopes = [];
     p.sets = [];
     this.open(WORKSPACE, p);
@@ -173,7 +194,7 @@ export class TaskTally {
     if (p.workflowSid !== null) this.open(p.workflowSid, p);
   }
 
-  private open(key: string, p: Placement): void {
+  private open(key: string, p: Counted): void {
     let scope = this.scopes.get(key);
     if (!scope) {
       const byChannel = new Map<string, ChannelScope>();
@@ -186,12 +207,12 @@ export class TaskTally {
   }
 
   /** Takes the task out of its scopes, dropping those left empty. */
-  private leave(p: Placement): void {
+  private leave(p: Counted): void {
     for (const scope of p.scopes) {
       scope.counts[p.status]! -= 1;
       scope.total -= 1;
     }
-    if (isWaiting(p.status)) for (const set of p.sets) set.delete(p.task);
+    if (p.task && isWaiting(p.status)) for (const set of p.sets) set.delete(p.task);
     this.close(WORKSPACE, p.channelSid);
     this.close(p.queueSid ?? UNQUEUED, p.channelSid);
     if (p.workflowSid !== null) this.close(p.workflowSid, p.channelSid);

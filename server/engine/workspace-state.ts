@@ -10,8 +10,9 @@ import type {
   WorkflowRecord,
   WorkspaceRecord,
 } from './model.js';
-import { PurgeQueue } from './purge-queue.js';
+import { FinishedTasks } from './finished-tasks.js';
 import { RoutingIndex } from './routing-index.js';
+import { SidQueue } from './sid-queue.js';
 import { TaskTally } from './task-tally.js';
 import type { CompiledWorkflow } from './workflow-config.js';
 
@@ -36,8 +37,12 @@ export class WorkspaceState {
   readonly workerChannels = new Map<string, WorkerChannelRecord>();
   readonly taskQueues = new Map<string, TaskQueueRecord>();
   readonly workflows = new Map<string, WorkflowRecord>();
+  /** Live tasks, and those finished in the last few seconds (the rest are in `finished`). */
   readonly tasks = new Map<string, TaskRecord>();
+  /** The reservations of the tasks in `tasks`. */
   readonly reservations = new Map<string, ReservationRecord>();
+  /** Finished tasks with their reservations, archived out of the heap for their retention (see archive.ts). */
+  readonly finished = new FinishedTasks();
 
   /** Worker attributes plus `sid`, `friendly_name`, `activity_sid`, `activity_name`, as expressions see them. */
   readonly workerViews = new Map<string, Record<string, unknown>>();
@@ -59,14 +64,46 @@ export class WorkspaceState {
   readonly routing = new RoutingIndex(this);
   /** Tasks counted by queue, workflow, channel and status, for real-time statistics. */
   readonly taskTally = new TaskTally();
-  /** Finished tasks in the order their purge comes due (see purge-queue.ts). */
-  readonly purgeQueue = new PurgeQueue();
+  /** Finished tasks in the order their purge comes due (see sid-queue.ts). */
+  readonly purgeQueue = new SidQueue();
+  /** Finished tasks in the order they go into the archive (see archive.ts). */
+  readonly archiveQueue = new SidQueue();
 
   constructor(public workspace: WorkspaceRecord) {}
 
   /** The activity of a worker. */
   activityOf(worker: WorkerRecord): ActivityRecord {
     return this.activities.get(worker.activitySid)!;
+  }
+
+  /** A task, live or finished; an archived one comes decoded, a copy to read (see archive.ts to change one). */
+  findTask(sid: string): TaskRecord | undefined {
+    return this.tasks.get(sid) ?? this.finished.get(sid)?.task;
+  }
+
+  /** A reservation, of a live task or a finished one (archived: a copy to read). */
+  findReservation(sid: string): ReservationRecord | undefined {
+    const live = this.reservations.get(sid);
+    if (live) return live;
+    const taskSid = this.finished.taskSidOf(sid);
+    return taskSid === undefined ? undefined : this.finished.get(taskSid)?.reservations.find((r) => r.sid === sid);
+  }
+
+  /** Every reservation of a task, oldest first, live or archived. */
+  reservationsOf(taskSid: string): readonly ReservationRecord[] {
+    return this.reservationsOfTask.get(taskSid) ?? this.finished.get(taskSid)?.reservations ?? [];
+  }
+
+  /** Every reservation of a worker, of live tasks and archived ones, oldest first. */
+  allReservationsOfWorker(workerSid: string): ReservationRecord[] {
+    const archived: ReservationRecord[] = [];
+    for (const taskSid of this.finished.tasksOfWorker(workerSid)) {
+      for (const r of this.finished.get(taskSid)?.reservations ?? []) if (r.workerSid === workerSid) archived.push(r);
+    }
+    const live = this.reservationsOfWorker.get(workerSid) ?? [];
+    if (archived.length === 0) return [...live];
+    // Each part is oldest first; a stable sort keeps that order within one millisecond.
+    return [...archived, ...live].sort((a, b) => a.dateCreated - b.dateCreated);
   }
 
   /** Finds a task channel by SID or unique name. */
@@ -102,9 +139,7 @@ export class WorkspaceState {
 
   /** The worker's reservation through which it holds or held the task to the end (see `settlesTask`). */
   heldReservation(workerSid: string, taskSid: string): ReservationRecord | undefined {
-    return this.reservationsOfTask
-      .get(taskSid)
-      ?.find((r) => r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed'));
+    return this.reservationsOf(taskSid).find((r) => r.workerSid === workerSid && (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed'));
   }
 
   /** Capacity a worker still has on a channel, under the workspace's multitasking mode. */

@@ -218,8 +218,8 @@ function compact<T extends object>(value: T): T {
 }
 
 /** A record of the workspace by SID, or 404 naming the resource. */
-export function found<T>(map: ReadonlyMap<string, T>, sid: string | undefined, resource: string): T {
-  const record = sid === undefined ? undefined : map.get(sid);
+export function found<T>(records: ReadonlyMap<string, T> | ((sid: string) => T | undefined), sid: string | undefined, resource: string): T {
+  const record = sid === undefined ? undefined : typeof records === 'function' ? records(sid) : records.get(sid);
   if (record === undefined) throw fail('NOT_FOUND', `${resource} ${sid} not found`);
   return record;
 }

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllHarnesses, seedWorkspace, type Harness, type Seeded } from '../http/test-harness.js';
 import { connectWorker, startSocketHarness, type TestSocket } from '../ws/ws-test-client.js';
+import { everyReservation, everyTask } from '../engine/test-support/every-record.js';
 
 const LONG = process.env['SWITCHBOARD_LONG'] === '1';
 const WORKERS = 4;
@@ -44,8 +45,9 @@ function checkInvariants(r: Real, m: Model): void {
   r.steps += 1;
   const s = state(r);
   const now = h.hub.now();
-  for (const [taskSid, task] of s.tasks) {
-    const list = [...(s.reservationsOfTask.get(taskSid) ?? [])];
+  for (const task of everyTask(s)) {
+    const taskSid = task.sid;
+    const list = s.reservationsOf(taskSid);
     const holders = list.filter((x) => x.status === 'accepted' || x.status === 'wrapping' || x.status === 'completed');
     expect(holders.length, `task ${taskSid} held by ${holders.length}`).toBeLessThanOrEqual(1);
     const pending = list.filter((x) => x.status === 'pending');
@@ -124,7 +126,7 @@ const commands = [
   fc.nat().map((pick) => cmd(`Cancel(${pick})`, async (m, r) => {
     if (m.tasks.length === 0) return;
     const sid = m.tasks[pick % m.tasks.length]!;
-    const before = state(r).tasks.get(sid)?.assignmentStatus;
+    const before = state(r).findTask(sid)?.assignmentStatus;
     const out = await h.request('POST', `${r.base}/Tasks/${sid}`, { AssignmentStatus: 'canceled' });
     if (before === 'pending' || before === 'reserved') {
       expect(out.status).toBe(200);
@@ -204,5 +206,5 @@ describe('model-based: the real hub against a reference model', () => {
 
 /** Tasks someone holds or held (accepted, wrapping, completed) in the hub's state. */
 function m_tasksHeld(r: Real): string[] {
-  return [...state(r).reservations.values()].filter((x) => x.status === 'accepted' || x.status === 'wrapping' || x.status === 'completed').map((x) => x.taskSid);
+  return everyReservation(state(r)).filter((x) => x.status === 'accepted' || x.status === 'wrapping' || x.status === 'completed').map((x) => x.taskSid);
 }

@@ -57,10 +57,7 @@ export function ownWorker(req: EdgeRequest): string {
 
 /** Whether the token's worker has a reservation of the task, in any status. */
 export function holdsTask(s: WorkspaceState, taskSid: string, workerSid: string): boolean {
-  for (const r of s.reservationsOfTask.get(taskSid) ?? []) {
-    if (r.workerSid === workerSid) return true;
-  }
-  return false;
+  return s.reservationsOf(taskSid).some((r) => r.workerSid === workerSid);
 }
 
 /** A copy without the keys whose value is undefined, so absent parameters stay absent in the command. */

@@ -34,7 +34,7 @@ export function encodeFrame(eventType: string, payload: Payload): Buffer {
 
 function taskOf(event: EventRecord, s: WorkspaceState, now: number): Payload {
   const d = event.data;
-  const task = s.tasks.get(str(d['task_sid']) ?? (event.resourceType === 'task' ? event.resourceSid : ''));
+  const task = s.findTask(str(d['task_sid']) ?? (event.resourceType === 'task' ? event.resourceSid : ''));
   if (!task) return taskFromEventData(d, s.workspace.accountSid, event.workspaceSid, event.date);
   return taskShape(s, task, now, str(d['task_assignment_status']));
 }
@@ -42,7 +42,7 @@ function taskOf(event: EventRecord, s: WorkspaceState, now: number): Payload {
 function reservationPayload(event: EventRecord, s: WorkspaceState, now: number): Payload {
   const status = str(event.data['reservation_status']);
   const task = taskOf(event, s, now);
-  const r = s.reservations.get(event.resourceSid);
+  const r = s.findReservation(event.resourceSid);
   if (r) return { ...reservationShape(s, r, now, task), ...(status ? { reservation_status: status } : {}) };
   // The task and its reservations were dropped in this step: rebuilt from what the event saw.
   return {
@@ -63,7 +63,7 @@ function reservationPayload(event: EventRecord, s: WorkspaceState, now: number):
 /** Workers whose SDK knows the task: an active reservation, or one that ended in this step. */
 function holdersOf(s: WorkspaceState, taskSid: string, at: number): string[] {
   const out = new Set<string>();
-  for (const r of s.reservationsOfTask.get(taskSid) ?? []) if (ACTIVE.has(r.status) || r.dateUpdated === at) out.add(r.workerSid);
+  for (const r of s.reservationsOf(taskSid)) if (ACTIVE.has(r.status) || r.dateUpdated === at) out.add(r.workerSid);
   return [...out];
 }
 

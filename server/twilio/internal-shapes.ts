@@ -131,7 +131,7 @@ function timeoutSeconds(r: ReservationRecord, now: number): number {
 
 /** Reservation with its task (`task` given when the task record is gone). */
 export function reservationShape(s: WorkspaceState, r: ReservationRecord, now: number, task?: Payload): Payload {
-  const record = s.tasks.get(r.taskSid);
+  const record = s.findTask(r.taskSid);
   return {
     account_sid: s.workspace.accountSid,
     date_created: epoch(r.dateCreated),

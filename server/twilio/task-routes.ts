@@ -29,7 +29,7 @@ const TaskCreate = z.object({
 /** Reservations through which a worker holds its task. */
 
 function task(s: WorkspaceState, req: EdgeRequest): TaskRecord {
-  const t = s.tasks.get(req.path['wt'] ?? '');
+  const t = s.findTask(req.path['wt'] ?? '');
   if (!t) throw fail('NOT_FOUND', `Task ${req.path['wt']} not found`);
   return t;
 }

@@ -34,7 +34,7 @@ function worker(s: WorkspaceState, sid: string): WorkerRecord {
 }
 
 function reservationOf(s: WorkspaceState, req: EdgeRequest, workerSid: string): ReservationRecord {
-  const r = s.reservations.get(req.path['wr'] ?? '');
+  const r = s.findReservation(req.path['wr'] ?? '');
   if (!r || r.workerSid !== workerSid) throw fail('NOT_FOUND', `Reservation ${req.path['wr']} not found`);
   return r;
 }
@@ -81,7 +81,9 @@ export const listReservations: EdgeHandler = (req) =>
     const w = worker(s, reachableWorker(req));
     const status = parseParams(ReservationList, req.params).ReservationStatus;
     const now = req.hub.now();
-    const rows = [...(s.reservationsOfWorker.get(w.sid) ?? [])]
+    // Active ones (the default) are all live; an ended one may be of an archived task.
+    const all = status === undefined || ACTIVE.has(status) ? [...(s.reservationsOfWorker.get(w.sid) ?? [])] : s.allReservationsOfWorker(w.sid);
+    const rows = all
       .filter((r) => (status === undefined ? ACTIVE.has(r.status) : r.status === status))
       .sort((a, b) => a.dateCreated - b.dateCreated);
     return contentsPage(rows, req.params, (r) => reservationShape(s, r, now));

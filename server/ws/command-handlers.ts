@@ -51,7 +51,7 @@ function reservation(ctx: CommandContext) {
 /** A task the worker may settle (see `WorkspaceState.settlesTask`), or why not. */
 function ownTask(ctx: CommandContext, taskSid: string): SwitchboardError | undefined {
   const state = ctx.hub.engine(ctx.workspaceSid)?.state;
-  const task = state?.tasks.get(taskSid);
+  const task = state?.findTask(taskSid);
   if (!state || !task) return fail('NOT_FOUND', `Task ${taskSid} not found`);
   if (state.settlesTask(ctx.workerSid, task.sid)) return undefined;
   return fail('FORBIDDEN', `Task ${taskSid} is not assigned to this worker`);

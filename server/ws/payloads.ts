@@ -45,7 +45,7 @@ function reservationFields(s: WorkspaceState, r: ReservationRecord): Reservation
 
 /** The task of a reservation; a stub once the task is gone. */
 function taskPayload(s: WorkspaceState, taskSid: string, now: number): TaskPayload {
-  const task = s.tasks.get(taskSid);
+  const task = s.findTask(taskSid);
   return task ? (serializeTask(s, task, NO_ADDRESSES, now) as TaskPayload) : taskStub(taskSid, '{}', 'canceled');
 }
 
@@ -124,7 +124,7 @@ export class PushEncoder {
       this.step = step;
       this.tasks.clear();
     }
-    const r = s.reservations.get(event.resourceSid);
+    const r = s.findReservation(event.resourceSid);
     // A reservation whose record went with its task (deleted in the same step) is rebuilt from the event.
     const gone = r ? undefined : reservationFromEvent(event);
     let fields: ReservationFields;
@@ -156,7 +156,7 @@ export function pushFrame(event: EventRecord, s: WorkspaceState, now: number): S
   const workerSid = event.workerSid;
   if (workerSid === null) return undefined;
   if (RESERVATION_EVENT_SET.has(event.eventType)) {
-    const r = s.reservations.get(event.resourceSid);
+    const r = s.findReservation(event.resourceSid);
     const reservation = r ? reservationPayload(s, r, now) : reservationFromEvent(event);
     // The state is read after the whole step; the statuses are those the event saw when it happened.
     reservation.reservation_status = text(event.data['reservation_status'], reservation.reservation_status);

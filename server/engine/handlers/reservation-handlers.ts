@@ -1,3 +1,4 @@
+import { archiveDue } from '../archive.js';
 import type { CommandOf } from '../commands.js';
 import { checkVersion, err, ok, type Outcome } from '../outcome.js';
 import { acceptReservation, endReservation } from '../reservation-ops.js';
@@ -14,7 +15,8 @@ const VOICE_INSTRUCTIONS = new Set(['dequeue', 'call', 'redirect', 'conference',
  * completed an accepted one. Any update of a reservation that has ended is 410 Gone.
  */
 export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reservation.update'>, ctx: StepContext): Outcome {
-  const reservation = state.reservations.get(cmd.sid);
+  // An archived task's reservations have all ended: each answer below for one is 410, and changes nothing.
+  const reservation = state.findReservation(cmd.sid);
   const outOfScope =
     !reservation ||
     (cmd.taskSid !== undefined && reservation.taskSid !== cmd.taskSid) ||
@@ -31,7 +33,6 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
     return err('BAD_REQUEST', `Instruction ${cmd.instruction} needs telephony, which this hub does not provide`);
   }
   if (status === undefined) return err('BAD_REQUEST', 'ReservationStatus or Instruction is required');
-  const task = state.tasks.get(reservation.taskSid)!;
   switch (status) {
     case 'accepted':
       if (reservation.status !== 'pending') return gone();
@@ -43,6 +44,7 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
       if (cmd.workerActivitySid !== undefined && !activity) {
         return err('BAD_REQUEST', `WorkerActivitySid ${cmd.workerActivitySid} is not an Activity of this workspace`);
       }
+      const task = state.tasks.get(reservation.taskSid)!;
       if (!task.rejectedWorkerSids.includes(reservation.workerSid)) task.rejectedWorkerSids.push(reservation.workerSid);
       ctx.save('task', task);
       endReservation(state, reservation, 'rejected', ctx);
@@ -55,7 +57,7 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
       if (ended) return gone();
       if (reservation.status === 'pending') return err('CONFLICT', `Reservation ${reservation.sid} is pending; accept it first`);
       if (status === 'wrapping' && reservation.status === 'wrapping') return ok(reservation);
-      settleTask(state, task, status, null, ctx);
+      settleTask(state, state.tasks.get(reservation.taskSid)!, status, null, ctx);
       return ok(reservation);
   }
 }
@@ -70,6 +72,10 @@ function instructionStatus(instruction: string | undefined): 'accepted' | 'rejec
 export function fireTimer(state: WorkspaceState, cmd: CommandOf<'timer.fired'>, ctx: StepContext): Outcome {
   if (cmd.key === timerKey.purge) {
     purgeDue(state, ctx);
+    return ok(null);
+  }
+  if (cmd.key === timerKey.archive) {
+    archiveDue(state, ctx);
     return ok(null);
   }
   const [kind, sid = ''] = cmd.key.split(':');
@@ -95,7 +101,7 @@ export function fireTimer(state: WorkspaceState, cmd: CommandOf<'timer.fired'>, 
 
 /** Applies `callback.report`: no state changes, one `callback.error` event for the operator. */
 export function reportCallback(state: WorkspaceState, cmd: CommandOf<'callback.report'>, ctx: StepContext): Outcome {
-  const reservation = state.reservations.get(cmd.reservationSid);
+  const reservation = state.findReservation(cmd.reservationSid);
   if (!reservation) return err('NOT_FOUND', `Reservation ${cmd.reservationSid} not found`);
   ctx.emit({
     eventType: 'callback.error',

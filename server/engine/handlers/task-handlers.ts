@@ -1,4 +1,5 @@
 import type { CommandOf } from '../commands.js';
+import { liveTask } from '../archive.js';
 import { TERMINAL_TASK_STATUSES, type TaskRecord } from '../model.js';
 import { checkAttributes, checkVersion, err, ok, type Outcome } from '../outcome.js';
 import { endReservation } from '../reservation-ops.js';
@@ -97,35 +98,38 @@ export function createTask(state: WorkspaceState, cmd: CommandOf<'task.create'>,
 
 /** Applies `task.update`: status moves, attributes (re-routing a waiting task), priority, channel, start time. */
 export function updateTask(state: WorkspaceState, cmd: CommandOf<'task.update'>, ctx: StepContext): Outcome {
-  const task = state.tasks.get(cmd.sid);
-  if (!task) return err('NOT_FOUND', `Task ${cmd.sid} not found`);
+  const found = state.findTask(cmd.sid);
+  if (!found) return err('NOT_FOUND', `Task ${cmd.sid} not found`);
   const bad =
-    checkVersion(cmd.ifMatch, task.version) ??
+    checkVersion(cmd.ifMatch, found.version) ??
     (cmd.attributes !== undefined ? checkAttributes(cmd.attributes) : null) ??
     checkPriority(cmd.priority) ??
     checkVirtualStartTime(cmd.virtualStartTime, ctx.now);
   if (bad) return bad;
-  const waiting = task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved';
+  const waiting = found.assignmentStatus === 'pending' || found.assignmentStatus === 'reserved';
   const status = cmd.assignmentStatus;
-  if (ctx.actor.type === 'worker' && !state.settlesTask(ctx.actor.sid, task.sid)) {
-    return err('FORBIDDEN', `Task ${task.sid} is not held by worker ${ctx.actor.sid}`);
+  if (ctx.actor.type === 'worker' && !state.settlesTask(ctx.actor.sid, found.sid)) {
+    return err('FORBIDDEN', `Task ${found.sid} is not held by worker ${ctx.actor.sid}`);
   }
-  if (status === 'canceled' && !waiting) return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus} and cannot be canceled`);
-  if (status === 'wrapping' && task.assignmentStatus !== 'assigned') return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus}, not assigned`);
-  if (status === 'completed' && task.assignmentStatus !== 'assigned' && task.assignmentStatus !== 'wrapping') {
-    return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus}, not assigned or wrapping`);
+  if (status === 'canceled' && !waiting) return err('CONFLICT', `Task ${found.sid} is ${found.assignmentStatus} and cannot be canceled`);
+  if (status === 'wrapping' && found.assignmentStatus !== 'assigned') return err('CONFLICT', `Task ${found.sid} is ${found.assignmentStatus}, not assigned`);
+  if (status === 'completed' && found.assignmentStatus !== 'assigned' && found.assignmentStatus !== 'wrapping') {
+    return err('CONFLICT', `Task ${found.sid} is ${found.assignmentStatus}, not assigned or wrapping`);
   }
   const channel = cmd.taskChannel !== undefined ? state.findTaskChannel(cmd.taskChannel) : undefined;
   if (cmd.taskChannel !== undefined) {
     if (!channel) return err('BAD_REQUEST', `TaskChannel ${cmd.taskChannel} is not a TaskChannel of this workspace`);
-    if (channel.sid !== task.taskChannelSid && task.assignmentStatus !== 'pending') {
+    if (channel.sid !== found.taskChannelSid && found.assignmentStatus !== 'pending') {
       return err('CONFLICT', 'TaskChannel can change only while the task is pending');
     }
   }
-  const finished = task.assignmentStatus === 'completed' || task.assignmentStatus === 'canceled';
+  const finished = found.assignmentStatus === 'completed' || found.assignmentStatus === 'canceled';
   if (finished && (cmd.attributes !== undefined || cmd.priority !== undefined || cmd.virtualStartTime !== undefined || channel)) {
-    return err('CONFLICT', `Task ${task.sid} is ${task.assignmentStatus} and cannot change`);
+    return err('CONFLICT', `Task ${found.sid} is ${found.assignmentStatus} and cannot change`);
   }
+
+  // Checked: a finished task comes back from the archive to change (see archive.ts).
+  const task = liveTask(state, found.sid, ctx)!;
 
   if (status === 'canceled') {
     cancelTask(state, task, cmd.reason ?? 'Task canceled', ctx);
@@ -171,10 +175,11 @@ function applyAttributes(state: WorkspaceState, task: TaskRecord, attributes: st
 
 /** Applies `task.delete`: the task and its reservations are gone, any held capacity freed. */
 export function deleteTask(state: WorkspaceState, cmd: CommandOf<'task.delete'>, ctx: StepContext): Outcome {
-  const task = state.tasks.get(cmd.sid);
-  if (!task) return err('NOT_FOUND', `Task ${cmd.sid} not found`);
-  const bad = checkVersion(cmd.ifMatch, task.version);
+  const found = state.findTask(cmd.sid);
+  if (!found) return err('NOT_FOUND', `Task ${cmd.sid} not found`);
+  const bad = checkVersion(cmd.ifMatch, found.version);
   if (bad) return bad;
+  const task = liveTask(state, found.sid, ctx)!;
   emitTaskEvent(state, task, 'task.deleted', `Task ${task.sid} deleted`, ctx);
   dropTask(state, task, ctx);
   return ok(task);

@@ -181,9 +181,8 @@ export function updateTaskChannel(state: WorkspaceState, cmd: CommandOf<'taskCha
 export function deleteTaskChannel(state: WorkspaceState, cmd: CommandOf<'taskChannel.delete'>, ctx: StepContext): Outcome {
   const channel = state.taskChannels.get(cmd.sid);
   if (!channel) return err('NOT_FOUND', `TaskChannel ${cmd.sid} not found`);
-  for (const task of state.tasks.values()) {
-    if (task.taskChannelSid === channel.sid) return err('BAD_REQUEST', `TaskChannel ${channel.uniqueName} still has tasks`);
-  }
+  // Counted finished ones included (kept for their retention, most of them archived).
+  if ((state.taskTally.workspace(channel.sid)?.total ?? 0) > 0) return err('BAD_REQUEST', `TaskChannel ${channel.uniqueName} still has tasks`);
   state.taskChannels.delete(channel.sid);
   ctx.remove('taskChannel', channel.sid);
   for (const [workerSid, byChannel] of state.channelsOfWorker) {

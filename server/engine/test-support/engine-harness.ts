@@ -11,6 +11,7 @@ import type {
   WorkerRecord,
   WorkflowRecord,
 } from '../model.js';
+import { everyReservation } from './every-record.js';
 import { eventsOf } from './effect-views.js';
 import { ManualClock } from './manual-clock.js';
 import { RecordStore } from './record-store.js';
@@ -197,9 +198,9 @@ export class EngineHarness {
     return this.step({ type: 'task.update', sid: taskSid, assignmentStatus: status, ...(reason ? { reason } : {}) });
   }
 
-  /** A task by SID. */
+  /** A task by SID, live or archived (a copy, then). */
   task(sid: string): TaskRecord {
-    const task = this.state.tasks.get(sid);
+    const task = this.state.findTask(sid);
     if (!task) throw new Error(`No task ${sid}`);
     return task;
   }
@@ -211,21 +212,21 @@ export class EngineHarness {
     return worker;
   }
 
-  /** A reservation by SID. */
+  /** A reservation by SID, live or archived (a copy, then). */
   reservation(sid: string): ReservationRecord {
-    const reservation = this.state.reservations.get(sid);
+    const reservation = this.state.findReservation(sid);
     if (!reservation) throw new Error(`No reservation ${sid}`);
     return reservation;
   }
 
   /** The reservations of a task, oldest first. */
   reservationsOf(taskSid: string): ReservationRecord[] {
-    return [...this.state.reservations.values()].filter((r) => r.taskSid === taskSid);
+    return everyReservation(this.state).filter((r) => r.taskSid === taskSid);
   }
 
   /** The reservations of a worker, oldest first. */
   reservationsOfWorker(workerSid: string): ReservationRecord[] {
-    return [...this.state.reservations.values()].filter((r) => r.workerSid === workerSid);
+    return everyReservation(this.state).filter((r) => r.workerSid === workerSid);
   }
 
   /** Every pending reservation, oldest first. */

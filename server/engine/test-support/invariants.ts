@@ -12,6 +12,7 @@ import {
 import { countsByStatus, type TaskScope } from '../task-tally.js';
 import { parseAttributes, type WorkspaceState } from '../workspace-state.js';
 import type { RecordStore } from './record-store.js';
+import { checkArchive, everyReservation, everyTask } from './every-record.js';
 
 const compiled = new Map<string, CompiledExpression>();
 function expression(source: string): CompiledExpression {
@@ -76,8 +77,8 @@ export class InvariantChecker {
 
   /** Takes the current statuses and loads as the starting point, without checking them (e.g. right after a restore). */
   observe(state: WorkspaceState): void {
-    for (const r of state.reservations.values()) this.reservationStatus.set(r.sid, r.status);
-    for (const t of state.tasks.values()) this.taskStatus.set(t.sid, t.assignmentStatus);
+    for (const r of everyReservation(state)) this.reservationStatus.set(r.sid, r.status);
+    for (const t of everyTask(state)) this.taskStatus.set(t.sid, t.assignmentStatus);
     for (const r of state.reservations.values()) {
       const key = `${r.workerSid}/${r.taskChannelSid}`;
       if (CAPACITY_HOLDING.has(r.status)) this.load.set(key, (this.load.get(key) ?? 0) + 1);
@@ -93,7 +94,8 @@ export class InvariantChecker {
     const offeredTo = new Map<string, Set<string>>();
     const created = new Set<string>();
 
-    for (const r of state.reservations.values()) {
+    problems.push(...checkArchive(state));
+    for (const r of everyReservation(state)) {
       const before = this.reservationStatus.get(r.sid);
       if (before === undefined) created.add(`${r.workerSid}/${r.taskChannelSid}`);
       if (before !== undefined && before !== r.status && !reachable(RESERVATION_TRANSITIONS, before, r.status)) {
@@ -112,14 +114,14 @@ export class InvariantChecker {
         if (offered.has(r.workerSid)) problems.push(`task ${r.taskSid} is offered twice to worker ${r.workerSid}`);
         offeredTo.set(r.taskSid, offered.add(r.workerSid));
         if (options.timersFired && r.timeoutAt <= now) problems.push(`reservation ${r.sid} is pending past its deadline`);
-        const task = state.tasks.get(r.taskSid);
+        const task = state.findTask(r.taskSid);
         if (task?.assignmentStatus !== 'reserved') problems.push(`reservation ${r.sid} is pending but its task is ${task?.assignmentStatus}`);
       }
     }
 
     for (const [taskSid, n] of winners) if (n > 1) problems.push(`task ${taskSid} is assigned to ${n} workers`);
 
-    for (const task of state.tasks.values()) {
+    for (const task of everyTask(state)) {
       const before = this.taskStatus.get(task.sid);
       if (before !== undefined && before !== task.assignmentStatus && !reachable(TASK_TRANSITIONS, before, task.assignmentStatus)) {
         problems.push(`task ${task.sid} moved ${before} -> ${task.assignmentStatus}`);
@@ -269,8 +271,8 @@ export function unpersistedChanges(state: WorkspaceState, store: RecordStore): s
   compare('workerChannel', state.workerChannels.values());
   compare('taskQueue', state.taskQueues.values());
   compare('workflow', state.workflows.values());
-  compare('task', state.tasks.values());
-  compare('reservation', state.reservations.values());
+  compare('task', everyTask(state));
+  compare('reservation', everyReservation(state));
   if (stored.size !== live) problems.push(`${stored.size - live} stored records are gone from the engine`);
   return problems;
 }
@@ -289,9 +291,10 @@ export function checkTaskTally(state: WorkspaceState): string[] {
       `workflow ${sid}`, (t) => t.workflowSid === sid, (channel) => state.taskTally.scope(sid, channel),
     ]),
   ];
+  const all = everyTask(state);
   for (const [name, belongs, tallied] of scopes) {
     for (const channel of channels) {
-      const tasks = [...state.tasks.values()].filter((t) => belongs(t) && (channel === undefined || t.taskChannelSid === channel));
+      const tasks = all.filter((t) => belongs(t) && (channel === undefined || t.taskChannelSid === channel));
       const byStatus: Record<string, number> = {};
       for (const t of tasks) byStatus[t.assignmentStatus] = (byStatus[t.assignmentStatus] ?? 0) + 1;
       const waiting = tasks.filter((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved').map((t) => t.sid).sort();

@@ -1,4 +1,5 @@
 import type { WorkspaceState } from '../workspace-state.js';
+import { everyReservation, everyTask } from './every-record.js';
 
 const sorted = <T>(entries: Iterable<[string, T]>): [string, T][] => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -19,8 +20,9 @@ export function snapshotState(state: WorkspaceState): unknown {
     workerChannels: sorted(state.workerChannels),
     taskQueues: sorted(state.taskQueues),
     workflows: sorted(state.workflows),
-    tasks: sorted(state.tasks),
-    reservations: sorted(state.reservations),
+    // Live or archived alike: a restore archives at once what the engine it restores kept live a little longer.
+    tasks: sorted(everyTask(state).map((t) => [t.sid, t])),
+    reservations: sorted(everyReservation(state).map((r) => [r.sid, r])),
     channelLoad: sorted([...state.channelLoad].filter(([, n]) => n !== 0)),
     workerLoad: sorted([...state.workerLoad].filter(([, n]) => n !== 0)),
     pendingOfTask: sorted([...state.pendingOfTask].filter(([, set]) => set.size > 0).map(([sid, set]) => [sid, [...set].map((r) => r.sid).sort()])),

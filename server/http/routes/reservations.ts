@@ -19,7 +19,7 @@ const Update = z.object({
 
 /** A reservation in the call's path scope, or 404. */
 function scoped(s: WorkspaceState, call: Call): ReservationRecord {
-  const r = s.reservations.get(call.path['wr']!);
+  const r = s.findReservation(call.path['wr']!);
   const inScope = r && (call.path['wt'] === undefined || r.taskSid === call.path['wt']) && (call.path['wk'] === undefined || r.workerSid === call.path['wk']);
   if (!r || !inScope) throw fail('NOT_FOUND', `Reservation ${call.path['wr']} not found`);
   return r;
@@ -28,7 +28,7 @@ function scoped(s: WorkspaceState, call: Call): ReservationRecord {
 /** A worker token reaches its own reservations (an unknown one is left to the handler's 404). */
 function ownReservation(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
   if (call.path['wk'] !== undefined && call.path['wk'] !== grant.workerSid) return false;
-  const r = s.reservations.get(call.path['wr'] ?? '');
+  const r = s.findReservation(call.path['wr'] ?? '');
   return !r || r.workerSid === grant.workerSid;
 }
 
@@ -74,9 +74,9 @@ export function reservationRoutes(api: Api): void {
   const T = '/Workspaces/:ws/Tasks/:wt/Reservations';
   api.get(T, { summary: "List a task's reservations (a worker token: its own)", params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
-    const task = found(s.tasks, call.path['wt'], 'Task');
+    const task = found((sid) => s.findTask(sid), call.path['wt'], 'Task');
     const only = call.principal.type === 'worker' ? call.principal.grant.workerSid : undefined;
-    return list(s, call, s.reservationsOfTask.get(task.sid) ?? [], only);
+    return list(s, call, s.reservationsOf(task.sid), only);
   }, () => true);
   api.get(`${T}/:wr`, { summary: 'Fetch a reservation of a task' }, fetch, ownReservation);
   api.post(`${T}/:wr`, UPDATE_SPEC, update, ownReservation);
@@ -85,7 +85,7 @@ export function reservationRoutes(api: Api): void {
   api.get(W, { summary: "List a worker's reservations", params: List, alsoReads: [PageSchema] }, (call) => {
     const s = stateOf(call);
     const worker = found(s.workers, call.path['wk'], 'Worker');
-    return list(s, call, s.reservationsOfWorker.get(worker.sid) ?? []);
+    return list(s, call, s.allReservationsOfWorker(worker.sid));
   }, ownReservation);
   api.get(`${W}/:wr`, { summary: 'Fetch a reservation of a worker' }, fetch, ownReservation);
   api.post(`${W}/:wr`, UPDATE_SPEC, update, ownReservation);

@@ -82,8 +82,6 @@ export function filterTasks(s: WorkspaceState, q: TaskListParams): Iterable<Task
     };
   }
   const order = q.Ordering !== undefined ? ordering(q.Ordering) : undefined;
-  // Waiting or assigned tasks only: the live ones, in the same order, not every task kept for its retention.
-  const candidates = statuses && ![...statuses].some((status) => TERMINAL_TASK_STATUSES.has(status)) ? s.taskTally.liveTasks() : s.tasks.values();
   const matches = (t: TaskRecord) =>
     (!statuses || statuses.has(t.assignmentStatus)) &&
     (workflowSid === undefined || t.workflowSid === workflowSid) &&
@@ -91,11 +89,43 @@ export function filterTasks(s: WorkspaceState, q: TaskListParams): Iterable<Task
     (q.Priority === undefined || t.priority === q.Priority) &&
     (q.RoutingTarget === undefined || t.routingTarget === q.RoutingTarget) &&
     (!expression || expression(t));
-  if (!order) return filtered(candidates, matches);
-  return [...candidates].filter(matches).sort((a, b) => {
-    for (const [key, dir] of order) if (a[key] !== b[key]) return (a[key] - b[key]) * dir;
-    return 0;
-  });
+  // Waiting or assigned tasks only: the live ones, in the same order, not every task kept for its retention.
+  if (statuses && ![...statuses].some((status) => TERMINAL_TASK_STATUSES.has(status))) {
+    const live = s.taskTally.liveTasks();
+    return order ? [...live].filter(matches).sort((a, b) => compare(order, a, b)) : filtered(live, matches);
+  }
+  // Nothing archived and no ordering: in the order kept (creation), read only as far as the page needs.
+  if (!order && s.finished.size === 0) return filtered(s.tasks.values(), matches);
+  return filtered(everyTask(s, statuses, order ?? [['dateCreated', 1]]), matches);
+}
+
+/** `a` against `b` under an ordering: by each key in turn, ties left as they are. */
+function compare(order: ReadonlyArray<[Key, number]>, a: TaskRecord, b: TaskRecord): number {
+  for (const [key, dir] of order) if (a[key] !== b[key]) return (a[key] - b[key]) * dir;
+  return 0;
+}
+
+/**
+ * Every task the workspace keeps (of `statuses` among the archived ones, when given) in `order`,
+ * ties in the order kept. Archived tasks are sorted by the numbers the archive holds and decoded as
+ * the list reads them: a page decodes little more than its own.
+ */
+function everyTask(s: WorkspaceState, statuses: ReadonlySet<TaskStatus> | undefined, order: ReadonlyArray<[Key, number]>): Iterable<TaskRecord> {
+  const archive = s.finished;
+  const places = [...archive.places()].filter((place) => !statuses || statuses.has(archive.statusAt(place)));
+  const live = [...s.tasks.values()];
+  const keys = order.map(([key]) => [...places.map((place) => archive.numberAt(place, key)), ...live.map((t) => t[key])]);
+  const byOrder = (i: number, j: number) => {
+    for (const [k, [, dir]] of order.entries()) {
+      const d = keys[k]![i]! - keys[k]![j]!;
+      if (d !== 0) return d * dir;
+    }
+    return i - j;
+  };
+  const sorted = keys[0]!.map((_, i) => i).sort(byOrder);
+  return (function* () {
+    for (const i of sorted) yield i < places.length ? archive.at(places[i]!).task : live[i - places.length]!;
+  })();
 }
 
 function* filtered<T>(items: Iterable<T>, keep: (item: T) => boolean): Generator<T> {
@@ -111,15 +141,15 @@ function mayMatch(text: string, mustContain: ReadonlyArray<readonly string[]>): 
 /** A worker token reaches the tasks it holds a reservation for. */
 function holdsTask(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
   const taskSid = call.path['wt']!;
-  if (!s.tasks.has(taskSid)) return true; // the handler answers 404
-  for (const r of s.reservationsOfTask.get(taskSid) ?? []) if (r.workerSid === grant.workerSid) return true;
-  return false;
+  const reservations = s.reservationsOf(taskSid);
+  if (reservations.length === 0 && !s.findTask(taskSid)) return true; // the handler answers 404
+  return reservations.some((r) => r.workerSid === grant.workerSid);
 }
 
 /** True when the token's worker may settle the task (see `WorkspaceState.settlesTask`). */
 function holdsTaskNow(call: Call, grant: WorkerGrant, s: WorkspaceState): boolean {
   const taskSid = call.path['wt']!;
-  if (!s.tasks.has(taskSid)) return true; // the handler answers 404
+  if (!s.tasks.has(taskSid) && !s.finished.has(taskSid)) return true; // the handler answers 404
   return s.settlesTask(grant.workerSid, taskSid);
 }
 
@@ -158,7 +188,7 @@ export function taskRoutes(api: Api): void {
   });
   api.get(`${T}/:wt`, { summary: 'Fetch a task (a worker token: a task it holds a reservation for)' }, (call) => {
     const s = stateOf(call);
-    const t = found(s.tasks, call.path['wt'], 'Task');
+    const t = found((sid) => s.findTask(sid), call.path['wt'], 'Task');
     return { status: 200, body: serializeTask(s, t, call.base, call.hub.now()), etag: t.version };
   }, holdsTask);
   api.post(`${T}/:wt`, { summary: 'Update, cancel, wrap up or complete a task', params: Update, errors: [409, 412] }, async (call) => {

@@ -43,10 +43,10 @@ export class SimLedger {
   lostIn(state: WorkspaceState): string[] {
     const lost: string[] = [];
     for (const sid of this.tasks) {
-      if (!state.tasks.has(sid) && !this.ended.has(sid)) lost.push(`task ${sid} was acknowledged but is gone`);
+      if (!state.findTask(sid) && !this.ended.has(sid)) lost.push(`task ${sid} was acknowledged but is gone`);
     }
     for (const [sid, accept] of this.accepts) {
-      const r = state.reservations.get(sid);
+      const r = state.findReservation(sid);
       if (!r) {
         if (!this.ended.has(accept.taskSid)) lost.push(`reservation ${sid} got an acknowledged accept but is gone`);
       } else if (!WON.has(r.status)) {

@@ -48,7 +48,7 @@ export class SimSockets {
     this.links.set(agent.workerSid, link);
     // As after a socket's authentication: every reservation of the worker, so a reconnect resynchronises.
     const state = this.hub.engine(this.workspaceSid)!.state;
-    const reservations = [...(state.reservationsOfWorker.get(agent.workerSid) ?? [])].map((r) => ({ sid: r.sid, taskSid: r.taskSid, status: r.status }));
+    const reservations = state.allReservationsOfWorker(agent.workerSid).map((r) => ({ sid: r.sid, taskSid: r.taskSid, status: r.status }));
     link.send('toAgent', { type: 'snapshot', reservations } satisfies AgentFrame);
     return link;
   }
