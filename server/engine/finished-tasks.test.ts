@@ -53,6 +53,24 @@ describe('FinishedTasks', () => {
     expect([...archive.places()].map((p) => archive.at(p).task.sid)).toEqual([tasks[3], tasks[5], ...later].map((t) => t!.task.sid));
   });
 
+  it('reads places oldest first across batches, ties in the order archived, skipping tasks taken out', () => {
+    const archive = new FinishedTasks(3);
+    const created = (n: number, at: number) => {
+      const entry = finished(n, ['WKa']);
+      entry.task.dateCreated = at;
+      return entry;
+    };
+    const [a, b, c, d, e, f] = [created(1, 50), created(2, 10), created(3, 90), created(4, 20), created(5, 70), created(6, 50)];
+    archive.add([a!, b!, c!, d!]); // a batch of three (oldest first: b, a, c) and one of d
+    archive.add([e!, f!]);
+    const read = () => [...archive.byCreation()].map((p) => archive.at(p).task.sid);
+    expect(read()).toEqual([b, d, a, f, e, c].map((t) => t!.task.sid));
+    archive.take(a!.task.sid);
+    archive.take(d!.task.sid);
+    expect(read()).toEqual([b, f, e, c].map((t) => t!.task.sid));
+    expect([...new FinishedTasks().byCreation()]).toEqual([]);
+  });
+
   it("lists a worker's archived tasks once each, in the order archived, and forgets those taken out", () => {
     const archive = new FinishedTasks();
     const a = finished(1, ['WKa', 'WKb', 'WKa']);

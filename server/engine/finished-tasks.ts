@@ -74,6 +74,34 @@ interface Batch {
 
 const STATUS_INDEX = new Map(TASK_STATUSES.map((status, i) => [status, i]));
 
+/** Where `byCreation` is in one batch; `order` breaks ties between batches (the earlier archived first). */
+interface Cursor {
+  slot: number;
+  batch: Batch;
+  i: number;
+  order: number;
+}
+
+/** Whether cursor `a` reads a task created before `b`'s. */
+function before(a: Cursor, b: Cursor): boolean {
+  const da = a.batch.numbers.dateCreated[a.i]!;
+  const db = b.batch.numbers.dateCreated[b.i]!;
+  return da < db || (da === db && a.order < b.order);
+}
+
+/** Moves the cursor at `k` down a binary min-heap to its place. */
+function siftDown(heap: Cursor[], k: number): void {
+  for (;;) {
+    const left = 2 * k + 1;
+    if (left >= heap.length) return;
+    const right = left + 1;
+    const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+    if (!before(heap[child]!, heap[k]!)) return;
+    [heap[k], heap[child]] = [heap[child]!, heap[k]!];
+    k = child;
+  }
+}
+
 /** The archive of a workspace's finished tasks (see the file's comment). */
 export class FinishedTasks {
   /** @param batchEntries entries per batch at most (a test makes it small). */
@@ -163,13 +191,36 @@ export class FinishedTasks {
     return entry;
   }
 
-  /** Every archived task's place, in the order archived. */
+  /** Every archived task's place, batch by batch in the order archived, each batch oldest first. */
   *places(): Generator<Place> {
     for (const [slot, batch] of this.batches) {
       for (let i = 0; i < batch.sids.length; i += 1) {
         const place = slot * BATCH_ENTRIES + i;
         if (this.placeOf.get(batch.sids[i]!) === place) yield place;
       }
+    }
+  }
+
+  /**
+   * Every archived task's place, oldest first (by `dateCreated`; ties in the order archived): each
+   * batch holds its tasks oldest first, and the batches are merged as the places are read, so a
+   * reader that stops early (a page) reads little more than it takes.
+   */
+  *byCreation(): Generator<Place> {
+    const heap: Cursor[] = [];
+    for (const [slot, batch] of this.batches) heap.push({ slot, batch, i: 0, order: heap.length });
+    for (let k = (heap.length >> 1) - 1; k >= 0; k -= 1) siftDown(heap, k);
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      const place = top.slot * BATCH_ENTRIES + top.i;
+      if (this.placeOf.get(top.batch.sids[top.i]!) === place) yield place;
+      top.i += 1;
+      if (top.i === top.batch.sids.length) {
+        const last = heap.pop()!;
+        if (heap.length === 0) return;
+        heap[0] = last;
+      }
+      siftDown(heap, 0);
     }
   }
 
@@ -197,8 +248,10 @@ export class FinishedTasks {
     return this.batches.get(Math.floor(place / BATCH_ENTRIES))!;
   }
 
-  private addBatch(tasks: readonly FinishedTask[]): void {
-    if (tasks.length === 0) return;
+  private addBatch(unsorted: readonly FinishedTask[]): void {
+    if (unsorted.length === 0) return;
+    // Oldest first, for `byCreation` (a stable sort: ties stay in the order given).
+    const tasks = [...unsorted].sort((a, b) => a.task.dateCreated - b.task.dateCreated);
     // Values without their keys: the keys took about half of each entry.
     const texts = tasks.map((t) => JSON.stringify([valuesOf(t.task, TASK_KEYS), t.reservations.map((r) => valuesOf(r, RESERVATION_KEYS))]));
     const ends = new Uint32Array(texts.length);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { fail } from '../../../shared/errors.js';
 import type { WorkerGrant } from '../../auth/tokens.js';
 import { compileExpression } from '../../engine/expression/index.js';
+import type { Place } from '../../engine/finished-tasks.js';
 import { TASK_STATUSES, TERMINAL_TASK_STATUSES, type TaskRecord, type TaskStatus } from '../../engine/model.js';
 import type { WorkspaceState } from '../../engine/workspace-state.js';
 import { dispatch, found, stateOf, type Api, type Call } from '../api.js';
@@ -94,9 +95,7 @@ export function filterTasks(s: WorkspaceState, q: TaskListParams): Iterable<Task
     const live = s.taskTally.liveTasks();
     return order ? [...live].filter(matches).sort((a, b) => compare(order, a, b)) : filtered(live, matches);
   }
-  // Nothing archived and no ordering: in the order kept (creation), read only as far as the page needs.
-  if (!order && s.finished.size === 0) return filtered(s.tasks.values(), matches);
-  return filtered(everyTask(s, statuses, order ?? [['dateCreated', 1]]), matches);
+  return filtered(order ? sortedTasks(s, statuses, order) : oldestFirst(s, statuses), matches);
 }
 
 /** `a` against `b` under an ordering: by each key in turn, ties left as they are. */
@@ -105,14 +104,41 @@ function compare(order: ReadonlyArray<[Key, number]>, a: TaskRecord, b: TaskReco
   return 0;
 }
 
+/** Archived tasks' places, of `statuses` when given. */
+function* archivedOf(s: WorkspaceState, statuses: ReadonlySet<TaskStatus> | undefined, places: Iterable<Place>): Generator<Place> {
+  for (const place of places) if (!statuses || statuses.has(s.finished.statusAt(place))) yield place;
+}
+
 /**
- * Every task the workspace keeps (of `statuses` among the archived ones, when given) in `order`,
- * ties in the order kept. Archived tasks are sorted by the numbers the archive holds and decoded as
- * the list reads them: a page decodes little more than its own.
+ * Every task the workspace keeps (the archived ones of `statuses`, when given), oldest first: the
+ * archived ones by creation merged with the live ones in the order kept (creation). Lazy: a page
+ * decodes little more than its own archived tasks.
  */
-function everyTask(s: WorkspaceState, statuses: ReadonlySet<TaskStatus> | undefined, order: ReadonlyArray<[Key, number]>): Iterable<TaskRecord> {
+function* oldestFirst(s: WorkspaceState, statuses: ReadonlySet<TaskStatus> | undefined): Generator<TaskRecord> {
   const archive = s.finished;
-  const places = [...archive.places()].filter((place) => !statuses || statuses.has(archive.statusAt(place)));
+  const archived = archivedOf(s, statuses, archive.byCreation());
+  const live = s.tasks.values();
+  let a = archived.next();
+  let l = live.next();
+  while (!a.done || !l.done) {
+    if (!a.done && (l.done || archive.numberAt(a.value, 'dateCreated') <= l.value.dateCreated)) {
+      yield archive.at(a.value).task;
+      a = archived.next();
+    } else if (!l.done) {
+      yield l.value;
+      l = live.next();
+    }
+  }
+}
+
+/**
+ * Every task the workspace keeps (the archived ones of `statuses`, when given) in `order`, ties in
+ * the order kept. The archived ones are sorted by the numbers the archive holds and decoded as the
+ * list reads them.
+ */
+function sortedTasks(s: WorkspaceState, statuses: ReadonlySet<TaskStatus> | undefined, order: ReadonlyArray<[Key, number]>): Iterable<TaskRecord> {
+  const archive = s.finished;
+  const places = [...archivedOf(s, statuses, archive.places())];
   const live = [...s.tasks.values()];
   const keys = order.map(([key]) => [...places.map((place) => archive.numberAt(place, key)), ...live.map((t) => t[key])]);
   const byOrder = (i: number, j: number) => {
