@@ -33,8 +33,8 @@ export class SidQueue {
   /** Takes the SID at the front off the queue. */
   shift(): void {
     this.head += 1;
-    // Drop the consumed slots once they are the larger part.
-    if (this.head >= 1_024 && this.head * 2 >= this.sids.length) {
+    // Drop the consumed slots once they are the larger part (a worker's queue holds a few dozen: the bar is low).
+    if (this.head >= 64 && this.head * 2 >= this.sids.length) {
       this.sids = this.sids.slice(this.head);
       this.head = 0;
     }

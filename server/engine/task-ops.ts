@@ -1,5 +1,5 @@
 import type { TaskRecord } from './model.js';
-import { liveTask, queueArchive } from './archive.js';
+import { queueArchive } from './archive.js';
 import { taskEventData } from './event-data.js';
 import { emitReservationEvent, endReservation, keepOfferMarks, settleReservation } from './reservation-ops.js';
 import { currentTarget, routeTask } from './route.js';
@@ -211,7 +211,9 @@ export function purgeDue(state: WorkspaceState, ctx: StepContext): void {
     if (purgeAt !== undefined && purgeAt > ctx.now) break;
     state.purgeQueue.shift();
     if (purgeAt !== undefined) {
-      dropTask(state, liveTask(state, sid, ctx)!, ctx);
+      const live = state.tasks.get(sid);
+      if (live) dropTask(state, live, ctx);
+      else dropArchived(state, sid, ctx);
       dropped += 1;
     }
   }
@@ -232,6 +234,20 @@ function armPurge(state: WorkspaceState, ctx: StepContext): void {
     state.purgeQueue.shift();
   }
   ctx.clearTimer(timerKey.purge);
+}
+
+/**
+ * Drops an archived task at its purge, straight from the archive: a finished task holds no capacity,
+ * no offer and no timer, so what is left is what `dropTask` does last (its records' removal, and the
+ * offer marks its reservations carried).
+ */
+function dropArchived(state: WorkspaceState, sid: string, ctx: StepContext): void {
+  const { reservations } = state.finished.take(sid)!;
+  for (const reservation of reservations) {
+    keepOfferMarks(state, reservation, ctx);
+    ctx.remove('reservation', reservation.sid);
+  }
+  ctx.remove('task', sid);
 }
 
 /** Drops a task and its reservations from the workspace (API delete or retention). */
