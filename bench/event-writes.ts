@@ -18,6 +18,7 @@ import { DATABASE_FILE, EVENT_MOVE_ROWS, SqliteStore } from '../server/store/sql
 import { waitFor } from '../server/durability/wait-for.js';
 import { median } from './lib/median.js';
 import { threadCpu } from './lib/thread-cpu.js';
+import { intOptions } from './lib/int-options.js';
 
 const COMMIT_SIZES = [3, 6, 16, 64] as const;
 /** A move size whose quarter is 1: every commit writes its events straight into `events`, as before `recent_events`. */
@@ -26,18 +27,6 @@ const VARIANTS = [
   ['through recent_events', EVENT_MOVE_ROWS],
   ['straight into events', STRAIGHT],
 ] as const;
-
-function parseArgs(): { events: number; runs: number } {
-  const options = { events: 30_000, runs: 3 };
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i]?.replace(/^--/, '');
-    const value = Number(args[i + 1]);
-    if ((key === 'events' || key === 'runs') && Number.isInteger(value) && value > 0) options[key] = value;
-    else throw new Error(`Unknown option ${args[i]} ${args[i + 1] ?? ''}`);
-  }
-  return options;
-}
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 const WS = `WS${'7'.repeat(32)}`;
@@ -118,7 +107,7 @@ async function run(moveRows: number, size: number, events: number): Promise<{ cp
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs();
+  const options = intOptions({ events: 30_000, runs: 3 });
   const load = loadavg()[0]!;
   console.log(`Event-write bench: ${options.events} events per run, ${options.runs} runs per cell, moves of ${EVENT_MOVE_ROWS}, load average ${load.toFixed(2)}`);
   await run(EVENT_MOVE_ROWS, 16, 3_000); // warm-up: the driver, the page cache

@@ -21,6 +21,7 @@ import { SqliteStore } from '../server/store/sqlite-store.js';
 import { benchHub } from './lib/bench-hub.js';
 import { median } from './lib/median.js';
 import { threadCpu } from './lib/thread-cpu.js';
+import { intOptions } from './lib/int-options.js';
 
 interface Options {
   workers: number;
@@ -44,18 +45,6 @@ interface RunResult {
   tasksPerSecond: number;
   /** KiB the database grew by per task (records, events, indexes), on SQLite. */
   diskKib?: number;
-}
-
-function parseArgs(): Options {
-  const options: Options = { workers: 2_000, runs: 3, lanes: 8 };
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i]?.replace(/^--/, '');
-    const value = Number(args[i + 1]);
-    if ((key === 'workers' || key === 'runs' || key === 'lanes') && Number.isInteger(value) && value > 0) options[key] = value;
-    else throw new Error(`Unknown option ${args[i]} ${args[i + 1] ?? ''}`);
-  }
-  return options;
 }
 
 async function run(storeName: StoreName, maxReservedWorkers: number, tasks: number, options: Options): Promise<RunResult> {
@@ -128,7 +117,7 @@ async function run(storeName: StoreName, maxReservedWorkers: number, tasks: numb
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs();
+  const options = intOptions<Options>({ workers: 2_000, runs: 3, lanes: 8 });
   const load = loadavg()[0]!;
   console.log(`Lifecycle bench: ${options.workers} workers, ${options.lanes} lifecycles in flight, ${options.runs} runs per cell, load average ${load.toFixed(2)}`);
   await run('sqlite', 50, 30, options); // warm-up: JIT, page cache, the driver

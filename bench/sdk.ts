@@ -15,22 +15,11 @@ import { Worker } from '../client/sdk/index.js';
 import { closeAllHarnesses, seedWorkspace } from '../server/http/test-harness.js';
 import { connectWorker, startSocketHarness } from '../server/ws/ws-test-client.js';
 import { median } from './lib/median.js';
+import { intOptions } from './lib/int-options.js';
 
 interface Options {
   pairs: number;
   runs: number;
-}
-
-function parseArgs(): Options {
-  const options: Options = { pairs: 20_000, runs: 5 };
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i]?.replace(/^--/, '');
-    const value = Number(args[i + 1]);
-    if ((key === 'pairs' || key === 'runs') && Number.isInteger(value) && value > 0) options[key] = value;
-    else throw new Error(`Unknown option ${args[i]} ${args[i + 1] ?? ''}`);
-  }
-  return options;
 }
 
 /** A snapshot and an offer as a hub sends them, and the token of their worker. */
@@ -145,7 +134,7 @@ function floorRun(frames: string[]): number {
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs();
+  const options = intOptions<Options>({ pairs: 20_000, runs: 5 });
   const { snapshot, created, token } = await hubFrames();
   const frames = framePairs(created, options.pairs);
   console.log(`SDK frame bench: ${options.pairs} offers and their rescinds (${frames[0]!.length} and ${frames[1]!.length} bytes), ${options.runs} runs, load average ${loadavg()[0]!.toFixed(2)}`);
