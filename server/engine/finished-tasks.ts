@@ -118,8 +118,12 @@ export class FinishedTasks {
   /** worker SID -> the archived tasks it had a reservation of, in the order archived (with SIDs since taken out). */
   private readonly ofWorker = new Map<string, SidQueue>();
 
+  private changeCount = 0;
+
   /** Counts the archive's changes (tasks added or taken out): a reader that caches what it decoded checks it. */
-  changes = 0;
+  get changes(): number {
+    return this.changeCount;
+  }
 
   /** Tasks archived. */
   get size(): number {
@@ -162,7 +166,7 @@ export class FinishedTasks {
 
   /** Archives finished tasks, in this order. */
   add(tasks: readonly FinishedTask[]): void {
-    this.changes += 1;
+    this.changeCount += 1;
     for (let from = 0; from < tasks.length; from += this.batchEntries) this.addBatch(tasks.slice(from, from + this.batchEntries));
   }
 
@@ -170,7 +174,7 @@ export class FinishedTasks {
   take(taskSid: string): FinishedTask | undefined {
     const place = this.placeOf.get(taskSid);
     if (place === undefined) return undefined;
-    this.changes += 1;
+    this.changeCount += 1;
     const entry = this.at(place);
     this.placeOf.delete(taskSid);
     for (const r of entry.reservations) {
@@ -248,10 +252,11 @@ export class FinishedTasks {
     return this.batches.get(Math.floor(place / BATCH_ENTRIES))!;
   }
 
-  private addBatch(unsorted: readonly FinishedTask[]): void {
-    if (unsorted.length === 0) return;
+  /** Archives one batch; `tasks` is its own (a slice), sorted in place. */
+  private addBatch(tasks: FinishedTask[]): void {
+    if (tasks.length === 0) return;
     // Oldest first, for `byCreation` (a stable sort: ties stay in the order given).
-    const tasks = [...unsorted].sort((a, b) => a.task.dateCreated - b.task.dateCreated);
+    tasks.sort((a, b) => a.task.dateCreated - b.task.dateCreated);
     // Values without their keys: the keys took about half of each entry.
     const texts = tasks.map((t) => JSON.stringify([valuesOf(t.task, TASK_KEYS), t.reservations.map((r) => valuesOf(r, RESERVATION_KEYS))]));
     const ends = new Uint32Array(texts.length);
