@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { RecordChange } from '../engine/effects.js';
 import type { EventRecord } from '../engine/model.js';
+import { JsonStrings, storedEventJson } from './event-json.js';
 import { addWait, emptyTally, type EventSummary, type EventSummaryQuery } from './event-summary.js';
 import { migrate } from './migrations.js';
 import { SqliteReader, type ReadParams } from './sqlite-reader.js';
@@ -126,25 +127,17 @@ const WRITER_SQL: WriterSql = {
 const DATA_COLUMNS = ['worker_sid', 'task_sid', 'reservation_sid', 'task_queue_sid', 'workflow_sid', 'task_channel_unique_name', 'task_channel_sid'] as const;
 const IN_COLUMNS: ReadonlySet<string> = new Set(DATA_COLUMNS);
 
-/** What an event's JSON holds: all but the fields with columns of their own (its data's, when text). */
-type StoredEvent = Omit<EventRecord, 'sid' | 'workspaceSid' | 'date' | 'eventType' | 'resourceSid'>;
+const inColumn = (key: string, value: unknown): boolean => typeof value === 'string' && IN_COLUMNS.has(key);
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /**
  * An event as the `events` table's columns: the filters pulled out of it, then the rest as JSON.
  * What a column holds is not written again in the JSON: some 40% of an event's bytes, which the
- * writer wrote twice and the loop serialized twice. (A copy by hand: an object rest pattern made
- * the loop slower than serializing it all.)
+ * writer wrote twice and the loop serialized twice.
  */
-function eventRow(e: EventRecord): EventRow {
+function eventRow(e: EventRecord, strings: JsonStrings): EventRow {
   const d = e.data;
-  const data: Record<string, unknown> = {};
-  for (const key in d) {
-    const value = d[key];
-    if (typeof value !== 'string' || !IN_COLUMNS.has(key)) data[key] = value;
-  }
-  const stored: StoredEvent = { description: e.description, resourceType: e.resourceType, actorType: e.actorType, actorSid: e.actorSid, workerSid: e.workerSid, data };
   return [
     e.sid,
     e.workspaceSid,
@@ -158,7 +151,7 @@ function eventRow(e: EventRecord): EventRow {
     text(d['workflow_sid']),
     text(d['task_channel_unique_name']),
     text(d['task_channel_sid']),
-    JSON.stringify(stored),
+    storedEventJson(e, inColumn, strings),
   ];
 }
 
@@ -190,6 +183,9 @@ export class SqliteStore implements Store {
   /** Numbers the commits, which tells the writer which staged rows belong to which. */
   private batches = 0;
   private readonly backups = new Set<Promise<void>>();
+  /** The JSON of the strings events repeat, shared by every commit's rows. */
+  private readonly jsonStrings = new JsonStrings();
+  private readonly toEventRow = (e: EventRecord): EventRow => eventRow(e, this.jsonStrings);
   /** Deleted workspaces' events being dropped, and whether the store is closing (which stops them). */
   private readonly drops = new Set<Promise<void>>();
   private closing = false;
@@ -311,12 +307,12 @@ export class SqliteStore implements Store {
     while (changes.length - c + events.length - e > SLICE_ROWS) {
       const takeChanges = Math.min(SLICE_ROWS, changes.length - c);
       const takeEvents = SLICE_ROWS - takeChanges;
-      this.writer.stage(batch, changes.slice(c, c + takeChanges).map(changeRow), events.slice(e, e + takeEvents).map(eventRow));
+      this.writer.stage(batch, changes.slice(c, c + takeChanges).map(changeRow), events.slice(e, e + takeEvents).map(this.toEventRow));
       c += takeChanges;
       e += takeEvents;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await this.writer.run({ op: 'commit', batch, deletedWorkspaces, changes: changes.slice(c).map(changeRow), events: events.slice(e).map(eventRow) });
+    await this.writer.run({ op: 'commit', batch, deletedWorkspaces, changes: changes.slice(c).map(changeRow), events: events.slice(e).map(this.toEventRow) });
     if (deletedWorkspaces.length > 0) this.dropEventsOf(deletedWorkspaces);
   }
 
