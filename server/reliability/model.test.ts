@@ -13,6 +13,8 @@ import { connectWorker, startSocketHarness, type TestSocket } from '../ws/ws-tes
 import { everyReservation, everyTask } from '../engine/test-support/every-record.js';
 
 const LONG = process.env['SWITCHBOARD_LONG'] === '1';
+/** The long run (100 sequences of up to 60 steps) takes some ten times the default's time. */
+const TIMEOUT_MS = LONG ? 1_800_000 : 120_000;
 const WORKERS = 4;
 
 let h: Harness;
@@ -28,6 +30,11 @@ interface Model {
   finished: Map<string, 'canceled' | 'completed'>;
   /** The worker each task was accepted by. */
   winner: Map<string, string>;
+  /**
+   * Tasks a worker channel held past a capacity lowered below them, by `worker|channel`: TaskRouter
+   * keeps them (it only stops offering more), so the channel may hold that many until they end.
+   */
+  heldPastCapacity: Map<string, number>;
 }
 
 interface Real {
@@ -61,10 +68,20 @@ function checkInvariants(r: Real, m: Model): void {
   }
   for (const worker of s.workers.values()) {
     for (const channel of s.channelsOfWorker.get(worker.sid)?.values() ?? []) {
-      const held = [...(s.reservationsOfWorker.get(worker.sid) ?? [])].filter((x) => x.taskChannelSid === channel.taskChannelSid && (x.status === 'accepted' || x.status === 'wrapping'));
-      expect(held.length, 'over capacity').toBeLessThanOrEqual(Math.max(channel.capacity, 0));
+      const held = heldOn(s, worker.sid, channel.taskChannelSid);
+      const key = `${worker.sid}|${channel.taskChannelSid}`;
+      // Never a new task past capacity: past it only what the channel held when its capacity was lowered, as those end.
+      const allowed = Math.max(channel.capacity, 0, m.heldPastCapacity.get(key) ?? 0);
+      expect(held, 'over capacity').toBeLessThanOrEqual(allowed);
+      if (held <= channel.capacity) m.heldPastCapacity.delete(key);
+      else m.heldPastCapacity.set(key, held);
     }
   }
+}
+
+/** Tasks a worker holds (accepted or wrapping up) on one channel. */
+function heldOn(s: ReturnType<typeof state>, workerSid: string, taskChannelSid: string): number {
+  return [...(s.reservationsOfWorker.get(workerSid) ?? [])].filter((x) => x.taskChannelSid === taskChannelSid && (x.status === 'accepted' || x.status === 'wrapping')).length;
 }
 
 type Cmd = fc.AsyncCommand<Model, Real>;
@@ -154,8 +171,12 @@ const commands = [
   fc.record({ max: fc.integer({ min: 1, max: 3 }), expr: fc.constantFrom('1==1', 'level >= 1', 'level < 3') }).map(({ max, expr }) => cmd(`Queue(max ${max}, ${expr})`, async (_m, r) => {
     expect((await h.request('POST', `${r.base}/TaskQueues/${r.seed.queue.sid}`, { MaxReservedWorkers: max, TargetWorkers: expr })).status).toBe(200);
   })),
-  fc.record({ w: fc.nat(WORKERS - 1), capacity: fc.integer({ min: 1, max: 3 }) }).map(({ w, capacity }) => cmd(`Capacity(w${w} ${capacity})`, async (_m, r) => {
-    expect((await h.request('POST', `${r.base}/Workers/${r.seed.workers[w].sid}/Channels/default`, { Capacity: capacity })).status).toBe(200);
+  fc.record({ w: fc.nat(WORKERS - 1), capacity: fc.integer({ min: 1, max: 3 }) }).map(({ w, capacity }) => cmd(`Capacity(w${w} ${capacity})`, async (m, r) => {
+    const res = await h.request('POST', `${r.base}/Workers/${r.seed.workers[w].sid}/Channels/default`, { Capacity: capacity });
+    expect(res.status).toBe(200);
+    // A capacity lowered below what the worker holds keeps those tasks with it (TaskRouter only stops offering more).
+    const held = heldOn(state(r), r.seed.workers[w].sid, res.body.task_channel_sid);
+    if (held > capacity) m.heldPastCapacity.set(`${r.seed.workers[w].sid}|${res.body.task_channel_sid}`, held);
   })),
   fc.nat(WORKERS - 1).map((w) => cmd(`DropAndReconnect(w${w})`, async (_m, r) => {
     r.sockets[w]?.ws.terminate();
@@ -170,38 +191,60 @@ const commands = [
   })),
 ];
 
+/** Counts what a property ran, for the printed figure. */
+interface Tally {
+  sequences: number;
+  steps: number;
+}
+
+/** The property: a fresh workspace per sequence of up to `maxCommands` steps, invariants after each. */
+function modelProperty(maxCommands: number, tally: Tally, replayPath?: string) {
+  return fc.asyncProperty(fc.commands(commands, { maxCommands, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) }), async (cmds) => {
+    const seed = await seedWorkspace(h, { workers: WORKERS, maxReservedWorkers: 2 });
+    const base = `/v1/Workspaces/${seed.ws.sid}`;
+    // A short reservation timeout, so that waits cross deadlines.
+    await h.request('POST', `${base}/Workflows/${seed.workflow.sid}`, { TaskReservationTimeout: 1 });
+    const tokens = await Promise.all(seed.workers.map((w) => h.token(seed.ws.sid, w.sid)));
+    const sockets = await Promise.all(tokens.map(async (t, i) => (i % 2 === 0 ? (await connectWorker(wsUrl, t)).socket : undefined)));
+    const real: Real = { seed, base, tokens, sockets, steps: 0 };
+    const model: Model = { tasks: [], finished: new Map(), winner: new Map(), heldPastCapacity: new Map() };
+    try {
+      await fc.asyncModelRun(() => ({ model, real }), cmds);
+      // Events agree with the state: one reservation.accepted per task at most, and one per winner.
+      const events = await h.hub.queryEvents({ workspaceSid: seed.ws.sid, eventType: 'reservation.accepted', limit: 10_000 });
+      const perTask = new Map<string, number>();
+      for (const e of events) perTask.set(String(e.data['task_sid']), (perTask.get(String(e.data['task_sid'])) ?? 0) + 1);
+      for (const n of perTask.values()) expect(n).toBe(1);
+      for (const task of m_tasksHeld(real)) expect(perTask.get(task)).toBe(1);
+    } finally {
+      for (const s of real.sockets) s?.ws.terminate();
+    }
+    tally.sequences += 1;
+    tally.steps += real.steps;
+  });
+}
+
 describe('model-based: the real hub against a reference model', () => {
   it('keeps every invariant through random interleavings over REST and sockets', async () => {
-    let sequences = 0;
-    let steps = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: LONG ? 60 : 20, size: 'max' }), async (cmds) => {
-        const seed = await seedWorkspace(h, { workers: WORKERS, maxReservedWorkers: 2 });
-        const base = `/v1/Workspaces/${seed.ws.sid}`;
-        // A short reservation timeout, so that waits cross deadlines.
-        await h.request('POST', `${base}/Workflows/${seed.workflow.sid}`, { TaskReservationTimeout: 1 });
-        const tokens = await Promise.all(seed.workers.map((w) => h.token(seed.ws.sid, w.sid)));
-        const sockets = await Promise.all(tokens.map(async (t, i) => (i % 2 === 0 ? (await connectWorker(wsUrl, t)).socket : undefined)));
-        const real: Real = { seed, base, tokens, sockets, steps: 0 };
-        const model: Model = { tasks: [], finished: new Map(), winner: new Map() };
-        try {
-          await fc.asyncModelRun(() => ({ model, real }), cmds);
-          // Events agree with the state: one reservation.accepted per task at most, and one per winner.
-          const events = await h.hub.queryEvents({ workspaceSid: seed.ws.sid, eventType: 'reservation.accepted', limit: 10_000 });
-          const perTask = new Map<string, number>();
-          for (const e of events) perTask.set(String(e.data['task_sid']), (perTask.get(String(e.data['task_sid'])) ?? 0) + 1);
-          for (const n of perTask.values()) expect(n).toBe(1);
-          for (const task of m_tasksHeld(real)) expect(perTask.get(task)).toBe(1);
-        } finally {
-          for (const s of real.sockets) s?.ws.terminate();
-        }
-        sequences += 1;
-        steps += real.steps;
-      }),
-      { numRuns: LONG ? 100 : 12, seed: LONG ? undefined : 20_240 },
-    );
-    console.log(`model-based: ${sequences} sequences x ${(steps / Math.max(1, sequences)).toFixed(1)} steps on average = ${steps} steps, invariants checked after each`);
-  }, 120_000);
+    const tally: Tally = { sequences: 0, steps: 0 };
+    await fc.assert(modelProperty(LONG ? 60 : 20, tally), { numRuns: LONG ? 100 : 12, seed: LONG ? undefined : 20_240 });
+    console.log(`model-based: ${tally.sequences} sequences x ${(tally.steps / Math.max(1, tally.sequences)).toFixed(1)} steps on average = ${tally.steps} steps, invariants checked after each`);
+  }, TIMEOUT_MS);
+
+  // Failures the long run found, shrunk, replayed exactly: fast-check's seed, path and the commands' replay path (sequences of up to 60 steps).
+  it.each([
+    {
+      found: 'a capacity lowered below the tasks a worker holds: it keeps them, and the model had called that over capacity',
+      sequence: 'CreateTask(p0), CreateTask(p0), Accept(0 x1), CreateTask(p0), Capacity(w0 2), Accept(218949319 x1), Capacity(w0 1)',
+      seed: 1481038855,
+      path: '98:5:4:15:17:21:19:34:19:29:44:49:53:52:56:35:3:6:9:17:17:17:17:17:17:21:30:17:17:19:17:17:17:17:17:19:19:20:23:13:18:15:15:17:15:17:15:19:20:20',
+      replayPath: 'rE//////////2:9/B',
+    },
+  ])('replays $sequence ($found)', async ({ seed, path, replayPath }) => {
+    const tally: Tally = { sequences: 0, steps: 0 };
+    await fc.assert(modelProperty(60, tally, replayPath), { seed, path, endOnFailure: true });
+    expect(tally.sequences).toBe(1);
+  });
 });
 
 /** Tasks someone holds or held (accepted, wrapping, completed) in the hub's state. */
