@@ -31,8 +31,9 @@ interface Model {
   /** The worker each task was accepted by. */
   winner: Map<string, string>;
   /**
-   * Tasks a worker channel held past a capacity lowered below them, by `worker|channel`: TaskRouter
-   * keeps them (it only stops offering more), so the channel may hold that many until they end.
+   * Tasks a worker channel held or had been offered past a capacity lowered below them, by
+   * `worker|channel`: TaskRouter keeps them, and an offer made before may still be accepted (it only
+   * stops offering more), so the channel may hold that many until they end.
    */
   heldPastCapacity: Map<string, number>;
 }
@@ -70,18 +71,21 @@ function checkInvariants(r: Real, m: Model): void {
     for (const channel of s.channelsOfWorker.get(worker.sid)?.values() ?? []) {
       const held = heldOn(s, worker.sid, channel.taskChannelSid);
       const key = `${worker.sid}|${channel.taskChannelSid}`;
-      // Never a new task past capacity: past it only what the channel held when its capacity was lowered, as those end.
+      // Never a new task past capacity: past it only what the channel held or had been offered when
+      // its capacity was lowered, as those end.
       const allowed = Math.max(channel.capacity, 0, m.heldPastCapacity.get(key) ?? 0);
       expect(held, 'over capacity').toBeLessThanOrEqual(allowed);
-      if (held <= channel.capacity) m.heldPastCapacity.delete(key);
-      else m.heldPastCapacity.set(key, held);
+      const committed = heldOn(s, worker.sid, channel.taskChannelSid, true);
+      if (committed <= channel.capacity) m.heldPastCapacity.delete(key);
+      else if (m.heldPastCapacity.has(key)) m.heldPastCapacity.set(key, Math.min(allowed, committed));
     }
   }
 }
 
-/** Tasks a worker holds (accepted or wrapping up) on one channel. */
-function heldOn(s: ReturnType<typeof state>, workerSid: string, taskChannelSid: string): number {
-  return [...(s.reservationsOfWorker.get(workerSid) ?? [])].filter((x) => x.taskChannelSid === taskChannelSid && (x.status === 'accepted' || x.status === 'wrapping')).length;
+/** Tasks a worker holds (accepted or wrapping up) on one channel, and with `offered` those it has been offered too. */
+function heldOn(s: ReturnType<typeof state>, workerSid: string, taskChannelSid: string, offered = false): number {
+  const counted = (status: string) => status === 'accepted' || status === 'wrapping' || (offered && status === 'pending');
+  return [...(s.reservationsOfWorker.get(workerSid) ?? [])].filter((x) => x.taskChannelSid === taskChannelSid && counted(x.status)).length;
 }
 
 type Cmd = fc.AsyncCommand<Model, Real>;
@@ -174,9 +178,9 @@ const commands = [
   fc.record({ w: fc.nat(WORKERS - 1), capacity: fc.integer({ min: 1, max: 3 }) }).map(({ w, capacity }) => cmd(`Capacity(w${w} ${capacity})`, async (m, r) => {
     const res = await h.request('POST', `${r.base}/Workers/${r.seed.workers[w].sid}/Channels/default`, { Capacity: capacity });
     expect(res.status).toBe(200);
-    // A capacity lowered below what the worker holds keeps those tasks with it (TaskRouter only stops offering more).
-    const held = heldOn(state(r), r.seed.workers[w].sid, res.body.task_channel_sid);
-    if (held > capacity) m.heldPastCapacity.set(`${r.seed.workers[w].sid}|${res.body.task_channel_sid}`, held);
+    // A capacity lowered below what the worker holds or was offered keeps those with it (TaskRouter only stops offering more).
+    const committed = heldOn(state(r), r.seed.workers[w].sid, res.body.task_channel_sid, true);
+    if (committed > capacity) m.heldPastCapacity.set(`${r.seed.workers[w].sid}|${res.body.task_channel_sid}`, committed);
   })),
   fc.nat(WORKERS - 1).map((w) => cmd(`DropAndReconnect(w${w})`, async (_m, r) => {
     r.sockets[w]?.ws.terminate();
@@ -239,6 +243,13 @@ describe('model-based: the real hub against a reference model', () => {
       seed: 1481038855,
       path: '98:5:4:15:17:21:19:34:19:29:44:49:53:52:56:35:3:6:9:17:17:17:17:17:17:21:30:17:17:19:17:17:17:17:17:19:19:20:23:13:18:15:15:17:15:17:15:19:20:20',
       replayPath: 'rE//////////2:9/B',
+    },
+    {
+      found: 'an offer made before a capacity was lowered, accepted after: the model had called that over capacity',
+      sequence: 'Activity(w2 off), Capacity(w1 2), CreateTask(p0), Accept(13884823 x1), CreateTask(p0), Reject(0), Capacity(w1 1), Accept(0 x1)',
+      seed: 1242306922,
+      path: '84:8:10:10:14:21:19:18:18:18:20:21:20:20:20:22:21:23:20:27:25:25:25:25:26:26',
+      replayPath: 'TE///a:9',
     },
   ])('replays $sequence ($found)', async ({ seed, path, replayPath }) => {
     const tally: Tally = { sequences: 0, steps: 0 };
