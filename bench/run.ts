@@ -17,6 +17,7 @@ import { benchPriority, Child } from './lib/ipc.js';
 import { FULL, QUICK } from './plan.js';
 import { RESULTS_DIR, updateReadme, writeResults, type BenchResults } from './report/results.js';
 import { renderSvg } from './report/svg-chart.js';
+import { redisMissing } from './lib/redis-server.js';
 import { renderTable } from './report/table.js';
 import { checkTargets, renderTargets } from './report/targets.js';
 import { runPhase, type Placement, type PhaseResult } from './run-phase.js';
@@ -59,6 +60,12 @@ async function routingCost(system: 'hub' | 'bull'): Promise<Record<string, Decis
 }
 
 async function main(): Promise<void> {
+  // Before anything is measured: a run that would stop at baseline 2 after minutes of the others says so now.
+  const missing = only.includes('bull') ? redisMissing() : undefined;
+  if (missing) {
+    console.error(`Cannot run the bench: ${missing}.`);
+    process.exit(1);
+  }
   console.log(`Switchboard bench, ${plan.name} mode: ${only.join(', ')}; servers on core ${placement.serverCore ?? 'any'}, generators on core ${placement.generatorCore ?? 'any'}; load average ${loadavg()[0]!.toFixed(2)}`);
   const warnings: string[] = [];
   if (loadavg()[0]! > 1.5) warnings.push(`the machine was busy when the bench started (load average ${loadavg()[0]!.toFixed(2)}): figures are pessimistic`);

@@ -55,19 +55,29 @@ export function rssOf(pid: number): number {
   }
 }
 
+/** Why baseline 2 cannot run here (`redis-server` is not on the PATH), or undefined when it can. */
+export function redisMissing(): string | undefined {
+  if (process.env['PATH']?.split(':').some((d) => existsSync(join(d, 'redis-server')))) return undefined;
+  return 'redis-server is not installed (Debian: apt-get install -y redis-server): baseline 2 needs it; or leave it out with --only=hub,raw';
+}
+
 /** Starts Redis pinned to `core`; resolves once it answers PING. */
 export async function startRedis(core: number | undefined): Promise<RedisServer> {
+  const missing = redisMissing();
+  if (missing) throw new Error(missing);
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-redis-'));
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--daemonize', 'no', '--loglevel', 'warning', '--maxclients', '1000'];
   const proc: ChildProcess = core === undefined ? spawn('redis-server', args, { stdio: 'ignore' }) : spawn('taskset', ['-c', String(core), 'redis-server', ...args], { stdio: 'ignore' });
+  // A spawn that fails (no taskset, say) shows below as a Redis that never answers, not as an uncaught error.
+  proc.once('error', () => undefined);
   prioritize(proc.pid);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   for (let i = 0; i < 100 && !(await ping(port)); i += 1) await new Promise((r) => setTimeout(r, 50));
   if (!(await ping(port))) {
     proc.kill('SIGKILL');
-    const installed = process.env['PATH']?.split(':').some((d) => existsSync(join(d, 'redis-server')));
-    throw new Error(installed ? 'redis-server did not start' : 'redis-server is not installed (Debian: apt-get install -y redis-server); baseline 2 needs it');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`redis-server did not start on port ${port}`);
   }
   const pid = proc.pid ?? 0;
   return {
