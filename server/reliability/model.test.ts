@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllHarnesses, seedWorkspace, type Harness, type Seeded } from '../http/test-harness.js';
 import { connectWorker, startSocketHarness, type TestSocket } from '../ws/ws-test-client.js';
+import { eventually } from './support.js';
 import { everyReservation, everyTask } from '../engine/test-support/every-record.js';
 
 const LONG = process.env['SWITCHBOARD_LONG'] === '1';
@@ -186,9 +187,15 @@ const commands = [
     r.sockets[w]?.ws.terminate();
     const { socket, snapshot } = await connectWorker(wsUrl, r.tokens[w]!);
     r.sockets[w] = socket;
-    // The snapshot after a reconnect is the true state of that worker's live reservations.
-    const truth = [...(state(r).reservationsOfWorker.get(r.seed.workers[w].sid) ?? [])].filter((x) => ['pending', 'accepted', 'wrapping'].includes(x.status)).map((x) => x.sid).sort();
-    expect(snapshot.reservations.map((x) => x.sid).sort()).toEqual(truth);
+    // The snapshot is the worker's live reservations when it was made. Where the state differs right
+    // after (a reservation that timed out meanwhile, a new offer), a push for that reservation must
+    // follow the snapshot; nothing else may differ.
+    const truth = new Set([...(state(r).reservationsOfWorker.get(r.seed.workers[w].sid) ?? [])].filter((x) => ['pending', 'accepted', 'wrapping'].includes(x.status)).map((x) => x.sid));
+    const seen = new Set(snapshot.reservations.map((x) => x.sid));
+    const pushed = (sid: string, live: boolean) =>
+      socket.frames.some((f) => 'reservation' in f && f.reservation.sid === sid && (f.type === 'reservation.created' || f.type === 'reservation.accepted' || f.type === 'reservation.wrapup') === live);
+    for (const sid of truth) if (!seen.has(sid)) await eventually(() => pushed(sid, true), 2000, `an offer of ${sid} after the snapshot that left it out`);
+    for (const sid of seen) if (!truth.has(sid)) await eventually(() => pushed(sid, false), 2000, `the end of ${sid} after the snapshot that had it`);
   })),
   fc.integer({ min: 200, max: 1300 }).map((ms) => cmd(`Wait(${ms} ms)`, async () => {
     await new Promise((resolve) => setTimeout(resolve, ms));
@@ -235,7 +242,9 @@ describe('model-based: the real hub against a reference model', () => {
     console.log(`model-based: ${tally.sequences} sequences x ${(tally.steps / Math.max(1, tally.sequences)).toFixed(1)} steps on average = ${tally.steps} steps, invariants checked after each`);
   }, TIMEOUT_MS);
 
-  // Failures the long run found, shrunk, replayed exactly: fast-check's seed, path and the commands' replay path (sequences of up to 60 steps).
+  // Failures the long run found, shrunk, replayed exactly: fast-check's seed, path and the commands' replay path
+  // (sequences of up to 60 steps). A third, a reservation that timed out between a reconnect's snapshot and the
+  // check (seed 1090478533), depends on timing and cannot be replayed: the check now follows the pushes after it.
   it.each([
     {
       found: 'a capacity lowered below the tasks a worker holds: it keeps them, and the model had called that over capacity',
@@ -255,7 +264,7 @@ describe('model-based: the real hub against a reference model', () => {
     const tally: Tally = { sequences: 0, steps: 0 };
     await fc.assert(modelProperty(60, tally, replayPath), { seed, path, endOnFailure: true });
     expect(tally.sequences).toBe(1);
-  });
+  }, 60_000);
 });
 
 /** Tasks someone holds or held (accepted, wrapping, completed) in the hub's state. */
