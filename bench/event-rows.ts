@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import type { EventRecord } from '../server/engine/model.js';
 import { JsonStrings, storedEventJson } from '../server/store/event-json.js';
 import { MemoryStore } from '../server/store/memory-store.js';
+import { inColumn } from '../server/store/sqlite-store.js';
 import { benchHub } from './lib/bench-hub.js';
 import { intOptions } from './lib/int-options.js';
 import { median } from './lib/median.js';
@@ -19,10 +20,6 @@ interface Options {
   tasks: number;
   runs: number;
 }
-
-/** The fields the `events` table keeps in columns, so the JSON leaves them out. */
-const COLUMNS: ReadonlySet<string> = new Set(['worker_sid', 'task_sid', 'reservation_sid', 'task_queue_sid', 'workflow_sid', 'task_channel_unique_name', 'task_channel_sid']);
-const inColumn = (key: string, value: unknown) => typeof value === 'string' && COLUMNS.has(key);
 
 /** The code before: the data copied without its column fields, the whole event through `JSON.stringify`. */
 function before(e: EventRecord): string {

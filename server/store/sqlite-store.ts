@@ -127,7 +127,8 @@ const WRITER_SQL: WriterSql = {
 const DATA_COLUMNS = ['worker_sid', 'task_sid', 'reservation_sid', 'task_queue_sid', 'workflow_sid', 'task_channel_unique_name', 'task_channel_sid'] as const;
 const IN_COLUMNS: ReadonlySet<string> = new Set(DATA_COLUMNS);
 
-const inColumn = (key: string, value: unknown): boolean => typeof value === 'string' && IN_COLUMNS.has(key);
+/** Whether an event's data field has a column of its own, so its JSON leaves the field out. */
+export const inColumn = (key: string, value: unknown): boolean => typeof value === 'string' && IN_COLUMNS.has(key);
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
