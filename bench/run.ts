@@ -4,15 +4,17 @@
  * targets, writes JSON, Markdown and an SVG chart under `bench/results/`, and refreshes the table
  * in `bench/README.md`.
  *
- *   node --import tsx bench/run.ts [--quick] [--only=hub,raw,bull] [--profile] [--no-pin] [--nice=-10] [--store=<variant>]
+ *   node --import tsx bench/run.ts [--quick] [--only=hub,raw,bull] [--profile] [--no-pin] [--nice=-10] [--store=<variant>] [--tsx]
  *   node --import tsx bench/run.ts --render=bench/results/<file>.json   (table, chart and README again)
  *
  * Servers run pinned to core 0, generators to core 1 (`taskset`); `--quick` finishes in under two
  * minutes, the full run in about half an hour. On a machine shared with other work, `--nice=-10`
- * (as root) keeps that work from preempting the measured processes.
+ * (as root) keeps that work from preempting the measured processes. The processes run the project
+ * compiled by tsc, as the hub ships (`lib/compiled.ts`); `--tsx` runs them from the sources.
  */
 import { cpus, loadavg } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { compileChildren } from './lib/compiled.js';
 import { benchPriority, Child } from './lib/ipc.js';
 import { FULL, QUICK } from './plan.js';
 import { RESULTS_DIR, updateReadme, writeResults, type BenchResults } from './report/results.js';
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     console.error(`Cannot run the bench: ${missing}.`);
     process.exit(1);
   }
+  const runtime = compileChildren(flag('tsx'));
   console.log(`Switchboard bench, ${plan.name} mode: ${only.join(', ')}; servers on core ${placement.serverCore ?? 'any'}, generators on core ${placement.generatorCore ?? 'any'}; load average ${loadavg()[0]!.toFixed(2)}`);
   const warnings: string[] = [];
   if (loadavg()[0]! > 1.5) warnings.push(`the machine was busy when the bench started (load average ${loadavg()[0]!.toFixed(2)}): figures are pessimistic`);
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationS: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
-    machine: { cpus: cpus().length, node: process.version, loadAverageAtStart: loadavg() },
+    machine: { cpus: cpus().length, node: process.version, loadAverageAtStart: loadavg(), runtime },
     placement: { serverCore: placement.serverCore, generatorCore: placement.generatorCore, nice: benchPriority.nice },
     offerFrameBytes: frameBytes,
     phases,

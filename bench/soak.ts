@@ -9,10 +9,11 @@
  * arrivals), saying why.
  *
  *   node --import tsx bench/soak.ts [--minutes=15] [--rate=1000] [--agents=10000] [--every=30]
- *     [--warmup=2] [--rss-bound=50] [--max-backlog=60] [--no-pin] [--nice=-10]
+ *     [--warmup=2] [--rss-bound=50] [--max-backlog=60] [--no-pin] [--nice=-10] [--tsx]
  */
 import { cpus, loadavg } from 'node:os';
 import { PhaseSession } from './phase-session.js';
+import { compileChildren, type ChildRuntime } from './lib/compiled.js';
 import { benchPriority } from './lib/ipc.js';
 import { nowUs, summarizeEncoded } from './lib/histogram.js';
 import type { ProcessStats } from './lib/process-stats.js';
@@ -32,6 +33,7 @@ async function soak(o: SoakOptions): Promise<SoakResults> {
   const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
   const pinned = o.pinned && cpus().length >= 2;
   benchPriority.nice = o.nice;
+  const runtime: ChildRuntime = compileChildren(o.tsx);
   console.log(
     `Switchboard soak: ${o.rate} tasks/s, ${o.agents} agents (${o.agentsPerFleet} per generator process), ${o.minutes} min, a line every ${o.everyS} s; hub on core ${pinned ? 0 : 'any'}, generators on core ${pinned ? 1 : 'any'}; load average ${loadAtStart}`,
   );
@@ -98,7 +100,7 @@ async function soak(o: SoakOptions): Promise<SoakResults> {
     return {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version },
+      machine: { cpus: cpus().length, node: process.version, runtime },
       options: o,
       connectMs,
       store: String(system.facts()['store']),

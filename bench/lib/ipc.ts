@@ -1,10 +1,12 @@
 /**
- * Bench processes and how they talk: the parent spawns a TypeScript module as a child (through
- * tsx, pinned to a core with `taskset`), waits for its `ready` message, then sends it requests
- * over Node's IPC channel and awaits the matching replies. The child side is `serve()`.
+ * Bench processes and how they talk: the parent spawns a module as a child (compiled by tsc once
+ * `benchRuntime.compiled` is set, see `compiled.ts`; through tsx otherwise), pinned to a core with
+ * `taskset`, waits for its `ready` message, then sends it requests over Node's IPC channel and
+ * awaits the matching replies. The child side is `serve()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** How to start a child. */
@@ -25,6 +27,18 @@ export interface ChildOptions {
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
 const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * How children run: from the project compiled into `compiled` (its `bench/` holds the modules as
+ * `.js`), as the hub ships; from the TypeScript sources through tsx when unset.
+ */
+export const benchRuntime: { compiled?: string } = {};
+
+/** The node arguments that run a bench module, compiled or through tsx. */
+function entry(module: string): string[] {
+  if (benchRuntime.compiled) return [join(benchRuntime.compiled, 'bench', module.replace(/\.ts$/, '.js'))];
+  return ['--import', 'tsx', BENCH_DIR + module];
+}
 
 /**
  * Scheduling priority (nice value) given to every bench process (0: unchanged). On a machine shared
@@ -54,7 +68,7 @@ export class Child {
   readonly proc: ChildProcess;
 
   constructor(readonly options: ChildOptions) {
-    const nodeArgs = [...(options.nodeArgs ?? []), '--import', 'tsx', BENCH_DIR + options.module];
+    const nodeArgs = [...(options.nodeArgs ?? []), ...entry(options.module)];
     const [command, args] = options.core === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(options.core), process.execPath, ...nodeArgs]];
     this.proc = spawn(command, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -31,7 +31,10 @@ function where(url: string): string {
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
   const path = url.replace(/^file:\/\//, '');
-  return path.startsWith(REPO) ? path.slice(REPO.length) : path;
+  if (!path.startsWith(REPO)) return path;
+  // The project as the bench compiles it (lib/compiled.ts) is named as its sources.
+  const compiled = /^dist\/bench-js\/(.*)\.js$/.exec(path.slice(REPO.length));
+  return compiled ? `${compiled[1]}.ts` : path.slice(REPO.length);
 }
 
 /** Where a file's self time goes in the per-area breakdown (first match wins). */

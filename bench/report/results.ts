@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ChildRuntime } from '../lib/compiled.js';
 import type { PhaseResult } from '../run-phase.js';
 import type { DecisionCost } from '../scenarios/routing-cost.js';
 import type { SystemName } from '../systems/system.js';
@@ -15,7 +16,8 @@ export interface BenchResults {
   startedAt: string;
   finishedAt: string;
   durationS: number;
-  machine: { cpus: number; node: string; loadAverageAtStart: number[] };
+  /** `runtime`: how the processes ran the project (see `lib/compiled.ts`); absent in runs before it was recorded (tsx). */
+  machine: { cpus: number; node: string; loadAverageAtStart: number[]; runtime?: ChildRuntime };
   placement: { serverCore: number | undefined; generatorCore: number | undefined; nice: number };
   /** Bytes of the hub's offer frame, which the baselines' frames copy. */
   offerFrameBytes: number;
@@ -66,6 +68,6 @@ export function updateReadme(results: BenchResults, markdown: string): void {
   const i = text.indexOf(start);
   const j = text.indexOf(end);
   if (i < 0 || j < i) return;
-  const when = `Run ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${results.durationS} s, Node ${results.machine.node}, ${results.machine.cpus} cores, load average ${results.machine.loadAverageAtStart[0]?.toFixed(2)} at the start, offer frame ${results.offerFrameBytes} bytes.`;
+  const when = `Run ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${results.durationS} s, Node ${results.machine.node}${results.machine.runtime === 'tsc' ? ' (the project compiled by tsc)' : results.machine.runtime === 'tsx' ? ' (the sources through tsx)' : ''}, ${results.machine.cpus} cores, load average ${results.machine.loadAverageAtStart[0]?.toFixed(2)} at the start, offer frame ${results.offerFrameBytes} bytes.`;
   writeFileSync(README, `${text.slice(0, i + start.length)}\n${when}\n\n${markdown}\n${text.slice(j)}`);
 }

@@ -19,6 +19,8 @@ export interface SoakOptions {
   maxBacklogS: number;
   pinned: boolean;
   nice: number;
+  /** Run the processes from the sources through tsx (`--tsx`) instead of compiled, as the hub ships. */
+  tsx: boolean;
   /**
    * Agents per generator process. Smaller than the bench's 5,000: a fleet holding 5,000 SDK workers
    * pauses for its own collections up to 0.5-0.7 s, and an offer reaching it then is measured late.
@@ -37,6 +39,7 @@ export const SOAK_DEFAULTS: SoakOptions = {
   maxBacklogS: 60,
   pinned: true,
   nice: 0,
+  tsx: false,
   agentsPerFleet: 2500,
 };
 
@@ -52,12 +55,16 @@ const FLAGS: Record<string, keyof SoakOptions> = {
   'per-fleet': 'agentsPerFleet',
 };
 
-/** Parses `--name=value` flags (and `--no-pin`) over the defaults; throws on anything else. */
+/** Parses `--name=value` flags (and `--no-pin`, `--tsx`) over the defaults; throws on anything else. */
 export function parseSoakArgs(args: string[]): SoakOptions {
   const options: SoakOptions = { ...SOAK_DEFAULTS };
   for (const arg of args) {
     if (arg === '--no-pin') {
       options.pinned = false;
+      continue;
+    }
+    if (arg === '--tsx') {
+      options.tsx = true;
       continue;
     }
     const match = /^--([a-z-]+)=(.+)$/.exec(arg);
