@@ -19,14 +19,15 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** Where the compiled project goes (inside the repository, so its imports find `node_modules`). */
 export const COMPILED_DIR = join(REPO, 'dist', 'bench-js');
 
-/** Compiles the project into `COMPILED_DIR`; resolves with it, or throws with what tsc said. */
+/** Compiles the project into `COMPILED_DIR` and returns it; throws with what tsc said when it fails. */
 export function compileForBench(): string {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const flags = ['--noEmit', 'false', '--outDir', COMPILED_DIR, '--declaration', 'false', '--sourceMap', 'false'];
   const incremental = ['--incremental', '--tsBuildInfoFile', join(COMPILED_DIR, '.tsbuildinfo')];
   const out = spawnSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json'), ...flags, ...incremental], { cwd: REPO, encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`tsc could not compile the project for the bench:\n${out.stdout}${out.stderr}`);
-  if (!existsSync(join(COMPILED_DIR, 'bench', 'hub', 'hub-process.js'))) throw new Error(`tsc wrote no ${join(COMPILED_DIR, 'bench', 'hub', 'hub-process.js')}`);
+  if (out.status !== 0) throw new Error(`tsc could not compile the project for the bench (fix it, or run the sources with --tsx):\n${out.stdout}${out.stderr}`);
+  const hub = join(COMPILED_DIR, 'bench', 'hub', 'hub-process.js');
+  if (!existsSync(hub)) throw new Error(`tsc reported success but wrote no ${hub}`);
   return COMPILED_DIR;
 }
 
