@@ -32,9 +32,8 @@ function where(url: string): string {
   if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
   const path = url.replace(/^file:\/\//, '');
   if (!path.startsWith(REPO)) return path;
-  // The project as the bench compiles it (lib/compiled.ts) is named as its sources.
-  const compiled = /^dist\/bench-js\/(.*)\.js$/.exec(path.slice(REPO.length));
-  return compiled ? `${compiled[1]}.ts` : path.slice(REPO.length);
+  // The project as the bench compiles it (lib/compiled.ts): `server/hub.js`, its lines the compiled file's.
+  return path.slice(REPO.length).replace(/^dist\/bench-js\//, '');
 }
 
 /** Where a file's self time goes in the per-area breakdown (first match wins). */
@@ -42,9 +41,9 @@ const AREAS: Array<[string, RegExp]> = [
   // better-sqlite3's statements are native functions (`run`, `get`, `all`, `iterate`).
   ['store (SQLite, memory store)', /server\/store\/|better-sqlite3|bench\/hub\/store-meter|^(run|get|all|iterate|exec)$/],
   ['engine (routing, records, events)', /server\/engine\//],
-  ['hub shell (perform, persist JSON, timers, flush)', /server\/hub\.ts|server\/timers\.ts/],
+  ['hub shell (perform, persist JSON, timers, flush)', /server\/hub\.[jt]s|server\/timers\.[jt]s/],
   ['payloads (REST/socket JSON of resources)', /server\/http\/serialize|server\/ws\/payloads/],
-  ['REST transport (fastify, routes, params)', /server\/http\/|fastify|find-my-way|fast-querystring|fast-decode|@fastify|avvio|light-my-request|pino|server\/server\.ts/],
+  ['REST transport (fastify, routes, params)', /server\/http\/|fastify|find-my-way|fast-querystring|fast-decode|@fastify|avvio|light-my-request|pino|server\/server\.[jt]s/],
   ['socket transport (sessions, frames, ws)', /server\/ws\/|\bws\/lib/],
   ['validation (zod)', /zod\//],
   ['metrics and observability', /prom-client|server\/observability/],
