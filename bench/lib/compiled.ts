@@ -34,6 +34,12 @@ export function compileForBench(): string {
 /** How a run's processes ran the project: compiled by tsc (as shipped), or from the sources through tsx. */
 export type ChildRuntime = 'tsc' | 'tsx';
 
+/** How a report says which way its run's processes ran (nothing for runs before it was recorded). */
+export function runtimeLabel(runtime: ChildRuntime | undefined): string {
+  if (runtime === 'tsc') return ' (the project compiled by tsc)';
+  return runtime === 'tsx' ? ' (the sources through tsx)' : '';
+}
+
 /**
  * Sets how the processes a run starts will run the project: compiled (the default, compiling it
  * now and saying so) or, with `tsx` set, from the sources.

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ChildRuntime } from '../lib/compiled.js';
+import { runtimeLabel, type ChildRuntime } from '../lib/compiled.js';
 import type { PhaseResult } from '../run-phase.js';
 import type { DecisionCost } from '../scenarios/routing-cost.js';
 import type { SystemName } from '../systems/system.js';
@@ -68,6 +68,6 @@ export function updateReadme(results: BenchResults, markdown: string): void {
   const i = text.indexOf(start);
   const j = text.indexOf(end);
   if (i < 0 || j < i) return;
-  const when = `Run ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${results.durationS} s, Node ${results.machine.node}${results.machine.runtime === 'tsc' ? ' (the project compiled by tsc)' : results.machine.runtime === 'tsx' ? ' (the sources through tsx)' : ''}, ${results.machine.cpus} cores, load average ${results.machine.loadAverageAtStart[0]?.toFixed(2)} at the start, offer frame ${results.offerFrameBytes} bytes.`;
+  const when = `Run ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${results.durationS} s, Node ${results.machine.node}${runtimeLabel(results.machine.runtime)}, ${results.machine.cpus} cores, load average ${results.machine.loadAverageAtStart[0]?.toFixed(2)} at the start, offer frame ${results.offerFrameBytes} bytes.`;
   writeFileSync(README, `${text.slice(0, i + start.length)}\n${when}\n\n${markdown}\n${text.slice(j)}`);
 }

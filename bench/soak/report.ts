@@ -3,7 +3,7 @@
  * (`results/soak-latest.{json,md}`, and a timestamped JSON beside the bench's).
  */
 import { writeFileSync } from 'node:fs';
-import type { ChildRuntime } from '../lib/compiled.js';
+import { runtimeLabel, type ChildRuntime } from '../lib/compiled.js';
 import { RESULTS_DIR } from '../report/results.js';
 import type { SoakOptions } from './options.js';
 import type { Sample } from './sampler.js';
@@ -49,7 +49,7 @@ export function renderSoak(r: SoakResults): string {
   const started = r.startedAt.replace('T', ' ').slice(0, 16);
   const lines = [
     `Soak of ${started} UTC: ${n(o.rate)} tasks/s over ${n(o.agents)} agents${o.agentsPerFleet ? ` (${n(o.agentsPerFleet)} per generator process)` : ''} for ${o.minutes} min (${s.measuredSamples} slices of ${o.everyS} s measured after a ${o.warmupMinutes}-minute warm-up), ` +
-      `${r.store}, Node ${r.machine.node}${r.machine.runtime === 'tsc' ? ' (the project compiled by tsc)' : r.machine.runtime === 'tsx' ? ' (the sources through tsx)' : ''}, ${r.machine.cpus} cores, load average ${s.loadAverage.start} at the start (mean ${s.loadAverage.mean}, max ${s.loadAverage.max}).`,
+      `${r.store}, Node ${r.machine.node}${runtimeLabel(r.machine.runtime)}, ${r.machine.cpus} cores, load average ${s.loadAverage.start} at the start (mean ${s.loadAverage.mean}, max ${s.loadAverage.max}).`,
     '',
     s.failures.length === 0 ? '**Passed.**' : `**Failed:**\n\n${s.failures.map((f) => `- ${f}`).join('\n')}`,
     '',
