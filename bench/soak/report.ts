@@ -7,7 +7,7 @@ import { runtimeLabel, type ChildRuntime } from '../lib/compiled.js';
 import { RESULTS_DIR } from '../report/results.js';
 import type { SoakOptions } from './options.js';
 import type { Sample } from './sampler.js';
-import type { SoakSummary } from './verdict.js';
+import { MIN_SLOPE_MINUTES, type SoakSummary } from './verdict.js';
 
 /** Everything a soak produced. */
 export interface SoakResults {
@@ -55,7 +55,7 @@ export function renderSoak(r: SoakResults): string {
     '',
     '| Figure | Value |',
     '| --- | --- |',
-    `| RSS slope (least squares after warm-up) | ${opt(s.rss.slopeMiBPerHour, 'MiB/h')} (bound ${o.rssBoundMiBPerHour}), second half ${opt(s.rss.secondHalfSlopeMiBPerHour, 'MiB/h')}; ${s.rss.firstMiB} -> ${s.rss.lastMiB} MiB, max ${s.rss.maxMiB} |`,
+    `| RSS slope (least squares after warm-up) | ${opt(s.rss.slopeMiBPerHour, 'MiB/h')} (${s.rss.judged === false ? `not judged: fewer than ${MIN_SLOPE_MINUTES} minutes measured` : `bound ${o.rssBoundMiBPerHour}`}), second half ${opt(s.rss.secondHalfSlopeMiBPerHour, 'MiB/h')}; ${s.rss.firstMiB} -> ${s.rss.lastMiB} MiB, max ${s.rss.maxMiB} |`,
     `| Heap slope | ${opt(s.heap.slopeMiBPerHour, 'MiB/h')}; ${s.heap.firstMiB} -> ${s.heap.lastMiB} MiB |`,
     `| Hub event-loop delay p99 / max over the run | ${s.hub ? `${s.hub.eldP99} / ${s.hub.eldMax} ms` : 'n/a'} (worst slice p99 ${s.worstSliceEldP99} ms) |`,
     `| Hub CPU over the run | ${s.hub ? `${s.hub.cpuPercent}%` : 'n/a'} |`,

@@ -2,7 +2,8 @@
  * A soak's summary and verdict from its samples: the RSS slope (least squares over the samples
  * after the warm-up, MiB per hour), the hub's event-loop delay and CPU over the run, every error,
  * offer latency over the run, and whether the backlog stayed bounded. The soak fails on any error,
- * on an RSS slope past the bound, and on a backlog that grew without bound, and says which.
+ * on an RSS slope past the bound (measured over at least `MIN_SLOPE_MINUTES`), and on a backlog
+ * that grew without bound, and says which.
  */
 import { cpus } from 'node:os';
 import type { LatencySummary } from '../lib/histogram.js';
@@ -18,7 +19,15 @@ export interface SoakSummary {
    * The slope after the warm-up, and over the second half of the run alone: state the hub keeps
    * for a while (terminal tasks, 5 minutes) fills in the first minutes, then should level off.
    */
-  rss: { firstMiB: number; lastMiB: number; maxMiB: number; slopeMiBPerHour: number | undefined; secondHalfSlopeMiBPerHour: number | undefined };
+  rss: {
+    firstMiB: number;
+    lastMiB: number;
+    maxMiB: number;
+    slopeMiBPerHour: number | undefined;
+    secondHalfSlopeMiBPerHour: number | undefined;
+    /** Whether the slope was measured over long enough to be judged (`MIN_SLOPE_MINUTES`). */
+    judged: boolean;
+  };
   heap: { firstMiB: number; lastMiB: number; slopeMiBPerHour: number | undefined };
   /** The hub over the measured part of the run (one window): event-loop delay and CPU. */
   hub: { eldP99: number; eldMax: number; cpuPercent: number } | undefined;
@@ -50,6 +59,13 @@ export function slope(points: Array<[number, number]>): number | undefined {
   }
   return den === 0 ? undefined : num / den;
 }
+
+/**
+ * The least stretch after the warm-up an RSS slope is judged over, minutes. The heap rises and
+ * falls by 300-500 MiB between major collections at 1,000 tasks/s: over five minutes that sawtooth
+ * alone makes slopes of several hundred MiB/h either way, over twenty it averages out.
+ */
+export const MIN_SLOPE_MINUTES = 10;
 
 /** A backlog is runaway when it rises by more than this share of the arrival rate... */
 const BACKLOG_SLOPE_SHARE = 0.01;
@@ -90,7 +106,9 @@ export function judge(input: VerdictInputs): SoakSummary {
   const { options, samples } = input;
   const measured = measuredSamples(samples, options.warmupMinutes * 60);
   const warnings: string[] = [];
-  if (measured === samples && samples.some((s) => s.atS <= options.warmupMinutes * 60)) warnings.push(`fewer than 3 samples after the ${options.warmupMinutes}-minute warm-up: slopes and overall figures include it`);
+  // Too few samples came after the warm-up, so `measured` is all of them: nothing is steady enough to judge a slope by.
+  const fellBack = measured === samples && samples.some((s) => s.atS <= options.warmupMinutes * 60);
+  if (fellBack) warnings.push(`fewer than 3 samples after the ${options.warmupMinutes}-minute warm-up: slopes and overall figures include it`);
   const hours = (s: Sample) => s.atS / 3600;
   const rssSlope = slope(measured.map((s) => [hours(s), s.rssMiB]));
   const secondHalf = slope(samples.filter((s) => s.atS > (samples.at(-1)?.atS ?? 0) / 2).map((s) => [hours(s), s.rssMiB]));
@@ -112,6 +130,7 @@ export function judge(input: VerdictInputs): SoakSummary {
     input.stoppedEarly !== undefined ||
     (backlogSlope !== undefined && backlogSlope > BACKLOG_SLOPE_SHARE * options.rate && lastBacklog > BACKLOG_BOUND_S * options.rate);
   const measuredS = measured.reduce((a, s) => a + s.windowS, 0);
+  const measuredMinutes = fellBack ? 0 : measuredS / 60;
   const loads = samples.map((s) => s.loadAverage);
   const summary: SoakSummary = {
     measuredSamples: measured.length,
@@ -121,6 +140,7 @@ export function judge(input: VerdictInputs): SoakSummary {
       maxMiB: Math.max(0, ...samples.map((s) => s.rssMiB)),
       slopeMiBPerHour: rssSlope === undefined ? undefined : round(rssSlope),
       secondHalfSlopeMiBPerHour: secondHalf === undefined ? undefined : round(secondHalf),
+      judged: rssSlope !== undefined && measuredMinutes >= MIN_SLOPE_MINUTES,
     },
     heap: { firstMiB: measured[0]?.heapUsedMiB ?? 0, lastMiB: last?.heapUsedMiB ?? 0, slopeMiBPerHour: heapSlope === undefined ? undefined : round(heapSlope) },
     hub: input.hub ? { eldP99: input.hub.eld.p99, eldMax: input.hub.eld.max, cpuPercent: input.hub.cpuPercent } : undefined,
@@ -147,7 +167,9 @@ export function judge(input: VerdictInputs): SoakSummary {
     f.push(`${errors.total} errors: ${parts.join(', ')}${first.map((x) => `; ${x}`).join('')}`);
   }
   if (rssSlope === undefined) warnings.push('too few samples for an RSS slope');
-  else if (rssSlope > options.rssBoundMiBPerHour) f.push(`RSS grew ${round(rssSlope)} MiB/h, past the bound of ${options.rssBoundMiBPerHour} MiB/h`);
+  else if (!summary.rss.judged) {
+    warnings.push(`RSS slope not judged: ${round(measuredMinutes)} minutes measured after the warm-up, and a slope needs ${MIN_SLOPE_MINUTES} (over less it is mostly the heap's sawtooth)`);
+  } else if (rssSlope > options.rssBoundMiBPerHour) f.push(`RSS grew ${round(rssSlope)} MiB/h, past the bound of ${options.rssBoundMiBPerHour} MiB/h`);
   if (runaway) {
     const why = input.stoppedEarly ?? `rising ${round(backlogSlope ?? 0)} tasks/s (more than ${BACKLOG_SLOPE_SHARE * 100}% of the arrival rate) to ${lastBacklog} tasks (more than ${BACKLOG_BOUND_S} s of arrivals)`;
     f.push(`the backlog grew without bound: ${why}; the hub accepted ${summary.tasks.acceptedPerSecond} tasks/s of ${options.rate}/s`);
