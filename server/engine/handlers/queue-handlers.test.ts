@@ -193,4 +193,48 @@ describe('workflows', () => {
     expect(h.task(task.sid).taskQueueSid).toBe(second.sid);
     expect(eventTypes(effects)).toEqual(['workflow.updated', 'task-queue.entered']);
   });
+
+  describe('without ReEvaluateTasks, a waiting task stays in its queue', () => {
+    /** A task waiting in the first target of a tiered filter: workers of level 2, for 60 s, then anyone. */
+    function tiered() {
+      const h = EngineHarness.create();
+      const q = h.addQueue('Q');
+      const ann = h.addWorker('Ann', { attributes: { level: 1 } });
+      const tiers = (level: number, timeout: number) =>
+        config({ filters: [{ filter_friendly_name: 'tiers', expression: '1==1', targets: [{ queue: q.sid, expression: `worker.level >= ${level}`, timeout }, { queue: q.sid }] }], default_filter: { queue: q.sid } });
+      const w = h.addWorkflow('W', tiers(2, 60));
+      const task = h.addTask({ workflowSid: w.sid });
+      expect(h.reservationsOf(task.sid)).toEqual([]);
+      return { h, q, ann, w, task, tiers };
+    }
+
+    it('keeping its place where the new configuration has one, by that target\'s new rules, offered at once', () => {
+      const { h, ann, w, task, tiers } = tiered();
+      const { effects } = h.run({ type: 'workflow.update', sid: w.sid, configuration: tiers(1, 60) });
+      expect(h.task(task.sid).step).toEqual({ filter: 0, target: 0 });
+      expect(h.reservationsOf(task.sid).map((r) => r.workerSid)).toEqual([ann.sid]);
+      expect(eventTypes(effects)).toEqual(['workflow.updated', 'reservation.created']);
+    });
+
+    it("moving on at its place's new timeout", () => {
+      const { h, ann, w, task, tiers } = tiered();
+      h.run({ type: 'workflow.update', sid: w.sid, configuration: tiers(2, 10) });
+      expect(h.reservationsOf(task.sid)).toEqual([]);
+      h.advance(10_000);
+      expect(h.task(task.sid).step).toEqual({ filter: 0, target: 1 });
+      expect(h.reservationsOf(task.sid).map((r) => r.workerSid)).toEqual([ann.sid]);
+    });
+
+    it('routed by its queue alone where its place is gone, with no target timer left', () => {
+      const { h, q, ann, w, task } = tiered();
+      const { effects } = h.run({ type: 'workflow.update', sid: w.sid, configuration: config({ filters: [], default_filter: { queue: q.sid } }) });
+      expect(h.task(task.sid)).toMatchObject({ taskQueueSid: q.sid, step: { filter: -1, target: 0 } });
+      expect(persistedKeys(effects)).toContain(`task:${task.sid}`);
+      expect(h.reservationsOf(task.sid).map((r) => r.workerSid)).toEqual([ann.sid]);
+      // The old target's 60 s would have moved it on; it stays where it is.
+      h.rejectOffer(h.reservationsOf(task.sid)[0]!.sid);
+      h.advance(120_000);
+      expect(h.task(task.sid)).toMatchObject({ assignmentStatus: 'pending', taskQueueSid: q.sid, step: { filter: -1, target: 0 } });
+    });
+  });
 });

@@ -2,7 +2,7 @@ import type { CommandOf } from '../commands.js';
 import { compileExpression } from '../expression/index.js';
 import type { TaskQueueRecord, WorkflowRecord } from '../model.js';
 import { checkName, err, ok, type Outcome } from '../outcome.js';
-import type { StepContext } from '../step-context.js';
+import { timerKey, type StepContext } from '../step-context.js';
 import { enterWorkflow } from '../task-ops.js';
 import { compileWorkflow } from '../workflow-config.js';
 import type { WorkspaceState } from '../workspace-state.js';
@@ -175,6 +175,7 @@ export function updateWorkflow(state: WorkspaceState, cmd: CommandOf<'workflow.u
   if (cmd.assignmentCallbackUrl !== undefined) workflow.assignmentCallbackUrl = cmd.assignmentCallbackUrl;
   if (cmd.fallbackAssignmentCallbackUrl !== undefined) workflow.fallbackAssignmentCallbackUrl = cmd.fallbackAssignmentCallbackUrl;
   if (cmd.taskReservationTimeout !== undefined) workflow.taskReservationTimeout = cmd.taskReservationTimeout;
+  const reconfigured = cmd.configuration !== undefined && checked.value !== null && cmd.configuration !== workflow.configuration;
   if (cmd.configuration !== undefined && checked.value) {
     workflow.configuration = cmd.configuration;
     state.compiledWorkflows.set(workflow.sid, checked.value);
@@ -188,7 +189,35 @@ export function updateWorkflow(state: WorkspaceState, cmd: CommandOf<'workflow.u
       enterWorkflow(state, task, ctx);
     }
   }
+  if (reconfigured) keepPlaces(state, workflow.sid, ctx);
   return ok(workflow);
+}
+
+/**
+ * After a new configuration, the waiting tasks it did not run through again (TaskRouter's default:
+ * no `ReEvaluateTasks`, or a task already reserved) stay in their queues. A task keeps its place
+ * where the new configuration has a target at the same filter and index in the same queue, and
+ * goes on by that target's rules (its expression, its timeout); elsewhere its place means nothing
+ * in the new configuration, and it is routed by its queue alone until it is assigned or times out.
+ * Either way it is offered at once to workers the change made eligible.
+ */
+function keepPlaces(state: WorkspaceState, workflowSid: string, ctx: StepContext): void {
+  const workflow = state.compiledWorkflows.get(workflowSid)!;
+  for (const task of state.tasks.values()) {
+    if (task.workflowSid !== workflowSid || (task.assignmentStatus !== 'pending' && task.assignmentStatus !== 'reserved')) continue;
+    const step = task.step;
+    if (!step || step.filter < 0) continue;
+    const target = workflow.filters[step.filter]?.targets[step.target];
+    if (target && target.queueSid === task.taskQueueSid) {
+      if (target.deadlineOffsetMs === null) ctx.clearTimer(timerKey.target(task.sid));
+      else ctx.setTimer(timerKey.target(task.sid), task.workflowEnteredAt + target.deadlineOffsetMs);
+    } else {
+      task.step = { filter: -1, target: 0 };
+      ctx.clearTimer(timerKey.target(task.sid));
+      ctx.save('task', task);
+    }
+    ctx.tasksToRoute.add(task);
+  }
 }
 
 /** Applies `workflow.delete`; a workflow with live tasks stays. */
