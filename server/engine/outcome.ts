@@ -16,8 +16,11 @@ export function err(code: ErrorCode, message: string): { ok: false; error: Switc
 /** TaskRouter's limit on attributes text. */
 export const MAX_ATTRIBUTES_LENGTH = 4096;
 
-/** Checks attributes text: a JSON object of at most 4096 characters. Returns an error outcome or null. */
-export function checkAttributes(text: string, param = 'Attributes'): { ok: false; error: SwitchboardError } | null {
+/**
+ * Reads attributes text: a JSON object of at most 4096 characters. Returns the object (for a caller
+ * that keeps it parsed, which then need not parse the text again) or an error outcome.
+ */
+export function readAttributes(text: string, param = 'Attributes'): Outcome<Record<string, unknown>> {
   if (text.length > MAX_ATTRIBUTES_LENGTH) return err('BAD_REQUEST', `${param} must be at most ${MAX_ATTRIBUTES_LENGTH} characters`);
   let value: unknown;
   try {
@@ -26,7 +29,13 @@ export function checkAttributes(text: string, param = 'Attributes'): { ok: false
     return err('BAD_REQUEST', `${param} must be valid JSON`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return err('BAD_REQUEST', `${param} must be a JSON object`);
-  return null;
+  return ok(value as Record<string, unknown>);
+}
+
+/** Checks attributes text (see `readAttributes`). Returns an error outcome or null. */
+export function checkAttributes(text: string, param = 'Attributes'): { ok: false; error: SwitchboardError } | null {
+  const read = readAttributes(text, param);
+  return read.ok ? null : read;
 }
 
 /** Checks a FriendlyName: 1 to 64 characters. */

@@ -5,7 +5,7 @@
  * debug line and a latency sample per request.
  */
 import formbody from '@fastify/formbody';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyLogFn, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { Bindings, ChildLoggerOptions } from 'pino';
@@ -112,29 +112,70 @@ function toSwitchboardError(error: unknown, bodyLimit = DEFAULT_BODY_BYTES): Swi
 
 /**
  * Each request's logger (with its `reqId`), made only when the request logs something: a pino
- * child runs the redaction over its bindings, which cost more than routing the request.
+ * child runs the redaction over its bindings, which cost more than routing the request. Its
+ * methods live on the prototype: a request makes one small object, not a closure per level.
  */
+class LazyChildLogger implements FastifyBaseLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.real().level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    this.log('fatal', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.log('error', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.log('warn', args);
+  }
+
+  info(...args: unknown[]): void {
+    this.log('info', args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.log('debug', args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.log('trace', args);
+  }
+
+  silent(...args: unknown[]): void {
+    this.log('silent', args);
+  }
+
+  child(more: Bindings, moreOptions?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real().child(more, moreOptions);
+  }
+
+  private real(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  private log(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent', args: unknown[]): void {
+    const logger = this.real();
+    (logger[level] as (...a: unknown[]) => void).apply(logger, args);
+  }
+}
+
 function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  let child: FastifyBaseLogger | undefined;
-  const real = () => (child ??= logger.child(bindings, options));
-  const forward = (level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'): FastifyLogFn =>
-    ((...args: unknown[]) => (real()[level] as (...a: unknown[]) => void)(...args)) as FastifyLogFn;
-  return {
-    get level() {
-      return child?.level ?? logger.level;
-    },
-    set level(level: string) {
-      real().level = level;
-    },
-    fatal: forward('fatal'),
-    error: forward('error'),
-    warn: forward('warn'),
-    info: forward('info'),
-    debug: forward('debug'),
-    trace: forward('trace'),
-    silent: forward('silent'),
-    child: (more: Bindings, moreOptions?: ChildLoggerOptions) => real().child(more, moreOptions),
-  };
+  return new LazyChildLogger(logger, bindings, options);
 }
 
 /** Builds the REST app (not listening): every route under `/v1`, plus `/healthz`, `/readyz` and `/metrics`. */

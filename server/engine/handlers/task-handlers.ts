@@ -1,7 +1,7 @@
 import type { CommandOf } from '../commands.js';
 import { liveTask } from '../archive.js';
 import { TERMINAL_TASK_STATUSES, type TaskRecord } from '../model.js';
-import { checkAttributes, checkVersion, err, ok, type Outcome } from '../outcome.js';
+import { checkAttributes, checkVersion, err, ok, readAttributes, type Outcome } from '../outcome.js';
 import { endReservation } from '../reservation-ops.js';
 import { routeTask } from '../route.js';
 import { timerKey, type StepContext } from '../step-context.js';
@@ -30,7 +30,9 @@ function checkVirtualStartTime(vst: number | undefined, now: number) {
 /** Applies `task.create`: the task enters its workflow (or a queue given directly) and is routed at once. */
 export function createTask(state: WorkspaceState, cmd: CommandOf<'task.create'>, ctx: StepContext): Outcome {
   const attributes = cmd.attributes ?? '{}';
-  const bad = checkAttributes(attributes) ?? checkPriority(cmd.priority) ?? checkVirtualStartTime(cmd.virtualStartTime, ctx.now);
+  const parsed = readAttributes(attributes);
+  if (!parsed.ok) return parsed;
+  const bad = checkPriority(cmd.priority) ?? checkVirtualStartTime(cmd.virtualStartTime, ctx.now);
   if (bad) return bad;
   const timeout = cmd.timeout ?? DEFAULT_TASK_TIMEOUT_S;
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TASK_TIMEOUT_S) {
@@ -83,7 +85,7 @@ export function createTask(state: WorkspaceState, cmd: CommandOf<'task.create'>,
     version: 0,
   };
   state.tasks.set(task.sid, task);
-  state.taskAttributes.set(task.sid, parseAttributes(attributes));
+  state.taskAttributes.set(task.sid, parsed.value);
   ctx.save('task', task);
   ctx.setTimer(timerKey.ttl(task.sid), task.dateCreated + timeout * 1000);
   emitTaskEvent(state, task, 'task.created', `Task ${task.sid} created`, ctx);
