@@ -3,7 +3,7 @@
  * connections at once (the hub's side resets every TCP connection), and while they are away some
  * change: every 7th worker is moved to Unavailable and new tasks are offered to five workers each.
  * Every page must come back and show the hub's truth from its snapshot within 10 s.
- * 2,000 workers by default; 10,000 with SWITCHBOARD_LONG=1 (or SWITCHBOARD_MASS_WORKERS=n). On
+ * 10,000 workers, as the issue asks (SWITCHBOARD_MASS_WORKERS=n for another count). On
  * Linux the pages connect from eight loopback addresses (127.0.0.2-9), as a real fleet comes from
  * many, which keeps them under the hub's sockets-per-address limit.
  */
@@ -16,8 +16,7 @@ import { HubChild } from './hub-child.js';
 import { NodeWebSocket, startSdkWorker, webSocketFrom } from './sdk-worker.js';
 import { hubViews, mismatches, restGet, sdkView, type WorkerView } from './worker-view.js';
 
-const LONG = process.env['SWITCHBOARD_LONG'] === '1';
-const WORKERS = Number(process.env['SWITCHBOARD_MASS_WORKERS'] ?? (LONG ? 10_000 : 2_000));
+const WORKERS = Number(process.env['SWITCHBOARD_MASS_WORKERS'] ?? 10_000);
 const TASKS = Math.ceil(WORKERS / 20);
 const RESYNC_BOUND_MS = 10_000;
 /** Connections opened at a time while the fleet first connects. */
