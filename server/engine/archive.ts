@@ -5,7 +5,7 @@
  */
 import type { FinishedTask } from './finished-tasks.js';
 import { TERMINAL_TASK_STATUSES, type TaskRecord } from './model.js';
-import { timerKey, type StepContext } from './step-context.js';
+import { timerKey, wholeSecondFrom, type StepContext } from './step-context.js';
 import type { WorkspaceState } from './workspace-state.js';
 
 /** How long a finished task stays live (unchanged) before it is archived. */
@@ -13,7 +13,7 @@ export const ARCHIVE_DELAY_MS = 2_000;
 
 /** When the archive timer fires for a task finished or changed at `at`: the whole second after the delay, so a second's tasks go in one batch. */
 export function archiveDeadline(at: number): number {
-  return Math.ceil((at + ARCHIVE_DELAY_MS) / 1_000) * 1_000;
+  return wholeSecondFrom(at + ARCHIVE_DELAY_MS);
 }
 
 /** Queues a finished task for the archive; the first one queued arms the archive timer. */

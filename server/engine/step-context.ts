@@ -77,6 +77,14 @@ export class StepContext {
   }
 }
 
+/**
+ * The whole second at or after `at`: the workspace-wide timers (archive, purge) fire on whole
+ * seconds, so one step takes every task due within the same second.
+ */
+export function wholeSecondFrom(at: number): number {
+  return Math.ceil(at / 1_000) * 1_000;
+}
+
 /** Timer keys, one namespace per deadline kind. */
 export const timerKey = {
   reservation: (sid: string) => `reservation:${sid}`,

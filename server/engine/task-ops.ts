@@ -3,7 +3,7 @@ import { queueArchive } from './archive.js';
 import { taskEventData } from './event-data.js';
 import { emitReservationEvent, endReservation, keepOfferMarks, settleReservation } from './reservation-ops.js';
 import { currentTarget, routeTask } from './route.js';
-import { timerKey, type StepContext } from './step-context.js';
+import { timerKey, wholeSecondFrom, type StepContext } from './step-context.js';
 import type { WorkspaceState } from './workspace-state.js';
 
 /** How long a completed or canceled task stays readable before it is dropped (TaskRouter: ~5 minutes). */
@@ -201,7 +201,7 @@ const PURGES_PER_STEP = 500;
 
 /** When the purge timer fires for a task due at `at`: the whole second at or after, so a second's finished tasks go in one step. */
 export function purgeDeadline(at: number): number {
-  return Math.ceil(at / 1_000) * 1_000;
+  return wholeSecondFrom(at);
 }
 
 /** Applies the purge timer: drops the finished tasks that are due, first due first, and re-arms it for the next. */
