@@ -8,8 +8,8 @@
  * backlog that grew without bound (stopping early once it passes `--max-backlog` seconds of
  * arrivals), saying why.
  *
- *   node --import tsx bench/soak.ts [--minutes=30] [--rate=1000] [--agents=10000] [--every=30]
- *     [--warmup=10] [--rss-bound=50] [--max-backlog=60] [--no-pin] [--nice=-10] [--tsx]
+ *   node --import tsx bench/soak.ts [--minutes=60] [--rate=1000] [--agents=10000] [--every=30]
+ *     [--warmup=20] [--rss-bound=50] [--max-backlog=60] [--no-pin] [--nice=-10] [--tsx]
  */
 import { cpus, loadavg } from 'node:os';
 import { PhaseSession } from './phase-session.js';
