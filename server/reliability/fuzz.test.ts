@@ -8,8 +8,12 @@
  */
 import fc from 'fast-check';
 import http from 'node:http';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BODY_BYTES } from '../http/api.js';
 import { closeAllHarnesses, seedWorkspace, type Harness, type Seeded } from '../http/test-harness.js';
 import { connectWorker, startSocketHarness, TestSocket } from '../ws/ws-test-client.js';
 import { durableSnapshot, percentile } from './support.js';
@@ -221,34 +225,107 @@ async function send(input: Input): Promise<{ status: number; body: any }> {
 }
 
 /**
- * A client in a thread of its own that sends requests one after the other: what it costs to build
- * and write a megabyte of hostile body is the attacker's, not the hub's event loop's.
+ * The clients of the p99 test, each in a process of its own, so neither their CPU nor their heap is
+ * the hub's: the attacker sends requests staged in a file one after the other on a fixed schedule
+ * (one every SEND_GAP_MS; late ones go at once); the healthy client fetches one worker over and
+ * over, a millisecond apart, on a kept-alive connection, and reports each latency.
  */
-const SENDER_THREAD = `
-const { parentPort } = require('node:worker_threads');
+const CLIENT_PROCESS = `
 const http = require('node:http');
-const perform = (r) => new Promise((resolve) => {
-  const req = http.request(r.url, { method: r.method, headers: r.headers, agent: false }, (res) => {
+const fs = require('node:fs');
+const perform = (r, agent) => new Promise((resolve) => {
+  const req = http.request(r.url, { method: r.method, headers: r.headers, agent }, (res) => {
     res.resume();
     res.on('end', () => resolve(res.statusCode));
     res.on('error', () => resolve(0));
   });
-  req.on('error', () => resolve(0));
-  req.end(r.body);
+  // The hub closes the connection on a body past its route's limit (most routes take 64 KiB)
+  // before the client has sent it all, and the reset can overtake the 413: a refusal all the same (-1).
+  req.on('error', () => resolve(r.oversize ? -1 : 0));
+  req.end(r.body === undefined ? undefined : Buffer.from(r.body, 'base64'));
 });
-parentPort.on('message', async (requests) => {
-  const statuses = [];
-  for (const r of requests) statuses.push(await perform(r));
-  parentPort.postMessage(statuses);
+let healthy = null;
+process.on('message', async (m) => {
+  if (m.file) {
+    const requests = JSON.parse(fs.readFileSync(m.file, 'utf8'));
+    const statuses = [];
+    let next = performance.now();
+    for (const r of requests) {
+      next += m.gapMs;
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+      statuses.push(await perform(r, false));
+    }
+    process.send(statuses);
+  } else if (m.healthy) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const run = { stopped: false, samples: [], failures: 0 };
+    healthy = run;
+    while (!run.stopped) {
+      const started = performance.now();
+      const status = await perform(m.healthy, agent);
+      run.samples.push(performance.now() - started);
+      if (status !== 200) run.failures += 1;
+      await new Promise((ok) => setTimeout(ok, 1));
+    }
+    agent.destroy();
+    process.send({ samples: run.samples, failures: run.failures });
+  } else if (m.stop) {
+    healthy.stopped = true;
+  }
 });
 `;
 
-/** Runs the requests in the sender thread; resolves with their statuses (0: no answer). */
-function sendElsewhere(sender: Worker, requests: WireRequest[]): Promise<number[]> {
-  return new Promise((resolve) => {
-    sender.once('message', resolve);
-    sender.postMessage(requests);
-  });
+/** Hostile and benign inputs arrive at 500 a second, about the healthy client's rate. */
+const SEND_GAP_MS = 2;
+
+interface Clients {
+  /** Writes the requests to a file for the attacker to read, so staging them costs nothing while measuring. */
+  stage(inputs: Input[]): string;
+  /** Sends the staged requests on their schedule; resolves with their statuses (0: no answer; -1: the connection reset while sending a body over 64 KiB). */
+  send(file: string): Promise<number[]>;
+  /** Sends the staged requests while the healthy client runs; resolves with their statuses and its latencies. */
+  measure(file: string): Promise<{ statuses: number[]; samples: number[]; failures: number }>;
+  close(): void;
+}
+
+function startClients(): Clients {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-fuzz-'));
+  const spawnClient = () => spawn(process.execPath, ['-e', CLIENT_PROCESS], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const attacker = spawnClient();
+  // At the lowest priority: on two cores, building and writing a megabyte of hostile body is the
+  // attacker's work, as on a machine of its own, and must not take the core of the hub's helpers.
+  setPriority(attacker.pid!, 19);
+  const client = spawnClient();
+  const reply = <T>(child: typeof attacker, message: object) =>
+    new Promise<T>((resolve) => {
+      child.once('message', (m) => resolve(m as T));
+      child.send(message);
+    });
+  const healthyGet = wireRequest({ kind: 'params', method: 'GET', path: `${base}/Workers/${seed.workers[0].sid}`, params: {}, json: false });
+  let staged = 0;
+  return {
+    stage(list) {
+      const file = join(dir, `${(staged += 1)}.json`);
+      const requests = list
+        .map(wireRequest)
+        .map((r) => ({ ...r, body: r.body === undefined ? undefined : Buffer.from(r.body).toString('base64'), oversize: r.body !== undefined && Buffer.byteLength(r.body) > DEFAULT_BODY_BYTES }));
+      writeFileSync(file, JSON.stringify(requests));
+      return file;
+    },
+    send: (file) => reply<number[]>(attacker, { file, gapMs: SEND_GAP_MS }),
+    async measure(file) {
+      const latencies = reply<{ samples: number[]; failures: number }>(client, { healthy: healthyGet });
+      const statuses = await reply<number[]>(attacker, { file, gapMs: SEND_GAP_MS });
+      client.send({ stop: true });
+      return { statuses, ...(await latencies) };
+    },
+    close() {
+      attacker.kill();
+      client.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Runs a property and fails with a short counterexample (inputs can be a megabyte long). */
@@ -257,28 +334,6 @@ async function check<T>(property: fc.IAsyncProperty<[T]>, params: fc.Parameters<
   if (!out.failed) return;
   const shown = JSON.stringify(out.counterexample, (_k, v: unknown) => (typeof v === 'string' && v.length > 300 ? `${v.slice(0, 300)}...(${v.length} chars)` : v));
   throw new Error(`seed ${out.seed}, path ${out.counterexamplePath}: ${shown.slice(0, 2000)}\n${String(out.errorInstance)}`);
-}
-
-/** Healthy traffic: a worker fetches itself over and over; returns the latencies once stopped. */
-function healthyLoop(): { stop: () => Promise<number[]> } {
-  const samples: number[] = [];
-  let running = true;
-  const path = `${base}/Workers/${seed.workers[0].sid}`;
-  const done = (async () => {
-    while (running) {
-      const started = performance.now();
-      const r = await h.request('GET', path).catch((error: unknown) => (running ? Promise.reject(error) : { status: 200 }));
-      samples.push(performance.now() - started);
-      if (r.status !== 200) throw new Error(`healthy request failed: ${r.status}`);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await done;
-      return samples;
-    },
-  };
 }
 
 describe('fuzzing the edges', () => {
@@ -311,42 +366,61 @@ describe('fuzzing the edges', () => {
   }, TIMEOUT_MS);
 
   it("keeps healthy traffic's p99 within 20% while hostile input arrives, compared with as much benign input", async () => {
-    // Inputs are generated before measuring and sent from a thread of their own, one after the
-    // other like the benign ones, so the difference is what the hub spends on refusing them. Each
-    // input is sent twice.
-    const hostile = fc.sample(inputs(), { numRuns: LONG ? 2000 : 400, seed: 99 });
-    const gets = templates().filter((t) => t.method === 'GET');
-    const benign: Input[] = hostile.map((_, i) => ({ kind: 'params', method: 'GET', path: gets[i % gets.length]!.path, params: gets[i % gets.length]!.params, json: false }));
-    const sender = new Worker(SENDER_THREAD, { eval: true });
-    const phase = async (list: Input[]) => {
-      const requests = list.map(wireRequest);
-      const healthy = healthyLoop();
-      const statuses = await sendElsewhere(sender, requests);
-      const samples = await healthy.stop();
-      // Every input was answered, and none with a 5xx.
+    // Hostile inputs are those the hub refuses: the sample is sent once first, and the few valid
+    // by chance (a workflow of 20,000 conditions, compiled in 100 ms, is a request the account may
+    // make) are left out. The healthy client's latencies beside them are compared with its
+    // latencies beside as many benign GETs, in short alternating phases so that a busy moment of
+    // the machine falls on both sides alike. (Beside no traffic at all its p99 is lower still: any
+    // other client of the same rate makes it queue now and then. What is measured is whether
+    // hostile input costs the hub more than benign input does.)
+    const clients = startClients();
+    const benignSide: number[] = [];
+    const hostileSide: number[] = [];
+    const sample = fc.sample(inputs(), { numRuns: LONG ? 2000 : 1000, seed: 99 });
+    let hostile: Input[] = [];
+    let batches = 0;
+    const rise = () => percentile(hostileSide, 99) / percentile(benignSide, 99) - 1;
+    try {
+      const statuses = await clients.send(clients.stage(sample));
       expect(statuses.filter((status) => status === 0 || status >= 500)).toEqual([]);
-      return samples;
-    };
-    const before: number[] = [];
-    const during: number[] = [];
-    // Short alternating phases, so a busy moment of the machine falls on both sides alike.
-    const ROUNDS = 8;
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const slice = (list: Input[]) => list.filter((_, i) => i % ROUNDS === round);
-      before.push(...(await phase(slice(benign))), ...(await phase(slice(benign))));
-      during.push(...(await phase(slice(hostile))), ...(await phase(slice(hostile))));
+      hostile = sample.filter((_, i) => statuses[i]! >= 400 || statuses[i] === -1);
+      const gets = templates().filter((t) => t.method === 'GET');
+      const benign: Input[] = hostile.map((_, i) => ({ kind: 'params', method: 'GET', path: gets[i % gets.length]!.path, params: gets[i % gets.length]!.params, json: false }));
+      const ROUNDS = 8;
+      const rounds = (list: Input[]) => Array.from({ length: ROUNDS }, (_, round) => clients.stage(list.filter((_, i) => i % ROUNDS === round)));
+      const [benignFiles, hostileFiles] = [rounds(benign), rounds(hostile)];
+      const phase = async (file: string, into: number[]) => {
+        const { statuses: answered, samples, failures } = await clients.measure(file);
+        // Every input was answered, and none with a 5xx; every healthy request succeeded.
+        expect(answered.filter((status) => status === 0 || status >= 500)).toEqual([]);
+        expect(failures).toBe(0);
+        into.push(...samples);
+      };
+      // A p99 of 2,000 samples a side moves by up to 40% between runs on a busy machine of two
+      // cores (the p99 falls where the tail thins out). So a batch that finds a rise above 20%
+      // measures another, up to three, and the verdict is on all their samples pooled: a hub that
+      // spends more on hostile input than on benign input stays above it, a noisy batch does not.
+      do {
+        batches += 1;
+        for (let round = 0; round < ROUNDS; round += 1) {
+          await phase(benignFiles[round]!, benignSide);
+          await phase(hostileFiles[round]!, hostileSide);
+          await phase(hostileFiles[round]!, hostileSide);
+          await phase(benignFiles[round]!, benignSide);
+        }
+      } while (rise() > 0.2 && batches < 3);
+    } finally {
+      clients.close();
     }
-    await sender.terminate();
-    const p99Before = percentile(before, 99);
-    const p99During = percentile(during, 99);
-    console.log(`healthy GET p99: ${p99Before.toFixed(2)} ms beside ${benign.length * 2} benign requests (${before.length} samples), ${p99During.toFixed(2)} ms beside ${hostile.length * 2} hostile ones (${during.length} samples)`);
+    const figure = (side: number[]) => `${percentile(side, 99).toFixed(2)} ms (p50 ${percentile(side, 50).toFixed(2)} ms, ${side.length} samples)`;
+    console.log(
+      `healthy GET p99 beside ${hostile.length * 2 * batches} hostile requests: ${figure(hostileSide)}; beside as many benign ones: ${figure(benignSide)}; ` +
+        `${(rise() * 100).toFixed(0)}% in ${batches} batch${batches > 1 ? 'es' : ''}; ${sample.length - hostile.length} of ${sample.length} inputs were valid by chance and left out`,
+    );
     // Bodies past their route's limit are refused from their Content-Length, and JSON nested too
     // deep before it is parsed, so no hostile input holds the event loop for long (a megabyte of
-    // `[` used to hold it 80-110 ms). The goal is 20% with a 1 ms floor, which SWITCHBOARD_LONG=1
-    // holds (7,000+ samples a side); the default run has 1,300 a side, and beside the other test
-    // files sharing the machine's two cores its p99s move by up to 40% (measured), so it holds 50%.
-    const bound = LONG ? Math.max(p99Before * 1.2, p99Before + 1) : Math.max(p99Before * 1.5, p99Before + 1);
-    expect(p99During).toBeLessThanOrEqual(bound);
+    // `[` used to hold it 80-110 ms).
+    expect(percentile(hostileSide, 99)).toBeLessThanOrEqual(percentile(benignSide, 99) * 1.2);
   }, TIMEOUT_MS);
 
   it('answers every hostile WebSocket frame with an error reply or a documented close, and changes nothing', async () => {
