@@ -397,9 +397,10 @@ describe('fuzzing the edges', () => {
         into.push(...samples);
       };
       // A p99 of 2,000-5,000 samples a side moves by up to about 20% either way between runs on a
-      // machine of two cores (the p99 falls where the tail thins out). So a batch that finds a rise above 20%
-      // measures another, up to three, and the verdict is on all their samples pooled: a hub that
-      // spends more on hostile input than on benign input stays above it, a noisy batch does not.
+      // machine of two cores (the p99 falls where the tail thins out). So a batch that finds a
+      // rise above 20% measures another, up to three, and the verdict is on all their samples
+      // pooled: a hub that spends more on hostile input than on benign input stays above it, a
+      // noisy batch does not.
       do {
         batches += 1;
         for (let round = 0; round < ROUNDS; round += 1) {
