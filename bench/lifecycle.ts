@@ -5,7 +5,9 @@
  * on the durable SqliteStore against the in-memory MemoryStore (nothing written: the baseline), in
  * one run, alternating, for MaxReservedWorkers 1 and 50. CPU is the process's, all threads, and
  * split (Linux) into the main thread and the others: the store's writer thread, and V8's collector helpers.
- * On SQLite it also gives what a task's records, events and their indexes take on disk.
+ * On SQLite it also gives what a task's records, events and their indexes take on disk. A third store,
+ * `lean-events` (bench/hub/store-variants.ts: SQLite without the events' filter indexes, not a
+ * product option), shows what those indexes cost the writer.
  *
  *   npm run bench:lifecycle [-- --workers 2000 --runs 3 --lanes 8]
  *
@@ -16,8 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { MemoryStore } from '../server/store/memory-store.js';
 import { SqliteStore } from '../server/store/sqlite-store.js';
+import { openBenchStore } from './hub/store-variants.js';
 import { benchHub } from './lib/bench-hub.js';
 import { median } from './lib/median.js';
 import { threadCpu } from './lib/thread-cpu.js';
@@ -34,7 +36,7 @@ const SCENARIOS = [
   { maxReservedWorkers: 1, tasks: 3_000 },
   { maxReservedWorkers: 50, tasks: 300 },
 ] as const;
-const STORES = ['sqlite', 'memory'] as const;
+const STORES = ['sqlite', 'lean-events', 'memory'] as const;
 type StoreName = (typeof STORES)[number];
 
 interface RunResult {
@@ -49,7 +51,7 @@ interface RunResult {
 
 async function run(storeName: StoreName, maxReservedWorkers: number, tasks: number, options: Options): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-lifecycle-'));
-  const store = storeName === 'sqlite' ? await SqliteStore.open(dir) : new MemoryStore();
+  const store = await openBenchStore(storeName, dir);
   const { hub, state, must, activity } = await benchHub(store);
   try {
     const available = activity('Available');
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
     for (const storeName of STORES) {
       const list = results.get(`${storeName}|${maxReservedWorkers}`)!;
       const cpu = median(list.map((r) => r.cpu));
-      const disk = storeName === 'sqlite' ? median(list.map((r) => r.diskKib ?? 0)).toFixed(1) : '—';
+      const disk = storeName !== 'memory' ? median(list.map((r) => r.diskKib ?? 0)).toFixed(1) : '—';
       rows.push(
         `| ${maxReservedWorkers} | ${storeName} | ${ms(cpu)} (${list.map((r) => ms(r.cpu)).join(' / ')}) | ${ms(median(list.map((r) => r.main)))} | ${ms(median(list.map((r) => r.others)))} | ${Math.round(median(list.map((r) => r.tasksPerSecond)))} | ${(cpu / memory).toFixed(2)}x | ${disk} |`,
       );
