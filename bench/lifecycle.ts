@@ -5,9 +5,11 @@
  * on the durable SqliteStore against the in-memory MemoryStore (nothing written: the baseline), in
  * one run, alternating, for MaxReservedWorkers 1 and 50. CPU is the process's, all threads, and
  * split (Linux) into the main thread and the others: the store's writer thread, and V8's collector helpers.
- * On SQLite it also gives what a task's records, events and their indexes take on disk. A third store,
- * `lean-events` (bench/hub/store-variants.ts: SQLite without the events' filter indexes, not a
- * product option), shows what those indexes cost the writer.
+ * On SQLite it also gives what a task's records, events and their indexes take on disk. Two more
+ * stores from bench/hub/store-variants.ts, neither a product option: `lean-events` (SQLite without
+ * the events' filter indexes) shows what those indexes cost the writer, and `event-blocks` (a
+ * prototype writing a commit's events as one row, filters indexed per commit, on the calling
+ * thread) what a lighter event store could save.
  *
  *   npm run bench:lifecycle [-- --workers 2000 --runs 3 --lanes 8]
  *
@@ -19,6 +21,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../server/store/sqlite-store.js';
+import { EventBlocksStore } from './hub/event-blocks-store.js';
 import { openBenchStore } from './hub/store-variants.js';
 import { benchHub } from './lib/bench-hub.js';
 import { median } from './lib/median.js';
@@ -36,7 +39,7 @@ const SCENARIOS = [
   { maxReservedWorkers: 1, tasks: 3_000 },
   { maxReservedWorkers: 50, tasks: 300 },
 ] as const;
-const STORES = ['sqlite', 'lean-events', 'memory'] as const;
+const STORES = ['sqlite', 'lean-events', 'event-blocks', 'memory'] as const;
 type StoreName = (typeof STORES)[number];
 
 interface RunResult {
@@ -87,8 +90,9 @@ async function run(storeName: StoreName, maxReservedWorkers: number, tasks: numb
 
     // The database's size in bytes as its readers see it (the WAL's pages included).
     const size = () => {
-      if (!(store instanceof SqliteStore)) return 0;
-      const db = new Database(store.file, { readonly: true });
+      const file = store instanceof SqliteStore || store instanceof EventBlocksStore ? store.file : undefined;
+      if (!file) return 0;
+      const db = new Database(file, { readonly: true });
       try {
         return (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
       } finally {
@@ -110,7 +114,7 @@ async function run(storeName: StoreName, maxReservedWorkers: number, tasks: numb
       if (tid === mainTid) main += spent;
       else others += spent;
     }
-    const diskKib = store instanceof SqliteStore ? (size() - sizeBefore) / 1024 / tasks : undefined;
+    const diskKib = storeName === 'memory' ? undefined : (size() - sizeBefore) / 1024 / tasks;
     return { cpu: (used.user + used.system) / 1_000 / tasks, main: main / tasks, others: others / tasks, tasksPerSecond: tasks / seconds, diskKib };
   } finally {
     await hub.close();

@@ -5,6 +5,8 @@
  * - `sqlite` (default): the product's store, as `openStore` opens it.
  * - `lean-events`: the product's store with the events table's filter indexes dropped (only its
  *   primary key and the paging index left): what the per-filter indexes cost per event.
+ * - `event-blocks`: a write-cost prototype of a lighter event store (see event-blocks-store.ts): a
+ *   commit's events as one row, its filters indexed per commit. It answers no queries.
  * - `memory`: the in-memory store (not durable), the ceiling.
  *
  * Variants are for measurement only: `lean-events` makes filtered event queries scan.
@@ -15,9 +17,10 @@ import { openStore } from '../../server/server.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import { DATABASE_FILE, SqliteStore } from '../../server/store/sqlite-store.js';
 import type { Store } from '../../server/store/store.js';
+import { EventBlocksStore } from './event-blocks-store.js';
 
 /** The variants. */
-export const STORE_VARIANTS = ['sqlite', 'lean-events', 'memory'] as const;
+export const STORE_VARIANTS = ['sqlite', 'lean-events', 'event-blocks', 'memory'] as const;
 /** One variant. */
 export type StoreVariant = (typeof STORE_VARIANTS)[number];
 
@@ -39,6 +42,8 @@ export async function openBenchStore(variant: string | undefined, dir: string): 
       return openStore(dir);
     case 'memory':
       return new MemoryStore();
+    case 'event-blocks':
+      return new EventBlocksStore(dir);
     case 'lean-events': {
       await (await SqliteStore.open(dir)).close();
       dropFilterIndexes(dir);
