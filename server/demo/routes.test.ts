@@ -1,8 +1,8 @@
 /** The demo's seed and HTTP routes on a real hub (port 0, in-memory store). */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { verifyWorkerToken } from '../auth/tokens.js';
 import { startServer, type RunningServer } from '../server.js';
 import { demoBanner, seedDemo } from './seed.js';
@@ -134,6 +134,7 @@ describe('static files', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'sb-static-'));
   mkdirSync(path.join(root, 'assets'));
   writeFileSync(path.join(root, 'assets', 'a.js'), 'x');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it.each([
     ['assets/a.js', path.join(root, 'assets', 'a.js')],
