@@ -304,6 +304,7 @@ function startClients(): Clients {
     });
   const healthyGet = wireRequest({ kind: 'params', method: 'GET', path: `${base}/Workers/${seed.workers[0].sid}`, params: {}, json: false });
   let staged = 0;
+  const send = (file: string) => reply<number[]>(attacker, { file, gapMs: SEND_GAP_MS });
   return {
     stage(list) {
       const file = join(dir, `${(staged += 1)}.json`);
@@ -313,10 +314,10 @@ function startClients(): Clients {
       writeFileSync(file, JSON.stringify(requests));
       return file;
     },
-    send: (file) => reply<number[]>(attacker, { file, gapMs: SEND_GAP_MS }),
+    send,
     async measure(file) {
       const latencies = reply<{ samples: number[]; failures: number }>(client, { healthy: healthyGet });
-      const statuses = await reply<number[]>(attacker, { file, gapMs: SEND_GAP_MS });
+      const statuses = await send(file);
       client.send({ stop: true });
       return { statuses, ...(await latencies) };
     },
