@@ -253,8 +253,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.attempt = 0;
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
-      // Fire and forget: the reply only matters as a frame that resets the dead timer.
-      if (this.socket === socket) this.send(socket, { type: 'ping' }).catch(() => {});
+      // Fire and forget: the reply only matters as a frame that resets the dead timer. A frame
+      // heard within the last half interval already did: no ping then (on a busy page, most
+      // rounds). Half, so that a ping still leaves at least half an interval for its reply
+      // before the dead line, two intervals after the last frame.
+      if (this.socket !== socket || Date.now() - this.lastHeardAt < this.timings.pingIntervalMs / 2) return;
+      this.send(socket, { type: 'ping' }).catch(() => {});
     }, this.timings.pingIntervalMs);
   }
 

@@ -328,6 +328,29 @@ describe('Worker: reconnecting', () => {
     expect(FakeSocket.all).toHaveLength(2);
   });
 
+  it('skips its ping while frames from the hub keep coming, and pings once they stop', async () => {
+    const { socket } = await connected();
+    const pings = () => socket.sent.filter((m) => m.type === 'ping').length;
+    // A frame every 4 s: each round of the 10 s timer finds one within the last 5 s.
+    for (let at = 4_000; at <= 40_000; at += 4_000) {
+      vi.advanceTimersByTime(4_000);
+      socket.push({ type: 'reply', ref: 'not-ours', ok: true });
+    }
+    expect(pings()).toBe(0);
+    // Silent from 40 s: the round at 50 s pings, half an interval before the dead line at the latest.
+    vi.advanceTimersByTime(9_999);
+    expect(pings()).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(pings()).toBe(1);
+    // Only ping replies from now on: each round finds 10 s of silence and pings again.
+    for (const expected of [2, 3]) {
+      socket.reply('ping');
+      vi.advanceTimersByTime(10_000);
+      expect(pings()).toBe(expected);
+    }
+    expect(socket.closedWith).toBeNull();
+  });
+
   it('derives the dead line from a custom ping interval', async () => {
     const worker = new Worker(token(), { url: 'http://hub.test', WebSocket: FakeSocket, pingIntervalMs: 300 });
     await Promise.resolve();
