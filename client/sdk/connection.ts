@@ -253,11 +253,13 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.attempt = 0;
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
-      // Fire and forget: the reply only matters as a frame that resets the dead timer. A frame
-      // heard within the last half interval already did: no ping then (on a busy page, most
-      // rounds). Half, so that a ping still leaves at least half an interval for its reply
-      // before the dead line, two intervals after the last frame.
-      if (this.socket !== socket || Date.now() - this.lastHeardAt < this.timings.pingIntervalMs / 2) return;
+      // Fire and forget: the reply only matters as a frame that resets the dead timer. A recent
+      // frame already did: no ping then (on a busy page, most rounds). Recent enough that the next
+      // round's ping, if it comes to that, still has half an interval for its reply before the
+      // dead line: with the defaults, a frame within the last 5 s; with a dead line of 1.5
+      // intervals or less, never (every round pings).
+      const skipWithinMs = this.timings.deadAfterMs - 1.5 * this.timings.pingIntervalMs;
+      if (this.socket !== socket || Date.now() - this.lastHeardAt < skipWithinMs) return;
       this.send(socket, { type: 'ping' }).catch(() => {});
     }, this.timings.pingIntervalMs);
   }

@@ -351,6 +351,23 @@ describe('Worker: reconnecting', () => {
     expect(socket.closedWith).toBeNull();
   });
 
+  it('pings every round, heard from or not, when the dead line leaves no room to skip one', async () => {
+    const worker = new Worker(token(), { url: 'http://hub.test', WebSocket: FakeSocket, deadAfterMs: 15_000 });
+    await Promise.resolve();
+    const socket = FakeSocket.last;
+    socket.open();
+    socket.reply('auth');
+    socket.push(snapshot());
+    for (let round = 1; round <= 3; round += 1) {
+      vi.advanceTimersByTime(9_000);
+      socket.push({ type: 'reply', ref: 'not-ours', ok: true });
+      vi.advanceTimersByTime(1_000);
+      expect(socket.sent.filter((m) => m.type === 'ping')).toHaveLength(round);
+    }
+    expect(socket.closedWith).toBeNull();
+    worker.disconnect();
+  });
+
   it('derives the dead line from a custom ping interval', async () => {
     const worker = new Worker(token(), { url: 'http://hub.test', WebSocket: FakeSocket, pingIntervalMs: 300 });
     await Promise.resolve();
