@@ -337,7 +337,7 @@ describe('Worker: reconnecting', () => {
       socket.push({ type: 'reply', ref: 'not-ours', ok: true });
     }
     expect(pings()).toBe(0);
-    // Silent from 40 s: the round at 50 s pings, half an interval before the dead line at the latest.
+    // Silent from 40 s: the round at 50 s pings, 10 s before the dead line (60 s).
     vi.advanceTimersByTime(9_999);
     expect(pings()).toBe(0);
     vi.advanceTimersByTime(1);
