@@ -9,7 +9,8 @@
  *   (`w:` worker, `t:` task, `r:` reservation, `y:` type, `q:` queue, `f:` workflow, `c:` channel),
  *   where the product's `events` table has one entry per event in each of seven indexes. A query would
  *   find its blocks by key and date, then filter their events.
- * - Records are written as the product writes them (the same table and upsert).
+ * - Records and meta are written as the product writes them: its schema (`migrate`, whose events
+ *   tables stay empty) and its writer's statements.
  *
  * Everything runs on the calling thread, synchronously, with WAL and `synchronous=FULL` as in the
  * product: compare all threads' CPU with the product's store (whose writes run on its writer thread).
@@ -22,7 +23,8 @@ import type { RecordChange } from '../../server/engine/effects.js';
 import type { EventRecord } from '../../server/engine/model.js';
 import { JsonStrings, storedEventJson } from '../../server/store/event-json.js';
 import type { EventSummary } from '../../server/store/event-summary.js';
-import { inColumn } from '../../server/store/sqlite-store.js';
+import { migrate } from '../../server/store/migrations.js';
+import { inColumn, WRITER_SQL } from '../../server/store/sqlite-store.js';
 import type { CommitBatch, Store } from '../../server/store/store.js';
 
 const FILTERS = [
@@ -50,15 +52,14 @@ export class EventBlocksStore implements Store {
     this.db = new Database(this.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    migrate(this.db, this.file);
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS records (workspace_sid TEXT NOT NULL, kind TEXT NOT NULL, sid TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (workspace_sid, kind, sid));
       CREATE TABLE IF NOT EXISTS event_blocks (id INTEGER PRIMARY KEY, workspace_sid TEXT NOT NULL, first_date INTEGER NOT NULL, last_date INTEGER NOT NULL, events TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS event_blocks_page ON event_blocks (workspace_sid, last_date);
       CREATE TABLE IF NOT EXISTS event_keys (key TEXT NOT NULL, block INTEGER NOT NULL, PRIMARY KEY (key, block)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
     `);
-    this.upsertRecord = this.db.prepare('INSERT INTO records (workspace_sid, kind, sid, json) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_sid, kind, sid) DO UPDATE SET json = excluded.json');
-    this.deleteRecord = this.db.prepare('DELETE FROM records WHERE workspace_sid = ? AND kind = ? AND sid = ?');
+    this.upsertRecord = this.db.prepare(WRITER_SQL.upsertRecord);
+    this.deleteRecord = this.db.prepare(WRITER_SQL.deleteRecord);
     this.insertBlock = this.db.prepare('INSERT INTO event_blocks (workspace_sid, first_date, last_date, events) VALUES (?, ?, ?, ?)');
     this.insertKey = this.db.prepare('INSERT OR IGNORE INTO event_keys (key, block) VALUES (?, ?)');
     this.write = this.db.transaction((batch: CommitBatch) => {
@@ -123,7 +124,7 @@ export class EventBlocksStore implements Store {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db.prepare(WRITER_SQL.setMeta).run(key, value);
   }
 
   async backup(): Promise<void> {

@@ -99,8 +99,8 @@ const EVENT_COLUMNS =
   'sid, workspace_sid, date, event_type, resource_sid, worker_sid, task_sid, reservation_sid, task_queue_sid, workflow_sid, task_channel, task_channel_sid, json';
 const EVENT_VALUES = EVENT_COLUMNS.split(', ').map(() => '?').join(', ');
 
-/** Every write the store makes, run by its writer thread. */
-const WRITER_SQL: WriterSql = {
+/** Every write the store makes, run by its writer thread (exported for the bench's store prototypes). */
+export const WRITER_SQL: WriterSql = {
   // An upsert, not INSERT OR REPLACE: REPLACE deletes and re-inserts, which would move the rowid.
   upsertRecord:
     'INSERT INTO records (workspace_sid, kind, sid, json) VALUES (?, ?, ?, ?) ON CONFLICT (workspace_sid, kind, sid) DO UPDATE SET json = excluded.json',
