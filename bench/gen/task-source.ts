@@ -95,12 +95,12 @@ function openLoop(args: Record<string, unknown>): Promise<SourceResult> {
     };
     const send = (seq: number, intendedUs: number) => {
       const request = taskRequest(spec, seq, intendedUs);
-      const sendUs = nowUs();
-      recordUs(lateness, sendUs - intendedUs);
+      const lateUs = nowUs() - intendedUs;
+      recordUs(lateness, lateUs);
       const inWindow = intendedUs >= fromUs;
       if (inWindow) {
         measured += 1;
-        recordUs(windowLateness, sendUs - intendedUs);
+        recordUs(windowLateness, lateUs);
       }
       http.request(request.method, request.path, request.headers, request.body, (status, body) => {
         answered += 1;
