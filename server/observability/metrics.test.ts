@@ -3,7 +3,7 @@
  * histograms, state gauges, callbacks, sockets; and who may scrape.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAllHarnesses, seedWorkspace, startHarness, type Harness } from '../http/test-harness.js';
 import { Hub } from '../hub.js';
@@ -162,6 +162,37 @@ describe('/metrics after a scripted scenario', () => {
       expect(posts.filter((p) => p.startsWith('/events'))).toHaveLength(1);
     } finally {
       await new Promise((r) => sink.close(r));
+    }
+  });
+
+  it('counts open file descriptors, and leaves out the collectors that list every socket', async () => {
+    const h = await startHarness();
+    const before = await scrape(h);
+    // 200 connections held open, both ends in this process: 400 more descriptors.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const accepted: Socket[] = [];
+    server.on('connection', (socket) => accepted.push(socket));
+    const open = () =>
+      new Promise<Socket>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket));
+      });
+    const clients = await Promise.all(Array.from({ length: 200 }, open));
+    await until(async () => accepted.length === 200, 'the connections');
+    try {
+      const after = await scrape(h);
+      if (process.platform === 'linux') {
+        const opened = after.get('process_open_fds')! - before.get('process_open_fds')!;
+        expect(opened).toBeGreaterThanOrEqual(395);
+        expect(opened).toBeLessThanOrEqual(420);
+      }
+      // They list every socket on the loop, for as long as thousands of agents take.
+      expect([...after.keys()].filter((k) => /^nodejs_active_(handles|resources)/.test(k))).toEqual([]);
+      expect(after.has('process_resident_memory_bytes')).toBe(true);
+    } finally {
+      for (const socket of [...clients, ...accepted]) socket.destroy();
+      server.close();
     }
   });
 });

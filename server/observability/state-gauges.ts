@@ -59,7 +59,10 @@ export function collectHubState(hub: Hub, gauges: StateGauges): void {
       activityLabel.set(activity.sid, name);
       gauges.workers.inc({ workspace, activity: name }, 0);
     }
-    for (const worker of s.workers.values()) gauges.workers.inc({ workspace, activity: activityLabel.get(worker.activitySid) ?? OTHER });
+    // Counted per activity first: one gauge update per activity, not one per worker (10,000 label lookups took 4-17 ms).
+    const byActivity = new Map<string, number>();
+    for (const worker of s.workers.values()) byActivity.set(worker.activitySid, (byActivity.get(worker.activitySid) ?? 0) + 1);
+    for (const [activitySid, n] of byActivity) gauges.workers.inc({ workspace, activity: activityLabel.get(activitySid) ?? OTHER }, n);
 
     // Counted from the engine's task tally, never by reading every task the workspace retains.
     const unlisted = countsByStatus(s.taskTally.workspace());
