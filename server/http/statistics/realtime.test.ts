@@ -87,4 +87,38 @@ describe('real-time statistics', () => {
       longest_task_waiting_sid: third,
     });
   });
+
+  it("count a queue's eligible workers by activity and the available ones, following activity changes", async () => {
+    const h = await startHarness();
+    const ws = (await h.request('POST', '/v1/Workspaces', { FriendlyName: 'Floor' })).body;
+    const base = `/v1/Workspaces/${ws.sid}`;
+    const activities = (await h.request('GET', `${base}/Activities`)).body.activities as Array<{ sid: string; friendly_name: string }>;
+    const sidOf = (name: string) => activities.find((a) => a.friendly_name === name)!.sid;
+    const queue = (await h.request('POST', `${base}/TaskQueues`, { FriendlyName: 'Billing', TargetWorkers: 'skills HAS "billing"' })).body;
+    const worker = async (name: string, skills: string[], activity: string) => {
+      const r = await h.request('POST', `${base}/Workers`, { FriendlyName: name, Attributes: JSON.stringify({ skills }), ActivitySid: sidOf(activity) });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.sid as string;
+    };
+    await worker('ann', ['billing'], 'Available');
+    await worker('ben', ['billing', 'sales'], 'Available');
+    const cid = await worker('cid', ['billing'], 'Unavailable');
+    await worker('dee', ['billing'], 'Offline');
+    await worker('eve', ['sales'], 'Available'); // not in the queue
+    const stats = async () => (await h.request('GET', `${base}/TaskQueues/${queue.sid}/RealTimeStatistics`)).body;
+    const byActivity = (body: { activity_statistics: Array<{ friendly_name: string; workers: number }> }) =>
+      Object.fromEntries(body.activity_statistics.map((a) => [a.friendly_name, a.workers]));
+
+    let body = await stats();
+    expect(byActivity(body)).toEqual({ Offline: 1, Available: 2, Unavailable: 1 });
+    expect(body).toMatchObject({ total_eligible_workers: 4, total_available_workers: 2 });
+    // Every queue on one page reads the same.
+    const page = (await h.request('GET', `${base}/TaskQueues/Statistics`)).body.task_queues_statistics as Array<{ realtime: unknown }>;
+    expect(page[0]!.realtime).toMatchObject({ total_eligible_workers: 4, total_available_workers: 2 });
+
+    expect((await h.request('POST', `${base}/Workers/${cid}`, { ActivitySid: sidOf('Available') })).status).toBe(200);
+    body = await stats();
+    expect(byActivity(body)).toEqual({ Offline: 1, Available: 3, Unavailable: 0 });
+    expect(body).toMatchObject({ total_eligible_workers: 4, total_available_workers: 3 });
+  });
 });

@@ -28,6 +28,11 @@ export function taskStatistics(scope: TaskScope | undefined, now: number): Recor
 export function activityStatistics(s: WorkspaceState, workers: Iterable<WorkerRecord>): Array<Record<string, unknown>> {
   const counts = new Map<string, number>();
   for (const w of workers) counts.set(w.activitySid, (counts.get(w.activitySid) ?? 0) + 1);
+  return activityCounts(s, counts);
+}
+
+/** Every activity of the workspace with its count of workers (by activity SID). */
+function activityCounts(s: WorkspaceState, counts: ReadonlyMap<string, number>): Array<Record<string, unknown>> {
   return [...s.activities.values()].map((a) => ({ sid: a.sid, friendly_name: a.friendlyName, workers: counts.get(a.sid) ?? 0 }));
 }
 
@@ -47,19 +52,29 @@ export function workspaceRealtime(s: WorkspaceState, now: number, taskChannel?: 
 
 /** A task queue's real-time statistics: its tasks and its eligible workers. */
 export function queueRealtime(s: WorkspaceState, queueSid: string, now: number, taskChannel?: string): Record<string, unknown> {
-  const members = [...(s.routing.members.get(queueSid) ?? [])].map((sid) => s.workers.get(sid)).filter((w): w is WorkerRecord => w !== undefined);
   const tasks = s.taskTally.scope(queueSid, channelOf(s, taskChannel));
   let inQueue: TaskRecord | undefined;
   for (const t of tasks?.waiting ?? []) {
     if (t.taskQueueEnteredAt !== null && (!inQueue || t.taskQueueEnteredAt < inQueue.taskQueueEnteredAt!)) inQueue = t;
   }
+  // The members in one pass, counted per activity: a wallboard reads every queue of a floor of thousands, often.
+  const byActivity = new Map<string, number>();
+  let eligible = 0;
+  for (const sid of s.routing.members.get(queueSid) ?? []) {
+    const worker = s.workers.get(sid);
+    if (!worker) continue;
+    eligible += 1;
+    byActivity.set(worker.activitySid, (byActivity.get(worker.activitySid) ?? 0) + 1);
+  }
+  let available = 0;
+  for (const [activitySid, n] of byActivity) if (s.activities.get(activitySid)?.available) available += n;
   return {
-    activity_statistics: activityStatistics(s, members),
+    activity_statistics: activityCounts(s, byActivity),
     ...taskStatistics(tasks, now),
     longest_relative_task_age_in_queue: inQueue ? Math.max(0, Math.floor((now - inQueue.taskQueueEnteredAt!) / 1000)) : 0,
     longest_relative_task_sid_in_queue: inQueue?.sid ?? null,
-    total_available_workers: members.filter((w) => s.activities.get(w.activitySid)?.available).length,
-    total_eligible_workers: members.length,
+    total_available_workers: available,
+    total_eligible_workers: eligible,
   };
 }
 
