@@ -51,7 +51,7 @@ const PREFIX = 'switchboard_';
  * prom-client's default collectors whose scrape holds the event loop for a time that grows with the
  * open sockets: the active handles and resources are listed one by one (twice each, for the count and
  * the total), and the open descriptors are read with a synchronous `readdir` of `/proc/self/fd`.
- * With 9,000 sockets open they held the loop for 15-24 ms a scrape (`npm run bench:scrape`), and every
+ * With 9,000 sockets open they held the loop for 16-24 ms a scrape (`npm run bench:monitoring`), and every
  * offer of that moment waited. `switchboard_connected_workers` counts the sockets; the descriptors are
  * counted off the loop.
  */

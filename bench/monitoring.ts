@@ -1,22 +1,29 @@
 /**
- * Metrics scrape benchmark: how long a `/metrics` scrape holds the hub's event loop with many agents
- * connected. Prometheus scrapes every 15 s or so, and every offer of that moment waits the scrape out.
- * Baseline, in the same run: prom-client's default collectors as they come (they list every open
- * handle and read `/proc/self/fd` synchronously), and the workers gauge set worker by worker, as the
- * hub did before.
+ * Monitoring reads benchmark: how long the reads an operator's tools repeat hold the hub's event
+ * loop with many agents connected, every offer of that moment waiting them out. A `/metrics` scrape
+ * (Prometheus: every 15 s or so) and a wallboard's real-time statistics of every queue (every few
+ * seconds). Baselines, in the same run, the code before: prom-client's default collectors as they
+ * come (they list every open handle and read `/proc/self/fd` synchronously), the workers gauge set
+ * worker by worker, and each queue's members read three times over (a list of them, their
+ * activities, the available ones).
  *
- *   npm run bench:scrape [-- --sockets 9000 --workers 10000 --runs 7]
+ *   npm run bench:monitoring [-- --sockets 9000 --workers 10000 --runs 7]
  *
  * The sockets are idle TCP connections from a child process to this one, so this process holds one
- * socket per agent as the hub does (at most about 20,000 open files a process here). Figures are
- * medians over the runs (each way in turn, the order reversed every other run) of the longest loop
- * turn while the work runs (an async scrape yields between its collectors) and of its whole time.
- * The hub's whole scrape has no "before" row: the two parts that changed are measured apart.
+ * socket per agent as the hub does (at most about 20,000 open files a process here). The workers
+ * are in 5 of 20 queues each. Figures are medians over the runs (each way in turn, the order
+ * reversed every other run) of the longest loop turn while the work runs (an async scrape yields
+ * between its collectors) and of its whole time. The hub's whole scrape has no "before" row: the
+ * two parts that changed are measured apart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { WorkerRecord } from '../server/engine/model.js';
+import type { WorkspaceState } from '../server/engine/workspace-state.js';
+import { activityStatistics, queueRealtime } from '../server/http/statistics/realtime.js';
 import { Metrics, processMetrics } from '../server/observability/metrics.js';
 import { collectHubState, type StateGauges } from '../server/observability/state-gauges.js';
 import { MemoryStore } from '../server/store/memory-store.js';
@@ -26,6 +33,7 @@ import { intOptions } from './lib/int-options.js';
 import { median } from './lib/median.js';
 
 const options = intOptions({ sockets: 9_000, workers: 10_000, runs: 7 });
+const QUEUES = 20;
 
 /** The child's code: opens `count` connections to `port`, says so, and holds them until killed. */
 const HOLDER = `
@@ -83,13 +91,41 @@ function workersOneByOne(hub: Hub, gauge: Gauge<string>): void {
   }
 }
 
+/** The baseline's worker part of a queue's real-time statistics: the members listed, then counted twice. */
+function membersReadThrice(s: WorkspaceState, queueSid: string): Record<string, unknown> {
+  const members = [...(s.routing.members.get(queueSid) ?? [])].map((sid) => s.workers.get(sid)).filter((w): w is WorkerRecord => w !== undefined);
+  return {
+    activity_statistics: activityStatistics(s, members),
+    total_available_workers: members.filter((w) => s.activities.get(w.activitySid)?.available).length,
+    total_eligible_workers: members.length,
+  };
+}
+
+/** The same figures as the hub reads them now. */
+function membersNow(s: WorkspaceState, queueSid: string, now: number): Record<string, unknown> {
+  const r = queueRealtime(s, queueSid, now);
+  return { activity_statistics: r['activity_statistics'], total_available_workers: r['total_available_workers'], total_eligible_workers: r['total_eligible_workers'] };
+}
+
 async function main(): Promise<void> {
-  console.log(`Scrape bench: ${options.sockets} connected sockets, ${options.workers} workers, ${options.runs} runs, load average ${loadavg()[0]!.toFixed(2)}`);
-  const { hub, must, activity } = await benchHub(new MemoryStore());
-  const available = activity('Available');
+  console.log(`Monitoring bench: ${options.sockets} connected sockets, ${options.workers} workers, ${options.runs} runs, load average ${loadavg()[0]!.toFixed(2)}`);
+  const { hub, state, must, activity } = await benchHub(new MemoryStore());
+  const queues: string[] = [];
+  for (let q = 0; q < QUEUES; q += 1) queues.push((await must({ type: 'taskQueue.create', friendlyName: `Queue ${q}`, targetWorkers: `skills HAS "q${q}"` })).sid);
+  // Two in three available, the rest in other activities; no task waits, so nothing is offered.
+  const activities = [activity('Available'), activity('Available'), activity('Unavailable')];
   for (let i = 0; i < options.workers; i += 100) {
     const batch = Array.from({ length: Math.min(100, options.workers - i) }, (_, j) => i + j);
-    await Promise.all(batch.map((n) => must({ type: 'worker.create', friendlyName: `agent-${n}`, activitySid: available, attributes: '{}' })));
+    await Promise.all(
+      batch.map((n) => {
+        const skills = Array.from({ length: 5 }, (_, k) => `q${(n + k * 4) % QUEUES}`);
+        return must({ type: 'worker.create', friendlyName: `agent-${n}`, activitySid: activities[n % 3], attributes: JSON.stringify({ skills }) });
+      }),
+    );
+  }
+  const now = Date.now();
+  for (const q of queues) {
+    if (!isDeepStrictEqual(membersReadThrice(state, q), membersNow(state, q, now))) throw new Error(`the two ways disagree on queue ${q}`);
   }
   const metrics = new Metrics();
   metrics.observeHub(hub);
@@ -116,6 +152,8 @@ async function main(): Promise<void> {
         collectHubState(hub, stateGauges);
       },
       'whole scrape of the hub (now)': () => metrics.scrape(),
+      [`wallboard: ${QUEUES} queues' workers, members read three times (before)`]: () => queues.map((q) => membersReadThrice(state, q)),
+      [`wallboard: ${QUEUES} queues' real-time statistics, members in one pass (now)`]: () => queues.map((q) => queueRealtime(state, q, now)),
     };
     const figures = new Map<string, { total: number[]; longestTurn: number[] }>(Object.keys(ways).map((w) => [w, { total: [], longestTurn: [] }]));
     const names = Object.keys(ways) as (keyof typeof ways)[];
