@@ -126,7 +126,10 @@ export class WorkspaceEngine {
       switch (change.kind) {
         case 'activity': s.activities.set(r.sid, change.record!); break;
         case 'taskChannel': s.taskChannels.set(r.sid, change.record!); break;
-        case 'worker': s.workers.set(r.sid, change.record!); break;
+        case 'worker':
+          s.workers.set(r.sid, change.record!);
+          s.workerByName.set(change.record!.friendlyName, r.sid);
+          break;
         case 'workerChannel': indexWorkerChannel(s, change.record!); break;
         case 'taskQueue': s.taskQueues.set(r.sid, change.record!); break;
         case 'workflow': s.workflows.set(r.sid, change.record!); break;

@@ -25,8 +25,7 @@ export function knownWorkerOf(state: WorkspaceState, task: TaskRecord, target: C
   if (target?.knownWorkerFriendlyName) {
     const ref = target.knownWorkerFriendlyName;
     const name = ref.startsWith('task.') ? readPath(state.taskAttributes.get(task.sid), ref.slice(5)) : ref;
-    for (const worker of state.workers.values()) if (worker.friendlyName === name) return worker.sid;
-    return undefined;
+    return typeof name === 'string' ? state.workerByName.get(name) : undefined;
   }
   return null;
 }

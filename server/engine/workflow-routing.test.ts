@@ -216,6 +216,44 @@ describe('target expressions, skip_if and known workers', () => {
     const task = h.addTask({ attributes: { agent_name: 'Bea' } });
     expect(h.onlyPending(task.sid).workerSid).toBe(bea.sid);
   });
+
+  it('known_worker_friendly_name follows renames and deletions, after a restore too', () => {
+    const { h, fallback } = threeQueues();
+    h.addWorkflow('W', { filters: [{ targets: [{ queue: fallback, known_worker_friendly_name: 'task.agent_name' }] }] });
+    const ann = h.addWorker('Ann', { capacity: { default: 5 } });
+    h.run({ type: 'worker.update', sid: ann.sid, friendlyName: 'Anna' });
+    // The old name is nobody's now: a task naming it waits; the new name reaches her.
+    const old = h.addTask({ attributes: { agent_name: 'Ann' } });
+    expect(h.reservationsOf(old.sid)).toEqual([]);
+    expect(h.onlyPending(h.addTask({ attributes: { agent_name: 'Anna' } }).sid).workerSid).toBe(ann.sid);
+    // A restored engine finds her by her new name.
+    const { twin } = h.restore();
+    expect(twin.onlyPending(twin.addTask({ attributes: { agent_name: 'Anna' } }).sid).workerSid).toBe(ann.sid);
+    // A name that is not a string names nobody.
+    expect(h.reservationsOf(h.addTask({ attributes: { agent_name: 7 } }).sid)).toEqual([]);
+  });
+});
+
+describe('worker names', () => {
+  it('are unique in a workspace: a rename or a deletion frees a name, a taken one is refused', () => {
+    const h = EngineHarness.create();
+    const ann = h.addWorker('Ann');
+    const bea = h.addWorker('Bea');
+    expect(h.mustFail({ type: 'worker.create', friendlyName: 'Bea' }).status).toBe(409);
+    expect(h.mustFail({ type: 'worker.update', sid: ann.sid, friendlyName: 'Bea' }).status).toBe(409);
+    // Renaming to one's own name changes nothing and is no conflict.
+    h.run({ type: 'worker.update', sid: ann.sid, friendlyName: 'Ann' });
+    h.run({ type: 'worker.update', sid: ann.sid, friendlyName: 'Anna' });
+    const newAnn = h.addWorker('Ann');
+    expect(newAnn.sid).not.toBe(ann.sid);
+    h.run({ type: 'worker.delete', sid: bea.sid });
+    h.addWorker('Bea');
+    // The same after a restore.
+    const { twin } = h.restore();
+    expect(twin.mustFail({ type: 'worker.create', friendlyName: 'Anna' }).status).toBe(409);
+    twin.run({ type: 'worker.delete', sid: ann.sid });
+    twin.addWorker('Anna');
+  });
 });
 
 describe('task attributes changing while it waits', () => {

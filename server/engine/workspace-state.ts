@@ -34,6 +34,11 @@ export class WorkspaceState {
   readonly activities = new Map<string, ActivityRecord>();
   readonly taskChannels = new Map<string, TaskChannelRecord>();
   readonly workers = new Map<string, WorkerRecord>();
+  /**
+   * Worker SIDs by friendly name, unique in a workspace: a new name is checked, and a target's
+   * `known_worker_friendly_name` found, without reading every worker.
+   */
+  readonly workerByName = new Map<string, string>();
   readonly workerChannels = new Map<string, WorkerChannelRecord>();
   readonly taskQueues = new Map<string, TaskQueueRecord>();
   readonly workflows = new Map<string, WorkflowRecord>();

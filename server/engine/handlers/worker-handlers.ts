@@ -15,9 +15,7 @@ export const MAX_CHANNEL_CAPACITY = 50;
 export function createWorker(state: WorkspaceState, cmd: CommandOf<'worker.create'>, ctx: StepContext): Outcome {
   const bad = checkName(cmd.friendlyName) ?? (cmd.attributes !== undefined ? checkAttributes(cmd.attributes) : null);
   if (bad) return bad;
-  for (const w of state.workers.values()) {
-    if (w.friendlyName === cmd.friendlyName) return err('CONFLICT', `A Worker named ${cmd.friendlyName} already exists`);
-  }
+  if (state.workerByName.has(cmd.friendlyName)) return err('CONFLICT', `A Worker named ${cmd.friendlyName} already exists`);
   const activitySid = cmd.activitySid ?? state.workspace.defaultActivitySid;
   if (!state.activities.has(activitySid)) return err('BAD_REQUEST', `ActivitySid ${activitySid} is not an Activity of this workspace`);
   const worker: WorkerRecord = {
@@ -32,6 +30,7 @@ export function createWorker(state: WorkspaceState, cmd: CommandOf<'worker.creat
     version: 0,
   };
   state.workers.set(worker.sid, worker);
+  state.workerByName.set(worker.friendlyName, worker.sid);
   state.refreshWorkerView(worker);
   for (const channel of state.taskChannels.values()) addWorkerChannel(state, worker.sid, channel.sid, ctx);
   state.routing.syncMembership(worker);
@@ -63,14 +62,16 @@ export function updateWorker(state: WorkspaceState, cmd: CommandOf<'worker.updat
   if (cmd.rejectPendingReservations && (!activity || activity.available)) {
     return err('BAD_REQUEST', 'RejectPendingReservations is only valid with an ActivitySid whose Available is false');
   }
-  if (cmd.friendlyName !== undefined && cmd.friendlyName !== worker.friendlyName) {
-    for (const w of state.workers.values()) {
-      if (w.friendlyName === cmd.friendlyName) return err('CONFLICT', `A Worker named ${cmd.friendlyName} already exists`);
-    }
+  if (cmd.friendlyName !== undefined && cmd.friendlyName !== worker.friendlyName && state.workerByName.has(cmd.friendlyName)) {
+    return err('CONFLICT', `A Worker named ${cmd.friendlyName} already exists`);
   }
 
   if (cmd.friendlyName !== undefined || cmd.attributes !== undefined) {
-    if (cmd.friendlyName !== undefined) worker.friendlyName = cmd.friendlyName;
+    if (cmd.friendlyName !== undefined && cmd.friendlyName !== worker.friendlyName) {
+      state.workerByName.delete(worker.friendlyName);
+      state.workerByName.set(cmd.friendlyName, worker.sid);
+      worker.friendlyName = cmd.friendlyName;
+    }
     const attributesChanged = cmd.attributes !== undefined && cmd.attributes !== worker.attributes;
     if (cmd.attributes !== undefined) worker.attributes = cmd.attributes;
     worker.dateUpdated = ctx.now;
@@ -127,6 +128,7 @@ export function deleteWorker(state: WorkspaceState, cmd: CommandOf<'worker.delet
   }
   state.channelsOfWorker.delete(worker.sid);
   state.workers.delete(worker.sid);
+  state.workerByName.delete(worker.friendlyName);
   state.workerViews.delete(worker.sid);
   state.workerLoad.delete(worker.sid);
   ctx.workersToRoute.delete(worker.sid);

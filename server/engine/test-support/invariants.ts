@@ -95,6 +95,7 @@ export class InvariantChecker {
     const created = new Set<string>();
 
     problems.push(...checkArchive(state));
+    problems.push(...checkWorkerNames(state));
     for (const r of everyReservation(state)) {
       const before = this.reservationStatus.get(r.sid);
       if (before === undefined) created.add(`${r.workerSid}/${r.taskChannelSid}`);
@@ -314,5 +315,16 @@ export function checkTaskTally(state: WorkspaceState): string[] {
   if (tallied.length !== live.length || tallied.some((t, i) => t !== live[i])) {
     problems.push(`task tally's live tasks ${tallied.map((t) => t.sid)} != ${live.map((t) => t.sid)}, the current records in the workspace's order`);
   }
+  return problems;
+}
+
+/** The name index holds exactly the workers' names, each for its worker. */
+function checkWorkerNames(state: WorkspaceState): string[] {
+  const problems: string[] = [];
+  for (const w of state.workers.values()) {
+    const indexed = state.workerByName.get(w.friendlyName);
+    if (indexed !== w.sid) problems.push(`worker ${w.sid} is named ${w.friendlyName}, which the name index gives to ${indexed}`);
+  }
+  if (state.workerByName.size !== state.workers.size) problems.push(`${state.workerByName.size} names indexed for ${state.workers.size} workers`);
   return problems;
 }

@@ -18,6 +18,7 @@ export type Action =
   | { kind: 'capacity'; worker: number; channel: number; capacity: number }
   | { kind: 'maxReserved'; queue: number; n: number }
   | { kind: 'skills'; worker: number; mask: number }
+  | { kind: 'rename'; worker: number; name: number }
   | { kind: 'priority'; pick: number; priority: number }
   | { kind: 'retype'; pick: number; type: number; lang: number }
   | { kind: 'advance'; ms: number };
@@ -39,6 +40,7 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('capacity' as const), worker: fc.nat({ max: 4 }), channel: fc.nat({ max: 1 }), capacity: fc.nat({ max: 3 }) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('maxReserved' as const), queue: fc.nat({ max: 2 }), n: fc.integer({ min: 1, max: 4 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('skills' as const), worker: fc.nat({ max: 4 }), mask: fc.nat({ max: 3 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('rename' as const), worker: fc.nat({ max: 4 }), name: fc.nat({ max: 6 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('priority' as const), pick: nat, priority: fc.nat({ max: 5 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('retype' as const), pick: nat, type: fc.nat({ max: 2 }), lang: fc.nat({ max: 1 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 5_000, max: 120_000 })) }), weight: 4 },
@@ -46,6 +48,8 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
 
 const TYPES = ['sales', 'support', 'other'] as const;
 const WORKERS = ['Ann', 'Ben', 'Cy', 'Dee', 'Eve'] as const;
+/** Names a rename picks from: the workers' own (taken, unless by the worker renamed) and two free ones. */
+const NAMES = [...WORKERS, 'Fay', 'Gus'] as const;
 const ACTIVITIES = ['Available', 'Offline', 'Unavailable', 'Busy'] as const;
 const CHANNELS = ['default', 'chat'] as const;
 const SKILLS = [[], ['a'], ['b'], ['a', 'b']] as const;
@@ -224,6 +228,20 @@ export function applyAction(h: EngineHarness, workers: string[], queues: string[
       const sid = workers[action.worker]!;
       const attributes = { ...(JSON.parse(h.worker(sid).attributes) as object), skills: SKILLS[action.mask] };
       attempt(() => h.step({ type: 'worker.update', sid, attributes: JSON.stringify(attributes) }), false, 'attributes change');
+      break;
+    }
+    case 'rename': {
+      // Names are unique in a workspace: another worker's name is a 409 that changes nothing.
+      const sid = workers[action.worker]!;
+      const name = NAMES[action.name]!;
+      const holder = [...h.state.workers.values()].find((w) => w.friendlyName === name);
+      const before = JSON.stringify(h.snapshot());
+      const result = h.step({ type: 'worker.update', sid, friendlyName: name });
+      effects.push(...result.effects);
+      if (!holder || holder.sid === sid) {
+        if (!result.ok) problems.push(`renaming a worker to the free name ${name} failed`);
+      } else if (result.ok || result.error.status !== 409) problems.push(`renaming a worker to ${name}, another worker's name, did not answer 409`);
+      else if (result.effects.length > 0 || JSON.stringify(h.snapshot()) !== before) problems.push('a refused rename changed something');
       break;
     }
     case 'priority': {
