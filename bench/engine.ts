@@ -10,6 +10,8 @@
  * worker is routed to its next waiting task), until every task is done. A *decision* is a step that
  * creates an offer: a task arriving to a free worker, or a freed worker picking a waiting task.
  * Both routers see the same commands at the same clock times and must make the same decisions.
+ * Last, `worker.create` into a workspace of N workers, its name looked up in the workspace's name
+ * index, against the same step after a read of every worker's name (the check before the index).
  */
 import { compileExpression, type CompiledExpression } from '../server/engine/expression/index.js';
 import { WorkspaceEngine } from '../server/engine/engine.js';
@@ -315,6 +317,31 @@ const us = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 1) + ' µs';
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const perSecond = (count: number, ns: number) => Math.round(count / (ns / 1e9));
 
+/**
+ * `worker.create` into a workspace already holding `config.workers` workers, 2,000 times: the step as
+ * it is (the name looked up in the workspace's name index) against the same step after a read of
+ * every worker's name, which is what the uniqueness check cost before the index. Alternating; medians.
+ */
+function workerCreation(config: Config, now: number): { indexed: number; scanned: number } {
+  const engine = WorkspaceEngine.create({ accountSid: 'AC' + '0'.repeat(32), friendlyName: 'bench' }, now, counterIds()).engine;
+  const create = (friendlyName: string, at: number) => {
+    const result = engine.step({ type: 'worker.create', friendlyName }, at);
+    if (!result.ok) throw new Error(result.error.message);
+  };
+  for (let w = 0; w < config.workers; w += 1) create(`Worker ${w}`, now + w);
+  const ns = { indexed: [] as number[], scanned: [] as number[] };
+  for (let k = 0; k < 2_000; k += 1) {
+    const name = `New ${k}`;
+    const started = process.hrtime.bigint();
+    if (k % 2 === 1) {
+      for (const worker of engine.state.workers.values()) if (worker.friendlyName === name) throw new Error(`${name} is taken`);
+    }
+    create(name, now + config.workers + k);
+    (k % 2 === 1 ? ns.scanned : ns.indexed).push(Number(process.hrtime.bigint() - started));
+  }
+  return { indexed: quantile(ns.indexed, 0.5), scanned: quantile(ns.scanned, 0.5) };
+}
+
 function main(): void {
   const config = parseArgs();
   const load = makeWorkload(config);
@@ -378,6 +405,11 @@ function main(): void {
   }
   console.log(`same decisions (task -> worker, in order): ${agree ? 'yes' : 'NO'}`);
   console.log('The indexed engine also builds events, persist effects and timers on every step; the naive router does not.');
+  const creation = workerCreation(config, start);
+  console.log(
+    `worker.create with ${config.workers.toLocaleString('en-US')} workers in the workspace, median: ${us(creation.indexed)} (the name looked up in its index); ` +
+      `${us(creation.scanned)} after a read of every worker's name, as the check did before (${(creation.scanned / creation.indexed).toPrecision(2)}x)`,
+  );
   if (!agree) process.exitCode = 1;
 }
 
