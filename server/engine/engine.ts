@@ -155,8 +155,9 @@ export class WorkspaceEngine {
       if (reservation.status === 'pending' || reservation.status === 'accepted' || reservation.status === 'wrapping') s.adjustLoad(reservation, 1);
     }
     // Longest idle first, so the ready sets come back in the order they had.
-    for (const worker of s.routing.workersByIdle()) s.refreshWorkerView(worker);
-    for (const queueSid of s.taskQueues.keys()) s.routing.rebuildQueue(queueSid);
+    const workersByIdle = s.routing.workersByIdle();
+    for (const worker of workersByIdle) s.refreshWorkerView(worker);
+    for (const queueSid of s.taskQueues.keys()) s.routing.rebuildQueue(queueSid, workersByIdle);
     // Each channel's ready sets in idle order: idle since the later of the last activity change and the last offer there.
     const idleSince = (wc: WorkerChannelRecord) => Math.max(wc.lastReservedAt, s.workers.get(wc.workerSid)?.dateStatusChanged ?? 0);
     const byIdle = [...s.workerChannels.values()].sort((a, b) => idleSince(a) - idleSince(b) || (a.workerSid < b.workerSid ? -1 : a.workerSid > b.workerSid ? 1 : 0));

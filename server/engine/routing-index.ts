@@ -83,12 +83,15 @@ export class RoutingIndex {
     return changed;
   }
 
-  /** Recomputes a queue's members after its expression changed; workers are taken in idle order. */
-  rebuildQueue(queueSid: string): void {
+  /**
+   * Recomputes a queue's members after its expression changed; workers are taken in idle order
+   * (`byIdle`, from `workersByIdle`: a caller rebuilding every queue sorts the workers once).
+   */
+  rebuildQueue(queueSid: string, byIdle: readonly WorkerRecord[] = this.workersByIdle()): void {
     for (const workerSid of this.membersOf(queueSid)) this.leave(workerSid, queueSid);
     const expression = this.state.queueExpressions.get(queueSid);
     if (!expression) return;
-    for (const worker of this.workersByIdle()) {
+    for (const worker of byIdle) {
       const view = this.state.workerViews.get(worker.sid) ?? this.state.refreshWorkerView(worker);
       if (expression.alwaysTrue || expression.evaluate(view)) this.join(worker.sid, queueSid);
     }
