@@ -11,7 +11,8 @@
  * creates an offer: a task arriving to a free worker, or a freed worker picking a waiting task.
  * Both routers see the same commands at the same clock times and must make the same decisions.
  * Last, `worker.create` into a workspace of N workers, its name looked up in the workspace's name
- * index, against the same step after a read of every worker's name (the check before the index).
+ * index, against the same step after a read of every worker's name (the check before the index); and
+ * a restore's rebuild of every queue's members, the workers sorted by idle time once against per queue.
  */
 import { compileExpression, type CompiledExpression } from '../server/engine/expression/index.js';
 import { WorkspaceEngine } from '../server/engine/engine.js';
@@ -342,6 +343,33 @@ function workerCreation(config: Config, now: number): { indexed: number; scanned
   return { indexed: quantile(ns.indexed, 0.5), scanned: quantile(ns.scanned, 0.5) };
 }
 
+/**
+ * What a restore spends rebuilding every queue's members (`--queues` queues over `--workers` workers,
+ * skills as in the workload): the workers sorted by idle time once for all the queues, as a restore
+ * does now, against a sort per queue, as before. Alternating, 5 times each; medians, in ms.
+ */
+function queueRebuild(config: Config, load: Workload, now: number): { once: number; perQueue: number } {
+  const engine = WorkspaceEngine.create({ accountSid: 'AC' + '0'.repeat(32), friendlyName: 'bench' }, now, counterIds()).engine;
+  const step = (command: Parameters<WorkspaceEngine['step']>[0]) => {
+    const result = engine.step(command, now);
+    if (!result.ok) throw new Error(result.error.message);
+  };
+  for (let q = 0; q < config.queues; q += 1) step({ type: 'taskQueue.create', friendlyName: `Queue ${q}`, targetWorkers: `skills HAS 'q${q}'` });
+  for (let w = 0; w < config.workers; w += 1) step({ type: 'worker.create', friendlyName: `Worker ${w}`, attributes: JSON.stringify({ skills: load.workerSkills[w] }) });
+  const routing = engine.state.routing;
+  const queues = [...engine.state.taskQueues.keys()];
+  const ms = { once: [] as number[], perQueue: [] as number[] };
+  for (let k = 0; k < 10; k += 1) {
+    const started = performance.now();
+    if (k % 2 === 0) {
+      const byIdle = routing.workersByIdle();
+      for (const queue of queues) routing.rebuildQueue(queue, byIdle);
+    } else for (const queue of queues) routing.rebuildQueue(queue);
+    (k % 2 === 0 ? ms.once : ms.perQueue).push(performance.now() - started);
+  }
+  return { once: quantile(ms.once, 0.5), perQueue: quantile(ms.perQueue, 0.5) };
+}
+
 function main(): void {
   const config = parseArgs();
   const load = makeWorkload(config);
@@ -409,6 +437,11 @@ function main(): void {
   console.log(
     `worker.create with ${config.workers.toLocaleString('en-US')} workers in the workspace, median: ${us(creation.indexed)} (the name looked up in its index); ` +
       `${us(creation.scanned)} after a read of every worker's name, as the check did before (${(creation.scanned / creation.indexed).toPrecision(2)}x)`,
+  );
+  const rebuild = queueRebuild(config, load, start);
+  console.log(
+    `restore: every queue's members rebuilt over ${config.workers.toLocaleString('en-US')} workers, median: ${rebuild.once.toFixed(0)} ms with the workers sorted by idle time once; ` +
+      `${rebuild.perQueue.toFixed(0)} ms sorted per queue, as before (${(rebuild.perQueue / rebuild.once).toPrecision(2)}x)`,
   );
   if (!agree) process.exitCode = 1;
 }
