@@ -188,6 +188,13 @@ export class WorkspaceState {
   }
 }
 
+/** How many of `workers` are in each activity, by activity SID. */
+export function countByActivity(workers: Iterable<WorkerRecord>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const w of workers) counts.set(w.activitySid, (counts.get(w.activitySid) ?? 0) + 1);
+  return counts;
+}
+
 /** Adds `value` to the set at `key`, creating the set when needed. */
 export function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   let set = map.get(key);

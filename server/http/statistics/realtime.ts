@@ -5,7 +5,7 @@
  */
 import type { TaskRecord, WorkerRecord } from '../../engine/model.js';
 import { countsByStatus, type TaskScope } from '../../engine/task-tally.js';
-import type { WorkspaceState } from '../../engine/workspace-state.js';
+import { countByActivity, type WorkspaceState } from '../../engine/workspace-state.js';
 
 /** Task counts and the longest waiting task of a scope, at time `now`. */
 export function taskStatistics(scope: TaskScope | undefined, now: number): Record<string, unknown> {
@@ -26,9 +26,7 @@ export function taskStatistics(scope: TaskScope | undefined, now: number): Recor
 
 /** How many of `workers` are in each activity of the workspace. */
 export function activityStatistics(s: WorkspaceState, workers: Iterable<WorkerRecord>): Array<Record<string, unknown>> {
-  const counts = new Map<string, number>();
-  for (const w of workers) counts.set(w.activitySid, (counts.get(w.activitySid) ?? 0) + 1);
-  return activityCounts(s, counts);
+  return activityCounts(s, countByActivity(workers));
 }
 
 /** Every activity of the workspace with its count of workers (by activity SID). */
