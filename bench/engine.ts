@@ -96,9 +96,15 @@ function counterIds(): (prefix: SidPrefix) => string {
 }
 
 /** The Switchboard engine, with its indexes. */
+/** A new workspace's engine, its clock at `now`. */
+function emptyEngine(now: number): WorkspaceEngine {
+  return WorkspaceEngine.create({ accountSid: 'AC' + '0'.repeat(32), friendlyName: 'bench' }, now, counterIds()).engine;
+}
+
 class EngineRouter implements Router {
   readonly name = 'indexed engine';
-  private readonly engine: WorkspaceEngine;
+  /** The workload's workspace: its queues, workflow and workers. */
+  readonly engine: WorkspaceEngine;
   private readonly workerSids: string[] = [];
   private readonly workerIndex = new Map<string, number>();
   private readonly taskSids: string[] = [];
@@ -106,7 +112,7 @@ class EngineRouter implements Router {
   private readonly offerOf = new Map<number, string>();
 
   constructor(config: Config, private readonly load: Workload, now: number) {
-    this.engine = WorkspaceEngine.create({ accountSid: 'AC' + '0'.repeat(32), friendlyName: 'bench' }, now, counterIds()).engine;
+    this.engine = emptyEngine(now);
     const activities = [...this.engine.state.activities.values()];
     const available = activities.find((a) => a.friendlyName === 'Available')!.sid;
     const offline = activities.find((a) => a.friendlyName === 'Offline')!.sid;
@@ -324,7 +330,7 @@ const perSecond = (count: number, ns: number) => Math.round(count / (ns / 1e9));
  * every worker's name, which is what the uniqueness check cost before the index. Alternating; medians.
  */
 function workerCreation(config: Config, now: number): { indexed: number; scanned: number } {
-  const engine = WorkspaceEngine.create({ accountSid: 'AC' + '0'.repeat(32), friendlyName: 'bench' }, now, counterIds()).engine;
+  const engine = emptyEngine(now);
   const create = (friendlyName: string, at: number) => {
     const result = engine.step({ type: 'worker.create', friendlyName }, at);
     if (!result.ok) throw new Error(result.error.message);
@@ -344,20 +350,14 @@ function workerCreation(config: Config, now: number): { indexed: number; scanned
 }
 
 /**
- * What a restore spends rebuilding every queue's members (`--queues` queues over `--workers` workers,
- * skills as in the workload): the workers sorted by idle time once for all the queues, as a restore
- * does now, against a sort per queue, as before. Alternating, 5 times each; medians, in ms.
+ * What a restore spends rebuilding every queue's members in the workload's workspace: the workers
+ * sorted by idle time once for all the queues, as a restore does now, against a sort per queue, as
+ * before. Alternating, 5 times each; medians, in ms.
  */
 function queueRebuild(config: Config, load: Workload, now: number): { once: number; perQueue: number } {
-  const engine = WorkspaceEngine.create({ accountSid: 'AC' + '0'.repeat(32), friendlyName: 'bench' }, now, counterIds()).engine;
-  const step = (command: Parameters<WorkspaceEngine['step']>[0]) => {
-    const result = engine.step(command, now);
-    if (!result.ok) throw new Error(result.error.message);
-  };
-  for (let q = 0; q < config.queues; q += 1) step({ type: 'taskQueue.create', friendlyName: `Queue ${q}`, targetWorkers: `skills HAS 'q${q}'` });
-  for (let w = 0; w < config.workers; w += 1) step({ type: 'worker.create', friendlyName: `Worker ${w}`, attributes: JSON.stringify({ skills: load.workerSkills[w] }) });
-  const routing = engine.state.routing;
-  const queues = [...engine.state.taskQueues.keys()];
+  const { state } = new EngineRouter(config, load, now).engine;
+  const routing = state.routing;
+  const queues = [...state.taskQueues.keys()];
   const ms = { once: [] as number[], perQueue: [] as number[] };
   for (let k = 0; k < 10; k += 1) {
     const started = performance.now();
