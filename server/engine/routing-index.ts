@@ -84,17 +84,27 @@ export class RoutingIndex {
   }
 
   /**
-   * Recomputes a queue's members after its expression changed; workers are taken in idle order
-   * (`byIdle`, from `workersByIdle`: a caller rebuilding every queue sorts the workers once).
+   * Recomputes a queue's members after its expression changed. Its ready sets are rebuilt in idle
+   * order; only the ready members are sorted for them (`byIdle`, from `workersByIdle`, spares even
+   * that: a restore rebuilding every queue sorts the workers once).
    */
-  rebuildQueue(queueSid: string, byIdle: readonly WorkerRecord[] = this.workersByIdle()): void {
-    for (const workerSid of this.membersOf(queueSid)) this.leave(workerSid, queueSid);
+  rebuildQueue(queueSid: string, byIdle?: readonly WorkerRecord[]): void {
+    for (const workerSid of this.members.get(queueSid) ?? []) this.queuesOfWorker.get(workerSid)?.delete(queueSid);
+    this.members.delete(queueSid);
+    this.ready.delete(queueSid);
     const expression = this.state.queueExpressions.get(queueSid);
     if (!expression) return;
-    for (const worker of byIdle) {
+    const members = this.membersOf(queueSid);
+    const available: WorkerRecord[] = [];
+    for (const worker of byIdle ?? this.state.workers.values()) {
       const view = this.state.workerViews.get(worker.sid) ?? this.state.refreshWorkerView(worker);
-      if (expression.alwaysTrue || expression.evaluate(view)) this.join(worker.sid, queueSid);
+      if (!expression.alwaysTrue && !expression.evaluate(view)) continue;
+      members.add(worker.sid);
+      this.addQueueOf(worker.sid, queueSid);
+      if (this.state.activityOf(worker).available) available.push(worker);
     }
+    if (!byIdle) available.sort(idleOrder);
+    for (const worker of available) this.addReady(worker, queueSid);
   }
 
   /** Drops a queue from every index. */
@@ -139,7 +149,7 @@ export class RoutingIndex {
 
   /** Workers ordered by how long they have been idle, for rebuilding ready sets in the right order. */
   workersByIdle(): WorkerRecord[] {
-    return [...this.state.workers.values()].sort((a, b) => a.dateStatusChanged - b.dateStatusChanged || (a.sid < b.sid ? -1 : 1));
+    return [...this.state.workers.values()].sort(idleOrder);
   }
 
   private membersOf(queueSid: string): Set<string> {
@@ -158,12 +168,21 @@ export class RoutingIndex {
 
   private join(workerSid: string, queueSid: string): void {
     this.membersOf(queueSid).add(workerSid);
+    this.addQueueOf(workerSid, queueSid);
+    const worker = this.state.workers.get(workerSid);
+    if (worker) this.addReady(worker, queueSid);
+  }
+
+  private addQueueOf(workerSid: string, queueSid: string): void {
     let queues = this.queuesOfWorker.get(workerSid);
     if (!queues) this.queuesOfWorker.set(workerSid, (queues = new Set()));
     queues.add(queueSid);
-    const worker = this.state.workers.get(workerSid);
-    for (const channel of this.state.channelsOfWorker.get(workerSid)?.values() ?? []) {
-      if (worker && this.state.freeCapacity(worker, channel) > 0) this.readySet(queueSid, channel.taskChannelSid).add(workerSid);
+  }
+
+  /** Adds a member to the queue's ready sets of the channels where it has free capacity. */
+  private addReady(worker: WorkerRecord, queueSid: string): void {
+    for (const channel of this.state.channelsOfWorker.get(worker.sid)?.values() ?? []) {
+      if (this.state.freeCapacity(worker, channel) > 0) this.readySet(queueSid, channel.taskChannelSid).add(worker.sid);
     }
   }
 
@@ -173,6 +192,9 @@ export class RoutingIndex {
     for (const set of this.ready.get(queueSid)?.values() ?? []) set.delete(workerSid);
   }
 }
+
+/** Longest idle first: by the time of the last status change, then by SID. */
+const idleOrder = (a: WorkerRecord, b: WorkerRecord): number => a.dateStatusChanged - b.dateStatusChanged || (a.sid < b.sid ? -1 : 1);
 
 const EMPTY: ReadonlySet<string> = new Set();
 const EMPTY_MAP: ReadonlyMap<string, WaitingList> = new Map();

@@ -81,6 +81,42 @@ describe('taskQueue.update', () => {
   });
 });
 
+describe('a queue whose members are matched anew', () => {
+  /** Ann, Ben and Cy, created in that order, idle since Cy, Ann, Ben (Ann and Ben went Offline and back); Dee is Offline. */
+  function idleInAnotherOrder() {
+    const h = EngineHarness.create();
+    const [ann, ben, cy] = ['Ann', 'Ben', 'Cy'].map((name) => h.addWorker(name, { attributes: { team: 'x' } }));
+    h.addWorker('Dee', { attributes: { team: 'x' }, activity: 'Offline' });
+    for (const worker of [ann!, ben!]) {
+      h.clock.moveTo(h.clock.now + 1_000);
+      h.setActivity(worker.sid, 'Offline');
+      h.setActivity(worker.sid, 'Available');
+    }
+    return { h, order: [cy!.sid, ann!.sid, ben!.sid] };
+  }
+
+  it('on creation, takes its ready workers longest idle first, whatever order they were created in', () => {
+    const { h, order } = idleInAnotherOrder();
+    const q = h.addQueue('Q', { targetWorkers: "team == 'x'" });
+    expect(h.state.routing.members.get(q.sid)!.size).toBe(4);
+    expect([...h.state.routing.readyWorkers(q.sid, h.channel('default'))]).toEqual(order);
+    const task = h.addTask({ taskQueueSid: q.sid });
+    expect(h.nameOf(h.onlyPending(task.sid).workerSid)).toBe('Cy');
+  });
+
+  it('on a new expression, takes its ready workers longest idle first and drops the others from its sets', () => {
+    const { h, order } = idleInAnotherOrder();
+    const q = h.addQueue('Q', { targetWorkers: "team == 'y'" });
+    expect(h.state.routing.readyWorkers(q.sid, h.channel('default')).size).toBe(0);
+    h.run({ type: 'taskQueue.update', sid: q.sid, targetWorkers: "team == 'x'" });
+    expect([...h.state.routing.readyWorkers(q.sid, h.channel('default'))]).toEqual(order);
+    h.run({ type: 'taskQueue.update', sid: q.sid, targetWorkers: "team == 'y'" });
+    expect(h.state.routing.members.get(q.sid)!.size).toBe(0);
+    expect(h.state.routing.readyWorkers(q.sid, h.channel('default')).size).toBe(0);
+    for (const sid of order) expect(h.state.routing.queuesOfWorker.get(sid)!.has(q.sid)).toBe(false);
+  });
+});
+
 describe('taskQueue.delete', () => {
   it('deletes an unused queue', () => {
     const h = EngineHarness.create();
