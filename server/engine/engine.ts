@@ -4,7 +4,7 @@ import type { Actor, Command, CommandOf, CommandType } from './commands.js';
 import type { Effect } from './effects.js';
 import { compileExpression } from './expression/index.js';
 import type { RecordChange } from './effects.js';
-import { TERMINAL_TASK_STATUSES, type WorkerChannelRecord, type WorkspaceRecord } from './model.js';
+import { TERMINAL_TASK_STATUSES, type WorkspaceRecord } from './model.js';
 import type { Outcome } from './outcome.js';
 import { restoreOfferMarks } from './reservation-ops.js';
 import { drainRouting } from './route.js';
@@ -154,13 +154,10 @@ export class WorkspaceEngine {
       if (reservation.status === 'pending') addTo(s.pendingOfTask, reservation.taskSid, reservation);
       if (reservation.status === 'pending' || reservation.status === 'accepted' || reservation.status === 'wrapping') s.adjustLoad(reservation, 1);
     }
-    // Longest idle first, so the ready sets come back in the order they had.
-    const workersByIdle = s.routing.workersByIdle();
-    for (const worker of workersByIdle) s.refreshWorkerView(worker);
-    for (const queueSid of s.taskQueues.keys()) s.routing.rebuildQueue(queueSid, workersByIdle);
-    // Each channel's ready sets in idle order: idle since the later of the last activity change and the last offer there.
-    const idleSince = (wc: WorkerChannelRecord) => Math.max(wc.lastReservedAt, s.workers.get(wc.workerSid)?.dateStatusChanged ?? 0);
-    const byIdle = [...s.workerChannels.values()].sort((a, b) => idleSince(a) - idleSince(b) || (a.workerSid < b.workerSid ? -1 : a.workerSid > b.workerSid ? 1 : 0));
+    for (const worker of s.workers.values()) s.refreshWorkerView(worker);
+    s.routing.rebuildQueues();
+    // Each channel's ready sets back in the idle order they had: every ready worker channel moved to the back, longest idle first.
+    const byIdle = [...s.workerChannels.values()].sort((a, b) => s.routing.compareIdle(a, b));
     for (const wc of byIdle) {
       const worker = s.workers.get(wc.workerSid);
       if (worker) s.routing.syncReadiness(worker, wc.taskChannelSid);

@@ -1,4 +1,4 @@
-import type { TaskRecord, WorkerRecord } from './model.js';
+import type { TaskRecord, WorkerChannelRecord, WorkerRecord } from './model.js';
 import { WaitingList } from './waiting-list.js';
 import type { WorkspaceState } from './workspace-state.js';
 
@@ -84,27 +84,64 @@ export class RoutingIndex {
   }
 
   /**
-   * Recomputes a queue's members after its expression changed. Its ready sets are rebuilt in idle
-   * order; only the ready members are sorted for them (`byIdle`, from `workersByIdle`, spares even
-   * that: a restore rebuilding every queue sorts the workers once).
+   * Recomputes a queue's members after its expression changed, in one pass over the workers. Its
+   * ready sets come out in idle order, each channel's ready workers longest idle first there
+   * (`compareIdle`), the order a restore gives them.
    */
-  rebuildQueue(queueSid: string, byIdle?: readonly WorkerRecord[]): void {
+  rebuildQueue(queueSid: string): void {
     for (const workerSid of this.members.get(queueSid) ?? []) this.queuesOfWorker.get(workerSid)?.delete(queueSid);
     this.members.delete(queueSid);
     this.ready.delete(queueSid);
     const expression = this.state.queueExpressions.get(queueSid);
     if (!expression) return;
     const members = this.membersOf(queueSid);
-    const available: WorkerRecord[] = [];
-    for (const worker of byIdle ?? this.state.workers.values()) {
+    const ready: WorkerChannelRecord[] = [];
+    for (const worker of this.state.workers.values()) {
       const view = this.state.workerViews.get(worker.sid) ?? this.state.refreshWorkerView(worker);
       if (!expression.alwaysTrue && !expression.evaluate(view)) continue;
       members.add(worker.sid);
       this.addQueueOf(worker.sid, queueSid);
-      if (this.state.activityOf(worker).available) available.push(worker);
+      if (!this.state.activityOf(worker).available) continue;
+      for (const channel of this.state.channelsOfWorker.get(worker.sid)?.values() ?? []) {
+        if (this.state.freeCapacity(worker, channel) > 0) ready.push(channel);
+      }
     }
-    if (!byIdle) available.sort(idleOrder);
-    for (const worker of available) this.addReady(worker, queueSid);
+    ready.sort((a, b) => this.compareIdle(a, b));
+    for (const channel of ready) this.readySet(queueSid, channel.taskChannelSid).add(channel.workerSid);
+  }
+
+  /**
+   * Matches every queue's members anew, all in one pass over the workers (a restore). The ready
+   * sets come out in no particular order: the caller puts them in idle order (`syncReadiness` on
+   * each worker channel, longest idle first).
+   */
+  rebuildQueues(): void {
+    this.members.clear();
+    this.queuesOfWorker.clear();
+    this.ready.clear();
+    const queues = [...this.state.queueExpressions].map(([sid, expression]) => ({ sid, expression, members: this.membersOf(sid) }));
+    for (const worker of this.state.workers.values()) {
+      const view = this.state.workerViews.get(worker.sid) ?? this.state.refreshWorkerView(worker);
+      const available = this.state.activityOf(worker).available;
+      for (const queue of queues) {
+        if (!queue.expression.alwaysTrue && !queue.expression.evaluate(view)) continue;
+        queue.members.add(worker.sid);
+        this.addQueueOf(worker.sid, queue.sid);
+        if (available) this.addReady(worker, queue.sid);
+      }
+    }
+  }
+
+  /**
+   * Idle order on a channel: the worker idle there longest first, idle since the later of its last
+   * activity change and its last offer on that channel; then by worker SID.
+   */
+  compareIdle(a: WorkerChannelRecord, b: WorkerChannelRecord): number {
+    return this.idleSince(a) - this.idleSince(b) || (a.workerSid < b.workerSid ? -1 : a.workerSid > b.workerSid ? 1 : 0);
+  }
+
+  private idleSince(channel: WorkerChannelRecord): number {
+    return Math.max(channel.lastReservedAt, this.state.workers.get(channel.workerSid)?.dateStatusChanged ?? 0);
   }
 
   /** Drops a queue from every index. */
@@ -147,11 +184,6 @@ export class RoutingIndex {
     }
   }
 
-  /** Workers ordered by how long they have been idle, for rebuilding ready sets in the right order. */
-  workersByIdle(): WorkerRecord[] {
-    return [...this.state.workers.values()].sort(idleOrder);
-  }
-
   private membersOf(queueSid: string): Set<string> {
     let set = this.members.get(queueSid);
     if (!set) this.members.set(queueSid, (set = new Set()));
@@ -192,9 +224,6 @@ export class RoutingIndex {
     for (const set of this.ready.get(queueSid)?.values() ?? []) set.delete(workerSid);
   }
 }
-
-/** Longest idle first: by the time of the last status change, then by SID. */
-const idleOrder = (a: WorkerRecord, b: WorkerRecord): number => a.dateStatusChanged - b.dateStatusChanged || (a.sid < b.sid ? -1 : 1);
 
 const EMPTY: ReadonlySet<string> = new Set();
 const EMPTY_MAP: ReadonlyMap<string, WaitingList> = new Map();

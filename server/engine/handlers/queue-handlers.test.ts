@@ -104,6 +104,23 @@ describe('a queue whose members are matched anew', () => {
     expect(h.nameOf(h.onlyPending(task.sid).workerSid)).toBe('Cy');
   });
 
+  it('puts a worker offered a task since behind those idle longer on that channel, as the live sets and a restore do', () => {
+    const h = EngineHarness.create();
+    const sales = h.addQueue('Sales');
+    h.addWorkflow('W', { filters: [], default_filter: { queue: sales.sid } });
+    const ann = h.addWorker('Ann', { capacity: { chat: 2 } });
+    h.clock.advance(1_000);
+    const ben = h.addWorker('Ben', { capacity: { chat: 2 } });
+    h.clock.advance(1_000);
+    expect(h.onlyPending(h.addTask({ taskChannel: 'chat' }).sid).workerSid).toBe(ann.sid);
+    h.clock.advance(1_000);
+    const support = h.addQueue('Support');
+    expect([...h.state.routing.readyWorkers(support.sid, h.channel('chat'))]).toEqual([ben.sid, ann.sid]);
+    expect([...h.state.routing.readyWorkers(support.sid, h.channel('chat'))]).toEqual([...h.state.routing.readyWorkers(sales.sid, h.channel('chat'))]);
+    expect([...h.state.routing.readyWorkers(support.sid, h.channel('voice'))]).toEqual([ann.sid, ben.sid]);
+    expect(h.restore().twin.snapshot()).toEqual(h.snapshot());
+  });
+
   it('on a new expression, takes its ready workers longest idle first and drops the others from its sets', () => {
     const { h, order } = idleInAnotherOrder();
     const q = h.addQueue('Q', { targetWorkers: "team == 'y'" });
