@@ -23,6 +23,8 @@ const PRESETS: Array<{ label: string; attributes: Record<string, unknown>; prior
 ];
 
 const SID_IN_TEXT = /\b[A-Z]{2}[0-9a-f]{32}\b/g;
+/** Links to agent pages in the header. */
+const AGENT_LINKS = 6;
 
 let state: DashboardState | null = null;
 /** Hub clock minus this browser's, so waits tick in the hub's time. */
@@ -39,14 +41,15 @@ function tiles(s: DashboardState): void {
   const assigned = s.queues.reduce((n, q) => n + q.assigned, 0);
   const oldest = s.queues.map((q) => q.longest_waiting_since).filter((t): t is number => t !== null);
   const since = oldest.length > 0 ? Math.min(...oldest) : null;
-  const available = s.workers.filter((w) => w.available).length;
+  const available = s.activities.reduce((n, a) => n + (a.available ? a.workers : 0), 0);
+  const total = s.activities.reduce((n, a) => n + a.workers, 0);
   const tile = (label: string, value: HTMLElement | string, hint: string, testid: string) =>
     h('div', { class: 'tile', 'data-testid': testid }, h('div', { class: 'tile-label' }, label), h('div', { class: 'tile-value' }, value), h('div', { class: 'muted small' }, hint));
   fill(
     $('tiles'),
     tile('Waiting tasks', String(waiting), waiting === 1 ? 'task in queue' : 'tasks in queues', 'tile-waiting'),
     tile('Longest wait', since === null ? '—' : h('span', { dataset: { since: String(since) } }, duration(Date.now() + skew - since)), 'oldest waiting task', 'tile-longest'),
-    tile('Agents available', `${available} / ${s.workers.length}`, 'ready for offers', 'tile-available'),
+    tile('Agents available', `${available} / ${total}`, 'ready for offers', 'tile-available'),
     tile('Tasks in progress', String(assigned), 'assigned or wrapping', 'tile-assigned'),
   );
 }
@@ -95,12 +98,15 @@ function workers(s: DashboardState): void {
   fill(
     $('workers'),
     ...acts.map((a) => {
+      // The hub lists the first workers of each activity by name and counts the rest.
       const members = s.workers.filter((w) => w.activity_sid === a.sid);
+      const more = a.workers - members.length;
       return h(
         'div',
         { class: 'activity-col', 'data-testid': 'activity-col', dataset: { activity: a.friendly_name } },
-        h('div', { class: 'activity-head' }, h('span', { class: `dot tone-${ACTIVITY_TONE[a.friendly_name] ?? 'gray'}` }), a.friendly_name, h('span', { class: 'count' }, String(members.length))),
+        h('div', { class: 'activity-head' }, h('span', { class: `dot tone-${ACTIVITY_TONE[a.friendly_name] ?? 'gray'}` }), a.friendly_name, h('span', { class: 'count' }, a.workers.toLocaleString('en-US'))),
         ...(members.length > 0 ? members.map(workerChip) : [h('div', { class: 'muted small empty-col' }, 'nobody')]),
+        more > 0 ? h('div', { class: 'muted small', 'data-testid': 'activity-more' }, `and ${more.toLocaleString('en-US')} more`) : null,
       );
     }),
   );
@@ -174,9 +180,10 @@ function render(): void {
     const current = select.value || 'default';
     fill(select, ...state.channels.map((c) => h('option', { value: c, selected: c === current }, c)));
   }
+  // A few shortcuts to agent pages; every listed worker's chip below links to its page too.
   fill(
     $('agent-links'),
-    ...state.workers.map((w) => h('a', { class: 'btn small ghost', href: `/agent.html?worker=${encodeURIComponent(w.friendly_name)}`, target: '_blank', rel: 'noopener' }, `${w.friendly_name} ↗`)),
+    ...state.workers.slice(0, AGENT_LINKS).map((w) => h('a', { class: 'btn small ghost', href: `/agent.html?worker=${encodeURIComponent(w.friendly_name)}`, target: '_blank', rel: 'noopener' }, `${w.friendly_name} ↗`)),
   );
 }
 
