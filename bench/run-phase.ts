@@ -67,7 +67,8 @@ export async function runPhase(name: SystemName, phase: Phase, placement: Placem
     if (phase.rescind) {
       const r = phase.rescind;
       result.rescind = await loadRun(session.system, session.gens, { ...r, maxReserved: 50, trackRescinds: true, profileFile: profile(`rescind-${r.rate}`) });
-      log(`rescind MRW 50 ${r.rate}/s: offer p99 ${result.rescind.offer.p99} ms, rescind p99 ${result.rescind.rescind?.p99} ms${summary(result.rescind)}`);
+      const { system, generator } = result.rescind;
+      log(`rescind MRW 50 ${r.rate}/s: offer p99 ${result.rescind.offer.p99} ms, rescind p99 ${result.rescind.rescind?.p99} ms; server cpu ${system.cpuPercent}%, generators cpu ${generator.fleetCpu + generator.sourceCpu}%${summary(result.rescind)}`);
       await settle(result.rescind.problems);
     }
     if (phase.latency) {

@@ -46,6 +46,10 @@ export function tableRows(results: BenchResults): Row[] {
     if (reached.every((r) => !r)) continue;
     const cells = reached.map((r) => (r ? `${r.meanOffers} (${r.incomplete} incomplete)` : '—'));
     rows.push([`Agents offered each MRW 50 task (mean), ${k(agents)} agents`, cells[0]!, cells[1]!, cells[2]!, '—', '—']);
+    // Whose core ran out: the server's, or the generators' (the agents parse 99 frames a task, the task source sends).
+    const runs = SYSTEMS.map((s) => phaseOf(results, s, agents)?.rescind);
+    const load = (r: LoadRunResult | undefined) => (r ? `${r.system.cpuPercent}% / ${fmt(r.system.eld.p99)} ms / ${r.generator.fleetCpu + r.generator.sourceCpu}%` : '—');
+    rows.push([`Server CPU / event-loop delay p99 / generators' CPU in the MRW 50 run, ${k(agents)} agents`, load(runs[0]), load(runs[1]), load(runs[2]), '—', '—']);
   }
   for (const agents of phaseSizes(results)) {
     const sat = SYSTEMS.map((s) => phaseOf(results, s, agents)?.saturation);
