@@ -12,8 +12,8 @@
  * Both routers see the same commands at the same clock times and must make the same decisions.
  * Last, `worker.create` into a workspace of N workers, its name looked up in the workspace's name
  * index, against the same step after a read of every worker's name (the check before the index); a
- * restore's rebuild of every queue's members; and `taskQueue.create`, which matches the new queue's
- * members among every worker.
+ * restore's matching of every queue's members, in one pass over the workers against one per queue;
+ * and `taskQueue.create` and `taskQueue.update`, which match a queue's members among every worker.
  */
 import { compileExpression, type CompiledExpression } from '../server/engine/expression/index.js';
 import { WorkspaceEngine } from '../server/engine/engine.js';
@@ -358,7 +358,7 @@ function workerCreation(config: Config, now: number): { indexed: number; scanned
  * queue of one skill and for one of every worker (`1==1`), alternating, medians of 31, in ms; and
  * `taskQueue.update` of a queue's expression from one of those to the other and back, median of 62.
  */
-function queueRebuild(config: Config, load: Workload, now: number): { restore: number; perQueue: number; oneSkill: number; everyWorker: number; update: number } {
+function queueMatching(config: Config, load: Workload, now: number): { restore: number; perQueue: number; oneSkill: number; everyWorker: number; update: number } {
   const { engine } = new EngineRouter(config, load, now);
   const { routing } = engine.state;
   const queues = [...engine.state.taskQueues.keys()];
@@ -456,14 +456,14 @@ function main(): void {
     `worker.create with ${config.workers.toLocaleString('en-US')} workers in the workspace, median: ${us(creation.indexed)} (the name looked up in its index); ` +
       `${us(creation.scanned)} after a read of every worker's name, as the check did before (${(creation.scanned / creation.indexed).toPrecision(2)}x)`,
   );
-  const rebuild = queueRebuild(config, load, start);
+  const matching = queueMatching(config, load, start);
   console.log(
-    `restore: every queue's members matched over ${config.workers.toLocaleString('en-US')} workers, median: ${rebuild.restore.toFixed(0)} ms in one pass over the workers; ` +
-      `${rebuild.perQueue.toFixed(0)} ms queue by queue, a pass over the workers each, as before (${(rebuild.perQueue / rebuild.restore).toPrecision(2)}x)`,
+    `restore: every queue's members matched over ${config.workers.toLocaleString('en-US')} workers, median: ${matching.restore.toFixed(0)} ms in one pass over the workers; ` +
+      `${matching.perQueue.toFixed(0)} ms queue by queue, a pass over the workers each, as before (${(matching.perQueue / matching.restore).toPrecision(2)}x)`,
   );
   console.log(
-    `taskQueue.create among ${config.workers.toLocaleString('en-US')} workers, median: ${rebuild.oneSkill.toFixed(1)} ms for a queue of one skill, ` +
-      `${rebuild.everyWorker.toFixed(1)} ms for a queue of every worker (1==1); taskQueue.update from one to the other, median: ${rebuild.update.toFixed(1)} ms`,
+    `taskQueue.create among ${config.workers.toLocaleString('en-US')} workers, median: ${matching.oneSkill.toFixed(1)} ms for a queue of one skill, ` +
+      `${matching.everyWorker.toFixed(1)} ms for a queue of every worker (1==1); taskQueue.update from one to the other, median: ${matching.update.toFixed(1)} ms`,
   );
   if (!agree) process.exitCode = 1;
 }

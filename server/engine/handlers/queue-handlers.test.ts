@@ -88,7 +88,7 @@ describe('a queue whose members are matched anew', () => {
     const [ann, ben, cy] = ['Ann', 'Ben', 'Cy'].map((name) => h.addWorker(name, { attributes: { team: 'x' } }));
     h.addWorker('Dee', { attributes: { team: 'x' }, activity: 'Offline' });
     for (const worker of [ann!, ben!]) {
-      h.clock.moveTo(h.clock.now + 1_000);
+      h.clock.advance(1_000);
       h.setActivity(worker.sid, 'Offline');
       h.setActivity(worker.sid, 'Available');
     }
