@@ -12,7 +12,7 @@
  * Both routers see the same commands at the same clock times and must make the same decisions.
  * Last, `worker.create` into a workspace of N workers, its name looked up in the workspace's name
  * index, against the same step after a read of every worker's name (the check before the index); a
- * restore's matching of every queue's members, in one pass over the workers against one per queue;
+ * restore's rebuild of every queue's members and ready sets, in one pass over the workers against one per queue;
  * and `taskQueue.create` and `taskQueue.update`, which match a queue's members among every worker.
  */
 import { compileExpression, type CompiledExpression } from '../server/engine/expression/index.js';
@@ -352,8 +352,8 @@ function workerCreation(config: Config, now: number): { indexed: number; scanned
 }
 
 /**
- * What a restore spends matching every queue's members in the workload's workspace, in one pass over
- * the workers, against a pass per queue as before (alternating, medians of 5, in ms); then
+ * What a restore spends rebuilding every queue's members and ready sets in the workload's workspace,
+ * in one pass over the workers, against a pass per queue as before (alternating, medians of 5, in ms); then
  * `taskQueue.create` there, the step that matches a new queue's members among every worker, for a
  * queue of one skill and for one of every worker (`1==1`), alternating, medians of 31, in ms; and
  * `taskQueue.update` of a queue's expression from one of those to the other and back, median of 62.
@@ -458,7 +458,7 @@ function main(): void {
   );
   const matching = queueMatching(config, load, start);
   console.log(
-    `restore: every queue's members matched over ${config.workers.toLocaleString('en-US')} workers, median: ${matching.restore.toFixed(0)} ms in one pass over the workers; ` +
+    `restore: every queue's members and ready sets rebuilt over ${config.workers.toLocaleString('en-US')} workers, median: ${matching.restore.toFixed(0)} ms in one pass over the workers; ` +
       `${matching.perQueue.toFixed(0)} ms queue by queue, a pass over the workers each, as before (${(matching.perQueue / matching.restore).toPrecision(2)}x)`,
   );
   console.log(

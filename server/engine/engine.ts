@@ -156,12 +156,6 @@ export class WorkspaceEngine {
     }
     for (const worker of s.workers.values()) s.refreshWorkerView(worker);
     s.routing.rebuildQueues();
-    // Each channel's ready sets back in the idle order they had: every ready worker channel moved to the back, longest idle first.
-    const byIdle = [...s.workerChannels.values()].sort((a, b) => s.routing.compareIdle(a, b));
-    for (const wc of byIdle) {
-      const worker = s.workers.get(wc.workerSid);
-      if (worker) s.routing.syncReadiness(worker, wc.taskChannelSid);
-    }
     const effects: Effect[] = [];
     for (const task of s.tasks.values()) {
       const queue = task.taskQueueSid ? s.taskQueues.get(task.taskQueueSid) : undefined;

@@ -111,24 +111,31 @@ export class RoutingIndex {
   }
 
   /**
-   * Matches every queue's members anew, all in one pass over the workers (a restore). The ready
-   * sets come out in no particular order: the caller puts them in idle order (`syncReadiness` on
-   * each worker channel, longest idle first).
+   * Rebuilds every queue's members and ready sets (a restore): the members in one pass over the
+   * workers, then each ready worker channel into its worker's queues, longest idle first
+   * (`compareIdle`), so the ready sets come back in the idle order they had.
    */
   rebuildQueues(): void {
     this.members.clear();
     this.queuesOfWorker.clear();
     this.ready.clear();
+    this.readyFlags.clear();
     const queues = [...this.state.queueExpressions].map(([sid, expression]) => ({ sid, expression, members: this.membersOf(sid) }));
     for (const worker of this.state.workers.values()) {
       const view = this.state.workerViews.get(worker.sid) ?? this.state.refreshWorkerView(worker);
-      const available = this.state.activityOf(worker).available;
       for (const queue of queues) {
         if (!queue.expression.alwaysTrue && !queue.expression.evaluate(view)) continue;
         queue.members.add(worker.sid);
         this.addQueueOf(worker.sid, queue.sid);
-        if (available) this.addReady(worker, queue.sid);
       }
+    }
+    const byIdle = [...this.state.workerChannels.values()].sort((a, b) => this.compareIdle(a, b));
+    for (const channel of byIdle) {
+      const worker = this.state.workers.get(channel.workerSid);
+      const isReady = worker !== undefined && this.state.freeCapacity(worker, channel) > 0;
+      this.readyFlags.set(channel.sid, isReady);
+      if (!isReady) continue;
+      for (const queueSid of this.queuesOfWorker.get(channel.workerSid) ?? []) this.readySet(queueSid, channel.taskChannelSid).add(channel.workerSid);
     }
   }
 
