@@ -209,20 +209,15 @@ export class RoutingIndex {
     this.membersOf(queueSid).add(workerSid);
     this.addQueueOf(workerSid, queueSid);
     const worker = this.state.workers.get(workerSid);
-    if (worker) this.addReady(worker, queueSid);
+    for (const channel of this.state.channelsOfWorker.get(workerSid)?.values() ?? []) {
+      if (worker && this.state.freeCapacity(worker, channel) > 0) this.readySet(queueSid, channel.taskChannelSid).add(workerSid);
+    }
   }
 
   private addQueueOf(workerSid: string, queueSid: string): void {
     let queues = this.queuesOfWorker.get(workerSid);
     if (!queues) this.queuesOfWorker.set(workerSid, (queues = new Set()));
     queues.add(queueSid);
-  }
-
-  /** Adds a member to the queue's ready sets of the channels where it has free capacity. */
-  private addReady(worker: WorkerRecord, queueSid: string): void {
-    for (const channel of this.state.channelsOfWorker.get(worker.sid)?.values() ?? []) {
-      if (this.state.freeCapacity(worker, channel) > 0) this.readySet(queueSid, channel.taskChannelSid).add(worker.sid);
-    }
   }
 
   private leave(workerSid: string, queueSid: string): void {
