@@ -232,6 +232,19 @@ describe('target expressions, skip_if and known workers', () => {
     // A name that is not a string names nobody.
     expect(h.reservationsOf(h.addTask({ attributes: { agent_name: 7 } }).sid)).toEqual([]);
   });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['known_worker_friendly_name', { known_worker_friendly_name: 'task.agent_name' }],
+    ['a target expression on worker.friendly_name', { expression: 'worker.friendly_name == task.agent_name' }],
+  ])('a waiting task naming a new name goes at once to the idle worker renamed to it (%s)', (_, target) => {
+    const { h, fallback } = threeQueues();
+    h.addWorkflow('W', { filters: [{ targets: [{ ...target, queue: fallback }] }] });
+    const ann = h.addWorker('Ann');
+    const task = h.addTask({ attributes: { agent_name: 'Anna' } });
+    expect(h.reservationsOf(task.sid)).toEqual([]);
+    h.run({ type: 'worker.update', sid: ann.sid, friendlyName: 'Anna' });
+    expect(h.onlyPending(task.sid).workerSid).toBe(ann.sid);
+  });
 });
 
 describe('worker names', () => {

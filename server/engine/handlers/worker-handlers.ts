@@ -67,10 +67,12 @@ export function updateWorker(state: WorkspaceState, cmd: CommandOf<'worker.updat
   }
 
   if (cmd.friendlyName !== undefined || cmd.attributes !== undefined) {
-    if (cmd.friendlyName !== undefined && cmd.friendlyName !== worker.friendlyName) {
+    const name = cmd.friendlyName;
+    const renamed = name !== undefined && name !== worker.friendlyName;
+    if (renamed) {
       state.workerByName.delete(worker.friendlyName);
-      state.workerByName.set(cmd.friendlyName, worker.sid);
-      worker.friendlyName = cmd.friendlyName;
+      state.workerByName.set(name, worker.sid);
+      worker.friendlyName = name;
     }
     const attributesChanged = cmd.attributes !== undefined && cmd.attributes !== worker.attributes;
     if (cmd.attributes !== undefined) worker.attributes = cmd.attributes;
@@ -91,6 +93,8 @@ export function updateWorker(state: WorkspaceState, cmd: CommandOf<'worker.updat
       // Target expressions may read worker attributes: a ready worker looks again.
       ctx.workersToRoute.add(worker.sid);
     }
+    // A waiting task may name the new name (`known_worker_friendly_name`, `worker.friendly_name` in a target).
+    if (renamed) ctx.workersToRoute.add(worker.sid);
   }
   if (activity) {
     if (cmd.rejectPendingReservations) {
