@@ -130,6 +130,11 @@ export function routeWorker(state: WorkspaceState, worker: WorkerRecord, ctx: St
         }
       }
     }
+    // Tasks routed to this worker by RoutingTarget wait in any queue, and with IgnoreCapacity reach it even when it is full.
+    for (const task of state.routing.tasksTargeting(worker.sid)) {
+      if (best && !better(task, best, lifo)) continue;
+      if (knownWorkerEligible(state, task, worker) && accepts(state, task, worker, currentTarget(state, task))) best = task;
+    }
     if (!best || !reserveOrExhaust(state, best, worker, ctx)) return;
   }
 }

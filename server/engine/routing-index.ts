@@ -17,6 +17,8 @@ export class RoutingIndex {
   /** queue SID -> channel SID -> routable tasks. */
   private readonly waiting = new Map<string, Map<string, WaitingList>>();
   private readonly listedIn = new Map<string, WaitingList>();
+  /** worker SID -> listed tasks whose RoutingTarget is that worker, whatever their queue. */
+  private readonly targeting = new Map<string, Set<TaskRecord>>();
   /** worker channel SID -> whether it was ready at the last sync. */
   private readonly readyFlags = new Map<string, boolean>();
 
@@ -30,6 +32,11 @@ export class RoutingIndex {
   /** Waiting lists of a queue, per channel. */
   waitingLists(queueSid: string): ReadonlyMap<string, WaitingList> {
     return this.waiting.get(queueSid) ?? EMPTY_MAP;
+  }
+
+  /** Listed tasks whose RoutingTarget is this worker. */
+  tasksTargeting(workerSid: string): ReadonlySet<TaskRecord> {
+    return this.targeting.get(workerSid) ?? EMPTY_TASKS;
   }
 
   /** True when the task is listed as routable. */
@@ -48,6 +55,12 @@ export class RoutingIndex {
     if (!list) byChannel.set(task.taskChannelSid, (list = new WaitingList(queue.taskOrder === 'LIFO')));
     list.insert(task);
     this.listedIn.set(task.sid, list);
+    const target = targetWorkerOf(task);
+    if (target !== null) {
+      let tasks = this.targeting.get(target);
+      if (!tasks) this.targeting.set(target, (tasks = new Set()));
+      tasks.add(task);
+    }
   }
 
   /** Unlists a task (assigned, canceled, fully reserved, or about to change its sort keys). */
@@ -56,6 +69,10 @@ export class RoutingIndex {
     if (!list) return;
     list.remove(task);
     this.listedIn.delete(task.sid);
+    const target = targetWorkerOf(task);
+    if (target === null) return;
+    const tasks = this.targeting.get(target);
+    if (tasks?.delete(task) && tasks.size === 0) this.targeting.delete(target);
   }
 
   /** Rebuilds a queue's waiting lists, after its task order changed. */
@@ -227,5 +244,11 @@ export class RoutingIndex {
   }
 }
 
+/** The worker a task's RoutingTarget names, or null. */
+function targetWorkerOf(task: TaskRecord): string | null {
+  return task.routingTarget?.startsWith('WK') ? task.routingTarget : null;
+}
+
 const EMPTY: ReadonlySet<string> = new Set();
+const EMPTY_TASKS: ReadonlySet<TaskRecord> = new Set();
 const EMPTY_MAP: ReadonlyMap<string, WaitingList> = new Map();

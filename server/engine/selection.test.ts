@@ -169,6 +169,35 @@ describe('eligibility', () => {
   });
 });
 
+describe('a task routed to a worker (RoutingTarget)', () => {
+  /** A queue Ann is not a member of, a task for her in it, and Ann busy with one accepted task. */
+  function targetedAtAnn(ignoreCapacity?: boolean) {
+    const { h, queue } = singleQueueWorkspace({ targetWorkers: "team == 'other'" });
+    const ann = h.addWorker('Ann', { attributes: { team: 'sales' } });
+    const other = h.addQueue('Sales', { targetWorkers: "team == 'sales'" });
+    const held = h.addTask({ taskQueueSid: other.sid });
+    h.accept(h.onlyPending(held.sid).sid);
+    h.setActivity(ann.sid, 'Offline');
+    const task = h.addTask({ taskQueueSid: queue.sid, routingTarget: ann.sid, ...(ignoreCapacity === undefined ? {} : { ignoreCapacity }) });
+    expect(h.reservationsOf(task.sid)).toEqual([]);
+    return { h, ann, held, task };
+  }
+
+  it('reaches her when she comes back, full as she is: IgnoreCapacity is its default', () => {
+    const { h, ann, task } = targetedAtAnn();
+    h.setActivity(ann.sid, 'Available');
+    expect(h.onlyPending(task.sid).workerSid).toBe(ann.sid);
+  });
+
+  it('without IgnoreCapacity, waits for her capacity and then reaches her, outside her queues', () => {
+    const { h, ann, held, task } = targetedAtAnn(false);
+    h.setActivity(ann.sid, 'Available');
+    expect(h.reservationsOf(task.sid)).toEqual([]);
+    h.setTaskStatus(held.sid, 'completed');
+    expect(h.onlyPending(task.sid).workerSid).toBe(ann.sid);
+  });
+});
+
 describe('multitasking', () => {
   it.each<[string, number, number]>([
     ['capacity 2 on chat takes two chats', 2, 2],
