@@ -122,8 +122,8 @@ describe('restore', () => {
   it('at any point of a random history: same records and offers, same deadlines, nothing to route, and routing continues', () => {
     fc.assert(
       fc.property(fc.array(actionArbitrary, { maxLength: 40, size: 'max' }), fc.array(actionArbitrary, { maxLength: 20 }), (history, future) => {
-        const { h, workers, queues } = randomWorkspace();
-        for (const action of history) applyAction(h, workers, queues, action);
+        const { h, queues } = randomWorkspace();
+        for (const action of history) applyAction(h, queues, action);
         const { twin } = h.restore();
         expect(withoutIdleOrder(twin.snapshot())).toEqual(withoutIdleOrder(h.snapshot()));
         expect(twin.engine.routeAll(twin.clock.now)).toEqual([]);
@@ -143,7 +143,7 @@ describe('restore', () => {
         checker.observe(twin.state);
         expect(checker.check(twin.state, twin.clock.now, { timersFired: true }).filter((p) => !p.includes(' holds '))).toEqual([]);
         for (const action of future) {
-          const { problems } = applyAction(twin, workers, queues, action);
+          const { problems } = applyAction(twin, queues, action);
           problems.push(...checker.check(twin.state, twin.clock.now, { timersFired: true }));
           expect(problems).toEqual([]);
         }

@@ -5,12 +5,12 @@ import { actionArbitrary, applyAction, randomWorkspace, type Action } from './te
 
 /** Runs actions on a fresh random workspace, checking every invariant after every step. */
 function runChecked(actions: Action[], options: { multiTaskEnabled: boolean; defaultFilter: boolean }): void {
-  const { h, workers, queues } = randomWorkspace(options);
+  const { h, queues } = randomWorkspace(options);
   const checker = new InvariantChecker();
   const initial = checker.check(h.state, h.clock.now, { timersFired: true });
   expect(initial, 'before any action').toEqual([]);
   for (const [i, action] of actions.entries()) {
-    const { problems } = applyAction(h, workers, queues, action);
+    const { problems } = applyAction(h, queues, action);
     problems.push(...checker.check(h.state, h.clock.now, { timersFired: true }));
     problems.push(...unpersistedChanges(h.state, h.store));
     if (problems.length > 0) {

@@ -67,6 +67,30 @@ function bruteTarget(state: WorkspaceState, task: TaskRecord): Record<string, un
 }
 
 /**
+ * The one worker a waiting task may go to, read from its RoutingTarget or its target's
+ * `known_worker_sid` / `known_worker_friendly_name`: null when any worker may take it, undefined
+ * when it names a worker that does not exist.
+ */
+function bruteKnownWorker(
+  state: WorkspaceState,
+  task: TaskRecord,
+  attributes: Record<string, unknown>,
+  target: Record<string, unknown> | null,
+): WorkerRecord | null | undefined {
+  const read = (ref: unknown): unknown => (typeof ref === 'string' && ref.startsWith('task.') ? ref.slice(5).split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), attributes) : ref);
+  if (task.routingTarget?.startsWith('WK')) return state.workers.get(task.routingTarget);
+  if (target?.['known_worker_sid'] !== undefined) {
+    const sid = read(target['known_worker_sid']);
+    return typeof sid === 'string' ? state.workers.get(sid) : undefined;
+  }
+  if (target?.['known_worker_friendly_name'] !== undefined) {
+    const name = read(target['known_worker_friendly_name']);
+    return [...state.workers.values()].find((w) => w.friendlyName === name);
+  }
+  return null;
+}
+
+/**
  * Checks a workspace against the rules the engine must keep, recomputed by brute force from the
  * records alone. It remembers statuses and loads between calls, to check moves and growth.
  */
@@ -89,16 +113,23 @@ export class InvariantChecker {
   check(state: WorkspaceState, now: number, options: { timersFired: boolean }): string[] {
     const problems: string[] = [];
     const holding = new Map<string, number>();
+    /** Capacity held on each worker channel, but for tasks routed to their worker with IgnoreCapacity. */
+    const holdingWithinCapacity = new Map<string, number>();
     const winners = new Map<string, number>();
     const pendingOf = new Map<string, number>();
     const offeredTo = new Map<string, Set<string>>();
     const created = new Set<string>();
+    /** Worker channels that got an offer bound by capacity (not of a task routed to its worker with IgnoreCapacity). */
+    const createdWithinCapacity = new Set<string>();
 
     problems.push(...checkArchive(state));
     problems.push(...checkWorkerNames(state));
     for (const r of everyReservation(state)) {
       const before = this.reservationStatus.get(r.sid);
-      if (before === undefined) created.add(`${r.workerSid}/${r.taskChannelSid}`);
+      if (before === undefined) {
+        created.add(`${r.workerSid}/${r.taskChannelSid}`);
+        if (!state.findTask(r.taskSid)?.ignoreCapacity) createdWithinCapacity.add(`${r.workerSid}/${r.taskChannelSid}`);
+      }
       if (before !== undefined && before !== r.status && !reachable(RESERVATION_TRANSITIONS, before, r.status)) {
         problems.push(`reservation ${r.sid} moved ${before} -> ${r.status}`);
       }
@@ -107,7 +138,10 @@ export class InvariantChecker {
       }
       this.reservationStatus.set(r.sid, r.status);
       const channelKey = `${r.workerSid}/${r.taskChannelSid}`;
-      if (CAPACITY_HOLDING.has(r.status)) holding.set(channelKey, (holding.get(channelKey) ?? 0) + 1);
+      if (CAPACITY_HOLDING.has(r.status)) {
+        holding.set(channelKey, (holding.get(channelKey) ?? 0) + 1);
+        if (!state.tasks.get(r.taskSid)?.ignoreCapacity) holdingWithinCapacity.set(channelKey, (holdingWithinCapacity.get(channelKey) ?? 0) + 1);
+      }
       if (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed') winners.set(r.taskSid, (winners.get(r.taskSid) ?? 0) + 1);
       if (r.status === 'pending') {
         pendingOf.set(r.taskSid, (pendingOf.get(r.taskSid) ?? 0) + 1);
@@ -152,18 +186,20 @@ export class InvariantChecker {
       const key = `${wc.workerSid}/${wc.taskChannelSid}`;
       const n = holding.get(key) ?? 0;
       if ((state.channelLoad.get(wc.sid) ?? 0) !== n) problems.push(`worker channel ${wc.sid}: index load ${state.channelLoad.get(wc.sid) ?? 0}, records ${n}`);
-      // Lowering a capacity below the load is allowed; taking on more work beyond it is not.
-      const grew = n > (this.load.get(key) ?? 0) || created.has(key);
-      if (grew && n > wc.capacity) problems.push(`worker ${wc.workerSid} holds ${n} > capacity ${wc.capacity} on ${wc.taskChannelSid}`);
+      // Lowering a capacity below the load is allowed; taking on more work beyond it is not (a task routed to
+      // its worker with IgnoreCapacity may go beyond it, and then the work bound by capacity must still fit).
+      const bound = holdingWithinCapacity.get(key) ?? 0;
+      if (createdWithinCapacity.has(key) && bound > wc.capacity) problems.push(`worker ${wc.workerSid} holds ${bound} > capacity ${wc.capacity} on ${wc.taskChannelSid}`);
+      if (n > (this.load.get(key) ?? 0) && !created.has(key) && n > wc.capacity) problems.push(`worker ${wc.workerSid} holds ${n} > capacity ${wc.capacity} on ${wc.taskChannelSid} without a new offer`);
       this.load.set(key, n);
     }
 
     if (!state.workspace.multiTaskEnabled) {
       // Without multitasking a worker holds one task over all its channels.
       const perWorker = new Map<string, number>();
-      for (const [key, n] of holding) perWorker.set(key.split('/')[0]!, (perWorker.get(key.split('/')[0]!) ?? 0) + n);
+      for (const [key, n] of holdingWithinCapacity) perWorker.set(key.split('/')[0]!, (perWorker.get(key.split('/')[0]!) ?? 0) + n);
       for (const [workerSid, n] of perWorker) {
-        const grew = [...created].some((key) => key.startsWith(`${workerSid}/`));
+        const grew = [...createdWithinCapacity].some((key) => key.startsWith(`${workerSid}/`));
         if (grew && n > 1) problems.push(`worker ${workerSid} holds ${n} tasks with multitasking off`);
       }
     }
@@ -213,9 +249,17 @@ export class InvariantChecker {
       const target = bruteTarget(state, task);
       const targetExpression = typeof target?.['expression'] === 'string' ? expression(target['expression']) : null;
       const offered = offeredTo.get(task.sid) ?? new Set<string>();
-      const taskAttributes = targetExpression ? (JSON.parse(task.attributes) as unknown) : null;
-      for (const worker of members.get(queue.sid) ?? []) {
-        if (offered.has(worker.sid) || task.rejectedWorkerSids.includes(worker.sid) || !free(worker, task.taskChannelSid)) continue;
+      const taskAttributes = JSON.parse(task.attributes) as Record<string, unknown>;
+      // A task for one known worker waits for that worker alone: a member of its queue, or anyone its RoutingTarget names.
+      const known = bruteKnownWorker(state, task, taskAttributes, target);
+      const queueMembers = members.get(queue.sid) ?? [];
+      const candidates =
+        known === null ? queueMembers : known && (task.routingTarget !== null || queueMembers.includes(known)) ? [known] : [];
+      for (const worker of candidates) {
+        if (offered.has(worker.sid) || task.rejectedWorkerSids.includes(worker.sid)) continue;
+        const wc = channelOf.get(`${worker.sid}/${task.taskChannelSid}`);
+        const forced = known !== null && task.ignoreCapacity;
+        if (forced ? !state.activities.get(worker.activitySid)?.available || !wc?.available : !free(worker, task.taskChannelSid)) continue;
         if (targetExpression && !targetExpression.evaluate({ task: taskAttributes, worker: views.get(worker.sid) })) continue;
         problems.push(`worker ${worker.friendlyName} is idle while task ${task.sid} waits in ${queue.friendlyName}`);
       }

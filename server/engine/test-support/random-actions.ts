@@ -1,11 +1,12 @@
 import fc from 'fast-check';
+import type { Command } from '../commands.js';
 import type { Effect } from '../effects.js';
 import type { ReservationRecord, TaskRecord } from '../model.js';
 import { EngineHarness } from './engine-harness.js';
 
 /** One random thing that happens to a workspace; `pick` selects among what exists when it runs. */
 export type Action =
-  | { kind: 'task'; type: number; lang: number; channel: number; priority: number; shortTtl: boolean }
+  | { kind: 'task'; type: number; lang: number; channel: number; priority: number; shortTtl: boolean; agent: number }
   | { kind: 'accept'; pick: number }
   | { kind: 'acceptAll'; pick: number; rotate: number }
   | { kind: 'acceptEnded'; pick: number }
@@ -20,14 +21,28 @@ export type Action =
   | { kind: 'skills'; worker: number; mask: number }
   | { kind: 'rename'; worker: number; name: number }
   | { kind: 'priority'; pick: number; priority: number }
-  | { kind: 'retype'; pick: number; type: number; lang: number }
-  | { kind: 'advance'; ms: number };
+  | { kind: 'retype'; pick: number; type: number; lang: number; agent: number }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'direct'; worker: number; ignoreCapacity: boolean | null; queue: number | null; channel: number }
+  | { kind: 'hire'; name: number; mask: number; lang: number; offline: boolean }
+  | { kind: 'fire'; worker: number }
+  | { kind: 'lang'; worker: number }
+  | { kind: 'channelAvailable'; worker: number; channel: number; available: boolean }
+  | { kind: 'multitask'; on: boolean }
+  | { kind: 'queueTarget'; queue: number; expression: number }
+  | { kind: 'queueOrder'; queue: number; lifo: boolean }
+  | { kind: 'reconfigure'; variant: number; reEvaluate: boolean }
+  | { kind: 'rechannel'; pick: number; channel: number }
+  | { kind: 'delete'; pick: number };
 
 const nat = fc.nat({ max: 1000 });
 
+/** TargetWorkers a queue's expression changes to: by skill, by language, by name, by level, everyone. */
+const QUEUE_TARGETS = ["skills HAS 'a'", "skills HAS 'b'", '1==1', "lang == 'fr'", "friendly_name IN ['Ann', 'Fay', 'Gus']", 'level >= 2'] as const;
+
 /** Arbitrary actions, weighted towards the ones that move work along. */
 export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('task' as const), type: fc.nat({ max: 2 }), lang: fc.nat({ max: 1 }), channel: fc.nat({ max: 1 }), priority: fc.nat({ max: 3 }), shortTtl: fc.boolean() }), weight: 6 },
+  { arbitrary: fc.record({ kind: fc.constant('task' as const), type: fc.nat({ max: 3 }), lang: fc.nat({ max: 1 }), channel: fc.nat({ max: 1 }), priority: fc.nat({ max: 3 }), shortTtl: fc.boolean(), agent: fc.nat({ max: 6 }) }), weight: 6 },
   { arbitrary: fc.record({ kind: fc.constant('accept' as const), pick: nat }), weight: 5 },
   { arbitrary: fc.record({ kind: fc.constant('acceptAll' as const), pick: nat, rotate: nat }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('acceptEnded' as const), pick: nat }), weight: 1 },
@@ -42,11 +57,31 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('skills' as const), worker: fc.nat({ max: 4 }), mask: fc.nat({ max: 3 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('rename' as const), worker: fc.nat({ max: 4 }), name: fc.nat({ max: 6 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('priority' as const), pick: nat, priority: fc.nat({ max: 5 }) }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('retype' as const), pick: nat, type: fc.nat({ max: 2 }), lang: fc.nat({ max: 1 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('retype' as const), pick: nat, type: fc.nat({ max: 3 }), lang: fc.nat({ max: 1 }), agent: fc.nat({ max: 6 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 5_000, max: 120_000 })) }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('direct' as const),
+      worker: nat,
+      ignoreCapacity: fc.constantFrom(null, true, false),
+      queue: fc.option(fc.nat({ max: 2 })),
+      channel: fc.nat({ max: 1 }),
+    }),
+    weight: 1,
+  },
+  { arbitrary: fc.record({ kind: fc.constant('hire' as const), name: fc.nat({ max: 6 }), mask: fc.nat({ max: 3 }), lang: fc.nat({ max: 1 }), offline: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('fire' as const), worker: nat }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('lang' as const), worker: nat }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('channelAvailable' as const), worker: nat, channel: fc.nat({ max: 1 }), available: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('multitask' as const), on: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('queueTarget' as const), queue: fc.nat({ max: 2 }), expression: fc.nat({ max: QUEUE_TARGETS.length - 1 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('queueOrder' as const), queue: fc.nat({ max: 2 }), lifo: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('reconfigure' as const), variant: fc.nat({ max: 2 }), reEvaluate: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('rechannel' as const), pick: nat, channel: fc.nat({ max: 1 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: nat }), weight: 1 },
 );
 
-const TYPES = ['sales', 'support', 'other'] as const;
+const TYPES = ['sales', 'support', 'other', 'named'] as const;
 const WORKERS = ['Ann', 'Ben', 'Cy', 'Dee', 'Eve'] as const;
 /** Names a rename picks from: the workers' own (taken, unless by the worker renamed) and two free ones. */
 const NAMES = [...WORKERS, 'Fay', 'Gus'] as const;
@@ -66,32 +101,8 @@ export function randomWorkspace(options: { multiTaskEnabled?: boolean; defaultFi
   const qa = h.addQueue('Skill A', { targetWorkers: "skills HAS 'a'" });
   const qb = h.addQueue('Skill B', { targetWorkers: "skills HAS 'b'", maxReservedWorkers: 2, taskOrder: 'LIFO' });
   const all = h.addQueue('Everyone', { maxReservedWorkers: 3, assignmentActivity: 'Busy' });
-  h.addWorkflow(
-    'Main',
-    {
-      filters: [
-        {
-          filter_friendly_name: 'Sales',
-          expression: "type == 'sales'",
-          targets: [
-            { queue: qa.sid, timeout: 30, expression: 'task.lang == worker.lang' },
-            { queue: qb.sid, priority: 5, timeout: 60, order_by: 'worker.level DESC' },
-            { queue: all.sid },
-          ],
-        },
-        {
-          filter_friendly_name: 'Support',
-          expression: "type == 'support'",
-          targets: [
-            { queue: qb.sid, skip_if: 'workers.available == 0' },
-            { queue: all.sid, timeout: 90 },
-          ],
-        },
-      ],
-      ...(defaultFilter ? { default_filter: { queue: all.sid } } : {}),
-    },
-    { taskReservationTimeout: 20 },
-  );
+  const queues = [qa.sid, qb.sid, all.sid];
+  h.addWorkflow('Main', workflowVariant(0, queues, defaultFilter), { taskReservationTimeout: 20 });
   const workers = WORKERS.map(
     (name, i) =>
       h.addWorker(name, {
@@ -100,7 +111,65 @@ export function randomWorkspace(options: { multiTaskEnabled?: boolean; defaultFi
         capacity: i === 1 ? { chat: 2 } : {},
       }).sid,
   );
-  return { h, queues: [qa.sid, qb.sid, all.sid], workers };
+  return { h, queues, workers };
+}
+
+/**
+ * The workflow's `task_routing`, in the variant a reconfiguration picks: the first has target
+ * expressions, priority overrides, cumulative timeouts, `order_by`, `skip_if` and a known worker
+ * named by the task; the others move the same kinds of tasks elsewhere under other rules.
+ */
+function workflowVariant(variant: number, [qa, qb, all]: string[], defaultFilter: boolean): string {
+  const filters = [
+    [
+      {
+        filter_friendly_name: 'Sales',
+        expression: "type == 'sales'",
+        targets: [
+          { queue: qa, timeout: 30, expression: 'task.lang == worker.lang' },
+          { queue: qb, priority: 5, timeout: 60, order_by: 'worker.level DESC' },
+          { queue: all },
+        ],
+      },
+      {
+        filter_friendly_name: 'Support',
+        expression: "type == 'support'",
+        targets: [
+          { queue: qb, skip_if: 'workers.available == 0' },
+          { queue: all, timeout: 90 },
+        ],
+      },
+      {
+        filter_friendly_name: 'Named',
+        expression: "type == 'named'",
+        targets: [
+          { queue: all, known_worker_friendly_name: 'task.agent', timeout: 45 },
+          { queue: qa, expression: 'worker.friendly_name != task.agent' },
+        ],
+      },
+    ],
+    [
+      {
+        filter_friendly_name: 'Sales',
+        expression: "type == 'sales'",
+        targets: [{ queue: qb, timeout: 20, expression: 'task.lang == worker.lang' }, { queue: all }],
+      },
+      {
+        filter_friendly_name: 'Support',
+        expression: "type == 'support'",
+        targets: [{ queue: all, expression: "worker.friendly_name IN ['Fay', 'Gus'] OR worker.level > 1" }],
+      },
+      { filter_friendly_name: 'Named', expression: "type == 'named'", targets: [{ queue: qa, known_worker_friendly_name: 'task.agent' }] },
+    ],
+    [
+      {
+        filter_friendly_name: 'Sales or support',
+        expression: "type IN ['sales', 'support']",
+        targets: [{ queue: all, timeout: 30, expression: 'task.lang == worker.lang' }, { queue: qb }],
+      },
+    ],
+  ][variant]!;
+  return JSON.stringify({ task_routing: { filters, ...(defaultFilter ? { default_filter: { queue: all } } : {}) } });
 }
 
 const at = <T>(list: readonly T[], pick: number): T | undefined => (list.length === 0 ? undefined : list[pick % list.length]);
@@ -115,12 +184,15 @@ export interface ActionOutcome {
  * Runs one action and checks the contracts a single command promises: an accept of a pending
  * offer wins, of N racing accepts exactly one wins and the rest are 410 and change nothing,
  * an accept of an ended reservation is 410, and a rejected command changes nothing.
+ * Actions on a worker pick among the workers there are when it runs.
  */
-export function applyAction(h: EngineHarness, workers: string[], queues: string[], action: Action): ActionOutcome {
+export function applyAction(h: EngineHarness, queues: string[], action: Action): ActionOutcome {
   const problems: string[] = [];
   const effects: Effect[] = [];
   const reservations = (status: (r: ReservationRecord) => boolean) => [...h.state.reservations.values()].filter(status);
   const tasks = (status: (t: TaskRecord) => boolean) => [...h.state.tasks.values()].filter(status);
+  const waiting = (t: TaskRecord) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved';
+  const workerAt = (pick: number) => at([...h.state.workers.keys()], pick);
   const attempt = (run: () => { ok: boolean; effects: Effect[] }, mayFail: boolean, label: string) => {
     const before = mayFail ? JSON.stringify(h.snapshot()) : '';
     const result = run();
@@ -129,13 +201,22 @@ export function applyAction(h: EngineHarness, workers: string[], queues: string[
     if (!mayFail) problems.push(`${label} failed`);
     else if (result.effects.length > 0 || JSON.stringify(h.snapshot()) !== before) problems.push(`${label} failed but changed something`);
   };
+  /** Runs a command that must be refused with `status` and change nothing. */
+  const refused = (command: Command, status: number, label: string) => {
+    const before = JSON.stringify(h.snapshot());
+    const result = h.step(command);
+    effects.push(...result.effects);
+    if (result.ok || result.error.status !== status) problems.push(`${label} did not answer ${status}`);
+    else if (result.effects.length > 0 || JSON.stringify(h.snapshot()) !== before) problems.push(`a refused ${label} changed something`);
+  };
+  const taskAttributes = (type: number, lang: number, agent: number) =>
+    JSON.stringify({ type: TYPES[type], lang: lang === 0 ? 'en' : 'fr', ...(TYPES[type] === 'named' ? { agent: NAMES[agent] } : {}) });
 
   switch (action.kind) {
     case 'task': {
-      const type = TYPES[action.type];
       const result = h.step({
         type: 'task.create',
-        attributes: JSON.stringify({ type, lang: action.lang === 0 ? 'en' : 'fr' }),
+        attributes: taskAttributes(action.type, action.lang, action.agent),
         taskChannel: CHANNELS[action.channel],
         priority: action.priority,
         ...(action.shortTtl ? { timeout: 100 } : {}),
@@ -197,62 +278,128 @@ export function applyAction(h: EngineHarness, workers: string[], queues: string[
     case 'cancel': {
       const t = at([...h.state.tasks.values()], action.pick);
       if (!t) break;
-      const waiting = t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved';
-      const before = JSON.stringify(h.snapshot());
-      const result = h.setTaskStatus(t.sid, 'canceled');
-      effects.push(...result.effects);
-      if (waiting && !result.ok) problems.push(`cancel of a ${t.assignmentStatus} task failed`);
-      if (!waiting && (result.ok || result.error.status !== 409)) problems.push(`cancel of a ${t.assignmentStatus} task did not answer 409`);
-      if (!result.ok && (result.effects.length > 0 || JSON.stringify(h.snapshot()) !== before)) problems.push('a refused cancel changed something');
+      if (waiting(t)) attempt(() => h.setTaskStatus(t.sid, 'canceled'), false, `cancel of a ${t.assignmentStatus} task`);
+      else refused({ type: 'task.update', sid: t.sid, assignmentStatus: 'canceled' }, 409, `cancel of a ${t.assignmentStatus} task`);
       break;
     }
     case 'activity': {
-      const sid = workers[action.worker]!;
-      attempt(() => h.step({ type: 'worker.update', sid, activitySid: h.activity(ACTIVITIES[action.activity]!) }), false, 'activity change');
+      const sid = workerAt(action.worker);
+      if (sid) attempt(() => h.step({ type: 'worker.update', sid, activitySid: h.activity(ACTIVITIES[action.activity]!) }), false, 'activity change');
       break;
     }
     case 'rejectPending': {
-      const sid = workers[action.worker]!;
-      attempt(() => h.step({ type: 'worker.update', sid, activitySid: h.activity('Unavailable'), rejectPendingReservations: true }), false, 'RejectPendingReservations');
+      const sid = workerAt(action.worker);
+      if (sid) attempt(() => h.step({ type: 'worker.update', sid, activitySid: h.activity('Unavailable'), rejectPendingReservations: true }), false, 'RejectPendingReservations');
       break;
     }
     case 'capacity': {
-      const sid = workers[action.worker]!;
-      attempt(() => h.step({ type: 'workerChannel.update', workerSid: sid, sid: CHANNELS[action.channel]!, capacity: action.capacity }), false, 'capacity change');
+      const sid = workerAt(action.worker);
+      if (sid) attempt(() => h.step({ type: 'workerChannel.update', workerSid: sid, sid: CHANNELS[action.channel]!, capacity: action.capacity }), false, 'capacity change');
+      break;
+    }
+    case 'channelAvailable': {
+      const sid = workerAt(action.worker);
+      if (sid) attempt(() => h.step({ type: 'workerChannel.update', workerSid: sid, sid: CHANNELS[action.channel]!, available: action.available }), false, 'channel availability change');
       break;
     }
     case 'maxReserved':
       attempt(() => h.step({ type: 'taskQueue.update', sid: queues[action.queue]!, maxReservedWorkers: action.n }), false, 'MaxReservedWorkers change');
       break;
-    case 'skills': {
-      const sid = workers[action.worker]!;
-      const attributes = { ...(JSON.parse(h.worker(sid).attributes) as object), skills: SKILLS[action.mask] };
+    case 'skills':
+    case 'lang': {
+      const sid = workerAt(action.worker);
+      if (!sid) break;
+      const attributes = JSON.parse(h.worker(sid).attributes) as Record<string, unknown>;
+      if (action.kind === 'skills') attributes['skills'] = SKILLS[action.mask];
+      else attributes['lang'] = attributes['lang'] === 'en' ? 'fr' : 'en';
       attempt(() => h.step({ type: 'worker.update', sid, attributes: JSON.stringify(attributes) }), false, 'attributes change');
       break;
     }
     case 'rename': {
       // Names are unique in a workspace: another worker's name is a 409 that changes nothing.
-      const sid = workers[action.worker]!;
+      const sid = workerAt(action.worker);
+      if (!sid) break;
       const name = NAMES[action.name]!;
-      const holder = [...h.state.workers.values()].find((w) => w.friendlyName === name);
-      const before = JSON.stringify(h.snapshot());
-      const result = h.step({ type: 'worker.update', sid, friendlyName: name });
-      effects.push(...result.effects);
-      if (!holder || holder.sid === sid) {
-        if (!result.ok) problems.push(`renaming a worker to the free name ${name} failed`);
-      } else if (result.ok || result.error.status !== 409) problems.push(`renaming a worker to ${name}, another worker's name, did not answer 409`);
-      else if (result.effects.length > 0 || JSON.stringify(h.snapshot()) !== before) problems.push('a refused rename changed something');
+      const holder = h.state.workerByName.get(name);
+      if (holder === undefined || holder === sid) attempt(() => h.step({ type: 'worker.update', sid, friendlyName: name }), false, `renaming a worker to the free name ${name}`);
+      else refused({ type: 'worker.update', sid, friendlyName: name }, 409, `renaming a worker to ${name}, another worker's name,`);
+      break;
+    }
+    case 'hire': {
+      const name = NAMES[action.name]!;
+      const command: Command = {
+        type: 'worker.create',
+        friendlyName: name,
+        attributes: JSON.stringify({ skills: SKILLS[action.mask], lang: action.lang === 0 ? 'en' : 'fr', level: action.mask }),
+        activitySid: h.activity(action.offline ? 'Offline' : 'Available'),
+      };
+      if (h.state.workerByName.has(name)) refused(command, 409, `creating a second worker named ${name}`);
+      else attempt(() => h.step(command), false, `creating worker ${name}`);
+      break;
+    }
+    case 'fire': {
+      // A worker holding a task stays (409); any other goes, its offers canceled.
+      const sid = workerAt(action.worker);
+      if (!sid) break;
+      const holds = h.reservationsOfWorker(sid).some((r) => r.status === 'accepted' || r.status === 'wrapping');
+      if (holds) refused({ type: 'worker.delete', sid }, 409, 'deleting a worker who holds a task');
+      else attempt(() => h.step({ type: 'worker.delete', sid }), false, 'deleting a worker');
+      break;
+    }
+    case 'multitask':
+      attempt(() => h.step({ type: 'workspace.update', multiTaskEnabled: action.on }), false, 'multitasking change');
+      break;
+    case 'queueTarget':
+      attempt(() => h.step({ type: 'taskQueue.update', sid: queues[action.queue]!, targetWorkers: QUEUE_TARGETS[action.expression]! }), false, 'TargetWorkers change');
+      break;
+    case 'queueOrder':
+      attempt(() => h.step({ type: 'taskQueue.update', sid: queues[action.queue]!, taskOrder: action.lifo ? 'LIFO' : 'FIFO' }), false, 'TaskOrder change');
+      break;
+    case 'reconfigure': {
+      const workflow = [...h.state.workflows.values()][0]!;
+      const defaultFilter = (JSON.parse(workflow.configuration) as { task_routing: { default_filter?: unknown } }).task_routing.default_filter !== undefined;
+      const configuration = workflowVariant(action.variant, queues, defaultFilter);
+      attempt(() => h.step({ type: 'workflow.update', sid: workflow.sid, configuration, reEvaluateTasks: action.reEvaluate }), false, 'workflow change');
+      break;
+    }
+    case 'direct': {
+      // A task for one worker (RoutingTarget), through a queue given or the workflow.
+      const sid = workerAt(action.worker);
+      if (!sid) break;
+      const command: Command = {
+        type: 'task.create',
+        attributes: JSON.stringify({ type: 'direct' }),
+        taskChannel: CHANNELS[action.channel],
+        routingTarget: sid,
+        ...(action.ignoreCapacity === null ? {} : { ignoreCapacity: action.ignoreCapacity }),
+        ...(action.queue === null ? {} : { taskQueueSid: queues[action.queue] }),
+      };
+      attempt(() => h.step(command), false, 'task.create for a worker');
       break;
     }
     case 'priority': {
-      const t = at(tasks((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved'), action.pick);
+      const t = at(tasks(waiting), action.pick);
       if (t) attempt(() => h.step({ type: 'task.update', sid: t.sid, priority: action.priority }), false, 'priority change');
       break;
     }
     case 'retype': {
-      const t = at(tasks((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved'), action.pick);
-      const attributes = JSON.stringify({ type: TYPES[action.type], lang: action.lang === 0 ? 'en' : 'fr' });
+      const t = at(tasks(waiting), action.pick);
+      const attributes = taskAttributes(action.type, action.lang, action.agent);
       if (t) attempt(() => h.step({ type: 'task.update', sid: t.sid, attributes }), false, 'attributes change of a waiting task');
+      break;
+    }
+    case 'rechannel': {
+      // Only a pending task may move to another channel; a reserved one is a 409.
+      const t = at(tasks(waiting), action.pick);
+      if (!t) break;
+      const command: Command = { type: 'task.update', sid: t.sid, taskChannel: CHANNELS[action.channel] };
+      if (t.assignmentStatus === 'reserved' && h.channel(CHANNELS[action.channel]!) !== t.taskChannelSid) refused(command, 409, 'moving a reserved task to another channel');
+      else attempt(() => h.step(command), false, 'channel change of a pending task');
+      break;
+    }
+    case 'delete': {
+      const t = at([...h.state.tasks.values()], action.pick);
+      if (t) attempt(() => h.step({ type: 'task.delete', sid: t.sid }), false, `delete of a ${t.assignmentStatus} task`);
       break;
     }
     case 'advance':
