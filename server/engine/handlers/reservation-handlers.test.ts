@@ -53,6 +53,30 @@ describe('reservation.update on an ended reservation', () => {
   );
 });
 
+describe('reservation.update at the deadline of a pending reservation, before its timer fires', () => {
+  it.each(UPDATES.filter(([label]) => label !== 'wrap up' && label !== 'complete'))(
+    '%s answers 410 Gone and changes nothing; the timer then times it out',
+    (_, update) => {
+      const { h, sid, workerSid } = reservationIn('pending');
+      h.clock.advance(h.reservation(sid).timeoutAt - h.clock.now);
+      const error = h.mustFail({ type: 'reservation.update', sid, ...update });
+      expect([error.code, error.status]).toEqual(['GONE', 410]);
+      expect(error.message).toMatch(/timed out/);
+      h.advance(0);
+      expect(h.reservation(sid).status).toBe('timeout');
+      expect(h.worker(workerSid).activitySid).toBe(h.activity('Offline'));
+    },
+  );
+
+  it('an accept a millisecond before the deadline wins', () => {
+    const { h, sid } = reservationIn('pending');
+    h.clock.advance(h.reservation(sid).timeoutAt - h.clock.now - 1);
+    h.run({ type: 'reservation.update', sid, status: 'accepted' });
+    h.advance(1);
+    expect(h.reservation(sid).status).toBe('accepted');
+  });
+});
+
 describe('reservation.update on a live reservation', () => {
   it.each<[ReservationStatus, string, Update, string, number]>([
     ['accepted', 'accept again', { status: 'accepted' }, 'GONE', 410],

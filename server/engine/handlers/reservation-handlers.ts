@@ -28,18 +28,25 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
   const ended = reservation.status !== 'pending' && reservation.status !== 'accepted' && reservation.status !== 'wrapping';
   // Built only when needed: an error captures a stack trace, which would cost every successful update.
   const gone = () => err('GONE', `Reservation ${reservation.sid} is no longer pending: it was ${reservation.status}`);
+  // An offer answered at or after its deadline has timed out, though its timer (due now) has not fired yet: the
+  // answer is the one it would get a moment later, and the timer ends the offer as it would have anyway.
+  const expired = reservation.status === 'pending' && reservation.timeoutAt <= ctx.now;
+  const timedOut = () => err('GONE', `Reservation ${reservation.sid} is no longer pending: it timed out`);
   if (cmd.instruction !== undefined && VOICE_INSTRUCTIONS.has(cmd.instruction)) {
     if (reservation.status !== 'pending') return gone();
+    if (expired) return timedOut();
     return err('BAD_REQUEST', `Instruction ${cmd.instruction} needs telephony, which this hub does not provide`);
   }
   if (status === undefined) return err('BAD_REQUEST', 'ReservationStatus or Instruction is required');
   switch (status) {
     case 'accepted':
       if (reservation.status !== 'pending') return gone();
+      if (expired) return timedOut();
       acceptReservation(state, reservation, ctx);
       return ok(reservation);
     case 'rejected': {
       if (reservation.status !== 'pending') return gone();
+      if (expired) return timedOut();
       const activity = cmd.workerActivitySid !== undefined ? state.activities.get(cmd.workerActivitySid) : undefined;
       if (cmd.workerActivitySid !== undefined && !activity) {
         return err('BAD_REQUEST', `WorkerActivitySid ${cmd.workerActivitySid} is not an Activity of this workspace`);
