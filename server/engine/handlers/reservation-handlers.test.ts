@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from '../commands.js';
 import type { ReservationStatus } from '../model.js';
 import { eventTypes } from '../test-support/effect-views.js';
-import type { EngineHarness } from '../test-support/engine-harness.js';
+import { EngineHarness } from '../test-support/engine-harness.js';
 import { singleQueueWorkspace } from '../test-support/fixtures.js';
 
 /** A workspace holding one reservation (of Ann's) in the given status. */
@@ -67,6 +67,31 @@ describe('reservation.update at the deadline of a pending reservation, before it
       expect(h.worker(workerSid).activitySid).toBe(h.activity('Offline'));
     },
   );
+
+  it("an accept at its task's TTL answers 410; the timer then cancels the task", () => {
+    const { h } = singleQueueWorkspace();
+    h.addWorker('Ann');
+    const task = h.addTask({ timeout: 10 });
+    const offer = h.onlyPending(task.sid);
+    h.clock.advance(10_000);
+    expect(h.mustFail({ type: 'reservation.update', sid: offer.sid, status: 'accepted' }).message).toMatch(/its task timed out/);
+    h.advance(0);
+    expect([h.task(task.sid).assignmentStatus, h.reservation(offer.sid).status]).toEqual(['canceled', 'canceled']);
+  });
+
+  it("an accept at its workflow target's timeout answers 410; the timer then moves the task on", () => {
+    const h = EngineHarness.create();
+    const first = h.addQueue('First');
+    const second = h.addQueue('Second');
+    h.addWorkflow('W', { filters: [{ expression: '1==1', targets: [{ queue: first.sid, timeout: 10 }, { queue: second.sid }] }] });
+    h.addWorker('Ann');
+    const task = h.addTask();
+    const offer = h.onlyPending(task.sid);
+    h.clock.advance(10_000);
+    expect(h.mustFail({ type: 'reservation.update', sid: offer.sid, status: 'accepted' }).message).toMatch(/workflow target timed out/);
+    h.advance(0);
+    expect([h.task(task.sid).taskQueueSid, h.reservation(offer.sid).status]).toEqual([second.sid, 'canceled']);
+  });
 
   it('an accept a millisecond before the deadline wins', () => {
     const { h, sid } = reservationIn('pending');

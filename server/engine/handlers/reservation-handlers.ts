@@ -1,7 +1,9 @@
 import { archiveDue } from '../archive.js';
 import type { CommandOf } from '../commands.js';
 import { checkVersion, err, ok, type Outcome } from '../outcome.js';
+import type { ReservationRecord } from '../model.js';
 import { acceptReservation, endReservation } from '../reservation-ops.js';
+import { currentTarget } from '../route.js';
 import { timerKey, type StepContext } from '../step-context.js';
 import { advanceTarget, cancelTask, purgeDue, settleTask } from '../task-ops.js';
 import { setWorkerActivity } from '../worker-activity.js';
@@ -28,25 +30,26 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
   const ended = reservation.status !== 'pending' && reservation.status !== 'accepted' && reservation.status !== 'wrapping';
   // Built only when needed: an error captures a stack trace, which would cost every successful update.
   const gone = () => err('GONE', `Reservation ${reservation.sid} is no longer pending: it was ${reservation.status}`);
-  // An offer answered at or after its deadline has timed out, though its timer (due now) has not fired yet: the
-  // answer is the one it would get a moment later, and the timer ends the offer as it would have anyway.
-  const expired = reservation.status === 'pending' && reservation.timeoutAt <= ctx.now;
-  const timedOut = () => err('GONE', `Reservation ${reservation.sid} is no longer pending: it timed out`);
+  // An offer answered at or after a deadline that ends it (its own, its task's TTL, its workflow target's) has
+  // ended, though the timer due now has not fired yet: the answer is the one it gets a moment later, when
+  // that timer ends the offer as it would have anyway.
+  const overdue = reservation.status === 'pending' ? passedDeadline(state, reservation, ctx.now) : null;
+  const timedOut = () => err('GONE', `Reservation ${reservation.sid} is no longer pending: ${overdue}`);
   if (cmd.instruction !== undefined && VOICE_INSTRUCTIONS.has(cmd.instruction)) {
     if (reservation.status !== 'pending') return gone();
-    if (expired) return timedOut();
+    if (overdue) return timedOut();
     return err('BAD_REQUEST', `Instruction ${cmd.instruction} needs telephony, which this hub does not provide`);
   }
   if (status === undefined) return err('BAD_REQUEST', 'ReservationStatus or Instruction is required');
   switch (status) {
     case 'accepted':
       if (reservation.status !== 'pending') return gone();
-      if (expired) return timedOut();
+      if (overdue) return timedOut();
       acceptReservation(state, reservation, ctx);
       return ok(reservation);
     case 'rejected': {
       if (reservation.status !== 'pending') return gone();
-      if (expired) return timedOut();
+      if (overdue) return timedOut();
       const activity = cmd.workerActivitySid !== undefined ? state.activities.get(cmd.workerActivitySid) : undefined;
       if (cmd.workerActivitySid !== undefined && !activity) {
         return err('BAD_REQUEST', `WorkerActivitySid ${cmd.workerActivitySid} is not an Activity of this workspace`);
@@ -67,6 +70,17 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
       settleTask(state, state.tasks.get(reservation.taskSid)!, status, null, ctx);
       return ok(reservation);
   }
+}
+
+/** Which deadline ending a pending offer has passed at `now`, if any: its own, its task's TTL, its workflow target's timeout. */
+function passedDeadline(state: WorkspaceState, reservation: ReservationRecord, now: number): string | null {
+  if (reservation.timeoutAt <= now) return 'it timed out';
+  const task = state.tasks.get(reservation.taskSid);
+  if (!task) return null;
+  if (task.dateCreated + task.timeout * 1000 <= now) return 'its task timed out';
+  const target = currentTarget(state, task);
+  if (target?.deadlineOffsetMs != null && task.workflowEnteredAt + target.deadlineOffsetMs <= now) return "its task's workflow target timed out";
+  return null;
 }
 
 function instructionStatus(instruction: string | undefined): 'accepted' | 'rejected' | undefined {
