@@ -93,11 +93,14 @@ export function routeTask(state: WorkspaceState, task: TaskRecord, ctx: StepCont
 }
 
 function knownWorkerEligible(state: WorkspaceState, task: TaskRecord, worker: WorkerRecord): boolean {
-  if (!state.routing.members.get(task.taskQueueSid!)?.has(worker.sid) && !task.routingTarget) return false;
+  // A RoutingTarget naming the worker reaches it outside its queues, and its IgnoreCapacity applies; a known
+  // worker named by a workflow target (whether the task named the workflow as WorkflowSid or RoutingTarget) must be in the queue.
+  const routedToIt = task.routingTarget === worker.sid;
+  if (!routedToIt && !state.routing.members.get(task.taskQueueSid!)?.has(worker.sid)) return false;
   if (!state.activityOf(worker).available) return false;
   const channel = state.channelsOfWorker.get(worker.sid)?.get(task.taskChannelSid);
   if (!channel) return false;
-  return task.ignoreCapacity ? channel.available : state.freeCapacity(worker, channel) > 0;
+  return routedToIt && task.ignoreCapacity ? channel.available : state.freeCapacity(worker, channel) > 0;
 }
 
 /** Creates the offer, or cancels the task when a new round would pass the assignment limit. */

@@ -208,6 +208,24 @@ describe('target expressions, skip_if and known workers', () => {
     expect(h.onlyPending(task.sid).workerSid).toBe(bea.sid);
   });
 
+  it.each(['WorkflowSid', 'RoutingTarget'])('a known worker outside the target\'s queue gets nothing, the workflow named by %s', (param) => {
+    const { h, sales } = threeQueues();
+    const workflow = h.addWorkflow('W', { filters: [{ targets: [{ queue: sales, known_worker_sid: 'task.agent' }] }] });
+    const ann = h.addWorker('Ann', { attributes: { skills: ['support'] } });
+    const task = h.addTask({ attributes: { agent: ann.sid }, ...(param === 'WorkflowSid' ? { workflowSid: workflow.sid } : { routingTarget: workflow.sid }) });
+    expect(h.task(task.sid).taskQueueSid).toBe(sales);
+    expect(h.reservationsOf(task.sid)).toEqual([]);
+  });
+
+  it('IgnoreCapacity does not carry a task past the capacity of a known worker its workflow names', () => {
+    const { h, fallback } = threeQueues();
+    h.addWorkflow('W', { filters: [{ expression: 'agent != null', targets: [{ queue: fallback, known_worker_sid: 'task.agent' }] }], default_filter: { queue: fallback } });
+    const ann = h.addWorker('Ann');
+    h.accept(h.onlyPending(h.addTask().sid).sid);
+    const task = h.addTask({ attributes: { agent: ann.sid }, ignoreCapacity: true });
+    expect(h.reservationsOf(task.sid)).toEqual([]);
+  });
+
   it('known_worker_friendly_name offers to the worker of that name', () => {
     const { h, fallback } = threeQueues();
     h.addWorkflow('W', { filters: [{ targets: [{ queue: fallback, known_worker_friendly_name: 'task.agent_name' }] }] });

@@ -66,6 +66,11 @@ function bruteTarget(state: WorkspaceState, task: TaskRecord): Record<string, un
   return config.task_routing.filters[task.step.filter]?.targets[task.step.target] ?? null;
 }
 
+/** True for a task routed to a worker (RoutingTarget) with IgnoreCapacity: the only work that may go beyond a capacity. */
+function ignoresCapacity(task: TaskRecord | undefined): boolean {
+  return task !== undefined && task.ignoreCapacity && task.routingTarget?.startsWith('WK') === true;
+}
+
 /**
  * The one worker a waiting task may go to, read from its RoutingTarget or its target's
  * `known_worker_sid` / `known_worker_friendly_name`: null when any worker may take it, undefined
@@ -128,7 +133,7 @@ export class InvariantChecker {
       const before = this.reservationStatus.get(r.sid);
       if (before === undefined) {
         created.add(`${r.workerSid}/${r.taskChannelSid}`);
-        if (!state.findTask(r.taskSid)?.ignoreCapacity) createdWithinCapacity.add(`${r.workerSid}/${r.taskChannelSid}`);
+        if (!ignoresCapacity(state.findTask(r.taskSid))) createdWithinCapacity.add(`${r.workerSid}/${r.taskChannelSid}`);
       }
       if (before !== undefined && before !== r.status && !reachable(RESERVATION_TRANSITIONS, before, r.status)) {
         problems.push(`reservation ${r.sid} moved ${before} -> ${r.status}`);
@@ -140,7 +145,7 @@ export class InvariantChecker {
       const channelKey = `${r.workerSid}/${r.taskChannelSid}`;
       if (CAPACITY_HOLDING.has(r.status)) {
         holding.set(channelKey, (holding.get(channelKey) ?? 0) + 1);
-        if (!state.tasks.get(r.taskSid)?.ignoreCapacity) holdingWithinCapacity.set(channelKey, (holdingWithinCapacity.get(channelKey) ?? 0) + 1);
+        if (!ignoresCapacity(state.tasks.get(r.taskSid))) holdingWithinCapacity.set(channelKey, (holdingWithinCapacity.get(channelKey) ?? 0) + 1);
       }
       if (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed') winners.set(r.taskSid, (winners.get(r.taskSid) ?? 0) + 1);
       if (r.status === 'pending') {
@@ -254,11 +259,11 @@ export class InvariantChecker {
       const known = bruteKnownWorker(state, task, taskAttributes, target);
       const queueMembers = members.get(queue.sid) ?? [];
       const candidates =
-        known === null ? queueMembers : known && (task.routingTarget !== null || queueMembers.includes(known)) ? [known] : [];
+        known === null ? queueMembers : known && (task.routingTarget === known.sid || queueMembers.includes(known)) ? [known] : [];
       for (const worker of candidates) {
         if (offered.has(worker.sid) || task.rejectedWorkerSids.includes(worker.sid)) continue;
         const wc = channelOf.get(`${worker.sid}/${task.taskChannelSid}`);
-        const forced = known !== null && task.ignoreCapacity;
+        const forced = ignoresCapacity(task);
         if (forced ? !state.activities.get(worker.activitySid)?.available || !wc?.available : !free(worker, task.taskChannelSid)) continue;
         if (targetExpression && !targetExpression.evaluate({ task: taskAttributes, worker: views.get(worker.sid) })) continue;
         problems.push(`worker ${worker.friendlyName} is idle while task ${task.sid} waits in ${queue.friendlyName}`);
