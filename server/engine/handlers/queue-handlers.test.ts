@@ -278,6 +278,16 @@ describe('workflows', () => {
       expect(h.reservationsOf(task.sid).map((r) => r.workerSid)).toEqual([ann.sid]);
     });
 
+    it("moving on at once when its place's new timeout has already passed, its offer made there", () => {
+      const { h, ann, w, task, tiers } = tiered();
+      h.clock.advance(30_000);
+      const { effects } = h.run({ type: 'workflow.update', sid: w.sid, configuration: tiers(1, 20) });
+      expect(h.task(task.sid).step).toEqual({ filter: 0, target: 1 });
+      expect(eventTypes(effects)).toEqual(['workflow.updated', 'workflow.target-matched', 'reservation.created']);
+      expect(h.accept(h.onlyPending(task.sid).sid).ok).toBe(true);
+      expect(h.reservation(h.reservationsOf(task.sid)[0]!.sid)).toMatchObject({ workerSid: ann.sid, status: 'accepted' });
+    });
+
     it('routed by its queue alone where its place is gone, with no target timer left', () => {
       const { h, q, ann, w, task } = tiered();
       const { effects } = h.run({ type: 'workflow.update', sid: w.sid, configuration: config({ filters: [], default_filter: { queue: q.sid } }) });

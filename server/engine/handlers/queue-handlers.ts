@@ -3,7 +3,7 @@ import { compileExpression } from '../expression/index.js';
 import type { TaskQueueRecord, WorkflowRecord } from '../model.js';
 import { checkName, err, ok, type Outcome } from '../outcome.js';
 import { timerKey, type StepContext } from '../step-context.js';
-import { enterWorkflow } from '../task-ops.js';
+import { advanceTarget, enterWorkflow } from '../task-ops.js';
 import { compileWorkflow } from '../workflow-config.js';
 import type { WorkspaceState } from '../workspace-state.js';
 import { emitResource } from './workspace-handlers.js';
@@ -209,8 +209,14 @@ function keepPlaces(state: WorkspaceState, workflowSid: string, ctx: StepContext
     if (!step || step.filter < 0) continue;
     const target = workflow.filters[step.filter]?.targets[step.target];
     if (target && target.queueSid === task.taskQueueSid) {
-      if (target.deadlineOffsetMs === null) ctx.clearTimer(timerKey.target(task.sid));
-      else ctx.setTimer(timerKey.target(task.sid), task.workflowEnteredAt + target.deadlineOffsetMs);
+      const deadline = target.deadlineOffsetMs === null ? null : task.workflowEnteredAt + target.deadlineOffsetMs;
+      if (deadline === null) ctx.clearTimer(timerKey.target(task.sid));
+      else if (deadline > ctx.now) ctx.setTimer(timerKey.target(task.sid), deadline);
+      else {
+        // Its place's new timeout has passed already: it moves on now, not after offers its timer would withdraw.
+        advanceTarget(state, task, ctx);
+        continue;
+      }
     } else {
       task.step = { filter: -1, target: 0 };
       ctx.clearTimer(timerKey.target(task.sid));
