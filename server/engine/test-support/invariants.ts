@@ -115,8 +115,13 @@ export class InvariantChecker {
   }
 
   /** Returns every violation found after a step at time `now` (empty when all hold). */
-  check(state: WorkspaceState, now: number, options: { timersFired: boolean }): string[] {
+  /**
+   * `newOffersEligible` checks that each offer made since the last call went to a worker eligible for
+   * it now; right for checks after every single command (a later command may change a worker).
+   */
+  check(state: WorkspaceState, now: number, options: { timersFired: boolean; newOffersEligible?: boolean }): string[] {
     const problems: string[] = [];
+    const newOffers: ReservationRecord[] = [];
     const holding = new Map<string, number>();
     /** Capacity held on each worker channel, but for tasks routed to their worker with IgnoreCapacity. */
     const holdingWithinCapacity = new Map<string, number>();
@@ -132,6 +137,7 @@ export class InvariantChecker {
     for (const r of everyReservation(state)) {
       const before = this.reservationStatus.get(r.sid);
       if (before === undefined) {
+        if (r.status === 'pending') newOffers.push(r);
         created.add(`${r.workerSid}/${r.taskChannelSid}`);
         if (!ignoresCapacity(state.findTask(r.taskSid))) createdWithinCapacity.add(`${r.workerSid}/${r.taskChannelSid}`);
       }
@@ -208,12 +214,12 @@ export class InvariantChecker {
         if (grew && n > 1) problems.push(`worker ${workerSid} holds ${n} tasks with multitasking off`);
       }
     }
-    problems.push(...this.checkRoutingIndex(state, pendingOf, offeredTo));
+    problems.push(...this.checkRoutingIndex(state, pendingOf, offeredTo, options.newOffersEligible ? newOffers : []));
     problems.push(...checkTaskTally(state));
     return problems;
   }
 
-  private checkRoutingIndex(state: WorkspaceState, pendingOf: Map<string, number>, offeredTo: Map<string, Set<string>>): string[] {
+  private checkRoutingIndex(state: WorkspaceState, pendingOf: Map<string, number>, offeredTo: Map<string, Set<string>>, newOffers: ReservationRecord[]): string[] {
     const problems: string[] = [];
     const channelLoad = new Map<string, number>();
     const workerLoad = new Map<string, number>();
@@ -245,6 +251,27 @@ export class InvariantChecker {
         const bruteReady = list.filter((w) => free(w, channelSid)).map((w) => w.sid).sort();
         if (ready.join() !== bruteReady.join()) problems.push(`queue ${queue.sid} channel ${channelSid} ready ${ready} != ${bruteReady}`);
       }
+    }
+    // Every new offer went to a worker the task may go to: in its queue (or named by its RoutingTarget), the one
+    // known worker it names if any, available on an available channel, matching its target, not one who rejected it.
+    for (const r of newOffers) {
+      const task = state.tasks.get(r.taskSid);
+      const worker = state.workers.get(r.workerSid);
+      if (!task || !worker) continue;
+      const target = bruteTarget(state, task);
+      const attributes = JSON.parse(task.attributes) as Record<string, unknown>;
+      const known = bruteKnownWorker(state, task, attributes, target);
+      const targetExpression = typeof target?.['expression'] === 'string' ? expression(target['expression']) : null;
+      const why =
+        r.taskQueueSid !== task.taskQueueSid ? 'of another queue'
+        : task.routingTarget !== worker.sid && !(members.get(r.taskQueueSid) ?? []).includes(worker) ? 'outside the queue'
+        : known !== null && known?.sid !== worker.sid ? 'not the known worker'
+        : !state.activities.get(worker.activitySid)?.available ? 'unavailable'
+        : !channelOf.get(`${worker.sid}/${task.taskChannelSid}`)?.available ? 'on an unavailable channel'
+        : task.rejectedWorkerSids.includes(worker.sid) ? 'who rejected it'
+        : targetExpression && !targetExpression.evaluate({ task: attributes, worker: views.get(worker.sid) }) ? 'not matching its target'
+        : null;
+      if (why) problems.push(`task ${task.sid} was offered to ${worker.friendlyName}, ${why}`);
     }
     // Never idle while work waits: no waiting task has an eligible worker it was not offered to.
     for (const task of state.tasks.values()) {

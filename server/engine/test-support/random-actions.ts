@@ -6,7 +6,7 @@ import { EngineHarness } from './engine-harness.js';
 
 /** One random thing that happens to a workspace; `pick` selects among what exists when it runs. */
 export type Action =
-  | { kind: 'task'; type: number; lang: number; channel: number; priority: number; shortTtl: boolean; agent: number }
+  | { kind: 'task'; type: number; lang: number; channel: number; priority: number; shortTtl: boolean; agent: number; viaRoutingTarget: boolean; ignoreCapacity: boolean }
   | { kind: 'accept'; pick: number }
   | { kind: 'acceptAll'; pick: number; rotate: number }
   | { kind: 'acceptEnded'; pick: number }
@@ -42,7 +42,7 @@ const QUEUE_TARGETS = ["skills HAS 'a'", "skills HAS 'b'", '1==1', "lang == 'fr'
 
 /** Arbitrary actions, weighted towards the ones that move work along. */
 export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('task' as const), type: fc.nat({ max: 3 }), lang: fc.nat({ max: 1 }), channel: fc.nat({ max: 1 }), priority: fc.nat({ max: 3 }), shortTtl: fc.boolean(), agent: fc.nat({ max: 6 }) }), weight: 6 },
+  { arbitrary: fc.record({ kind: fc.constant('task' as const), type: fc.nat({ max: 3 }), lang: fc.nat({ max: 1 }), channel: fc.nat({ max: 1 }), priority: fc.nat({ max: 3 }), shortTtl: fc.boolean(), agent: fc.nat({ max: 6 }), viaRoutingTarget: fc.boolean(), ignoreCapacity: fc.boolean() }), weight: 6 },
   { arbitrary: fc.record({ kind: fc.constant('accept' as const), pick: nat }), weight: 5 },
   { arbitrary: fc.record({ kind: fc.constant('acceptAll' as const), pick: nat, rotate: nat }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('acceptEnded' as const), pick: nat }), weight: 1 },
@@ -214,12 +214,16 @@ export function applyAction(h: EngineHarness, queues: string[], action: Action):
 
   switch (action.kind) {
     case 'task': {
+      // Through the workflow, named by RoutingTarget or not at all; IgnoreCapacity, which only a worker RoutingTarget honours.
+      const workflowSid = [...h.state.workflows.keys()][0]!;
       const result = h.step({
         type: 'task.create',
         attributes: taskAttributes(action.type, action.lang, action.agent),
         taskChannel: CHANNELS[action.channel],
         priority: action.priority,
         ...(action.shortTtl ? { timeout: 100 } : {}),
+        ...(action.viaRoutingTarget ? { routingTarget: workflowSid } : {}),
+        ...(action.ignoreCapacity ? { ignoreCapacity: true } : {}),
       });
       effects.push(...result.effects);
       if (!result.ok) problems.push(`task.create failed: ${result.error.message}`);
