@@ -13,6 +13,17 @@ export function currentTarget(state: WorkspaceState, task: TaskRecord): Compiled
   return workflow.filters[task.step.filter]?.targets[task.step.target] ?? null;
 }
 
+/**
+ * Which deadline of a waiting task has passed at `now`: its TTL, or its workflow target's timeout. Its timer,
+ * due already, will cancel the task or move it on; until it fires (late, or in a catch-up after a restart)
+ * the task is offered to nobody, and an offer of it can no longer be answered.
+ */
+export function passedTaskDeadline(state: WorkspaceState, task: TaskRecord, now: number, target = currentTarget(state, task)): 'ttl' | 'target' | null {
+  if (task.dateCreated + task.timeout * 1000 <= now) return 'ttl';
+  if (target?.deadlineOffsetMs != null && task.workflowEnteredAt + target.deadlineOffsetMs <= now) return 'target';
+  return null;
+}
+
 /** The one worker a task must go to (`known_worker_*` or a worker `RoutingTarget`), or null for any. */
 export function knownWorkerOf(state: WorkspaceState, task: TaskRecord, target: CompiledTarget | null): string | null | undefined {
   if (task.routingTarget?.startsWith('WK')) return task.routingTarget;
@@ -61,6 +72,7 @@ export function routeTask(state: WorkspaceState, task: TaskRecord, ctx: StepCont
   const need = queue.maxReservedWorkers - state.pendingCount(task.sid);
   if (need <= 0) return 0;
   const target = currentTarget(state, task);
+  if (passedTaskDeadline(state, task, ctx.now, target)) return 0;
   const known = knownWorkerOf(state, task, target);
   if (known === undefined) return 0;
 
@@ -127,7 +139,7 @@ export function routeWorker(state: WorkspaceState, worker: WorkerRecord, ctx: St
           const target = currentTarget(state, task);
           const known = knownWorkerOf(state, task, target);
           if (known !== null && known !== worker.sid) continue;
-          if (!accepts(state, task, worker, target)) continue;
+          if (!accepts(state, task, worker, target) || passedTaskDeadline(state, task, ctx.now, target)) continue;
           if (!best || better(task, best, lifo)) best = task;
           break;
         }
@@ -136,7 +148,8 @@ export function routeWorker(state: WorkspaceState, worker: WorkerRecord, ctx: St
     // Tasks routed to this worker by RoutingTarget wait in any queue, and with IgnoreCapacity reach it even when it is full.
     for (const task of state.routing.tasksTargeting(worker.sid)) {
       if (best && !better(task, best, lifo)) continue;
-      if (knownWorkerEligible(state, task, worker) && accepts(state, task, worker, currentTarget(state, task))) best = task;
+      const target = currentTarget(state, task);
+      if (knownWorkerEligible(state, task, worker) && accepts(state, task, worker, target) && !passedTaskDeadline(state, task, ctx.now, target)) best = task;
     }
     if (!best || !reserveOrExhaust(state, best, worker, ctx)) return;
   }

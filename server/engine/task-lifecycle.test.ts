@@ -4,7 +4,7 @@ import type { ReservationStatus, TaskStatus } from './model.js';
 import { archiveDeadline } from './archive.js';
 import { purgeDeadline } from './task-ops.js';
 import { eventsOf, eventTypes, persistedKeys, timerOps } from './test-support/effect-views.js';
-import type { EngineHarness } from './test-support/engine-harness.js';
+import { EngineHarness } from './test-support/engine-harness.js';
 import { everyTask } from './test-support/every-record.js';
 import { singleQueueWorkspace } from './test-support/fixtures.js';
 
@@ -188,6 +188,21 @@ describe('task TTL', () => {
     expect(h.timers.at(`ttl:${taskSid}`)).toBeUndefined();
     h.advance(120_000);
     expect(h.task(taskSid).assignmentStatus).toBe('assigned');
+  });
+
+  it('after a restart, a task whose TTL passed while the hub was down is offered to nobody on its way out, though its target timed out first', () => {
+    // Ann may take it at the second target only, after 30 s; its TTL is 60 s; the hub is down from 10 s to 120 s.
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q');
+    h.addWorkflow('W', { filters: [{ expression: '1==1', targets: [{ queue: q.sid, expression: 'worker.level >= 2', timeout: 30 }, { queue: q.sid }] }] });
+    h.addWorker('Ann', { attributes: { level: 1 } });
+    const task = h.addTask({ timeout: 60 });
+    h.advance(10_000);
+    h.clock.advance(110_000);
+    const { twin } = h.restore();
+    const caughtUp = [...twin.engine.routeAll(twin.clock.now), ...twin.advance(0)];
+    expect(eventTypes(caughtUp)).toEqual(['workflow.target-matched', 'task.canceled']);
+    expect(twin.task(task.sid)).toMatchObject({ assignmentStatus: 'canceled', reason: 'Task TTL Exceeded' });
   });
 
   it('ignores a TTL timer fired early', () => {

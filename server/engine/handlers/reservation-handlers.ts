@@ -3,7 +3,7 @@ import type { CommandOf } from '../commands.js';
 import { checkVersion, err, ok, type Outcome } from '../outcome.js';
 import type { ReservationRecord } from '../model.js';
 import { acceptReservation, endReservation } from '../reservation-ops.js';
-import { currentTarget } from '../route.js';
+import { passedTaskDeadline } from '../route.js';
 import { timerKey, type StepContext } from '../step-context.js';
 import { advanceTarget, cancelTask, purgeDue, settleTask } from '../task-ops.js';
 import { setWorkerActivity } from '../worker-activity.js';
@@ -76,10 +76,9 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
 function passedDeadline(state: WorkspaceState, reservation: ReservationRecord, now: number): string | null {
   if (reservation.timeoutAt <= now) return 'it timed out';
   const task = state.tasks.get(reservation.taskSid);
-  if (!task) return null;
-  if (task.dateCreated + task.timeout * 1000 <= now) return 'its task timed out';
-  const target = currentTarget(state, task);
-  if (target?.deadlineOffsetMs != null && task.workflowEnteredAt + target.deadlineOffsetMs <= now) return "its task's workflow target timed out";
+  const passed = task ? passedTaskDeadline(state, task, now) : null;
+  if (passed === 'ttl') return 'its task timed out';
+  if (passed === 'target') return "its task's workflow target timed out";
   return null;
 }
 
