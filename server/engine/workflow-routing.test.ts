@@ -304,6 +304,20 @@ describe('task attributes changing while it waits', () => {
     expect(h.onlyPending(task.sid).workerSid).toBe(sam.sid);
   });
 
+  it.each<[string, Record<string, unknown>]>([
+    ['priority', { priority: 5 }],
+    ['virtual start time', { virtualStartTime: Date.UTC(2024, 0, 1) }],
+    ['channel', { taskChannel: 'chat' }],
+  ])('matching no filter with a new %s as well, it still waits to be routed where it was', (_, fields) => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q', { targetWorkers: "lang == 'fr'" });
+    h.addWorkflow('W', { filters: [{ expression: "type == 'a'", targets: [{ queue: q.sid }] }] });
+    const task = h.addTask({ attributes: { type: 'a' } });
+    h.run({ type: 'task.update', sid: task.sid, attributes: '{"type":"b"}', ...fields });
+    const fr = h.addWorker('Fr', { attributes: { lang: 'fr' } });
+    expect(h.onlyPending(task.sid).workerSid).toBe(fr.sid);
+  });
+
   it('matching no filter keeps it where it was, and routes it there under its new attributes', () => {
     const h = EngineHarness.create();
     const q = h.addQueue('Q');

@@ -159,12 +159,13 @@ export function updateTask(state: WorkspaceState, cmd: CommandOf<'task.update'>,
     for (const reservation of [...(state.pendingOfTask.get(task.sid) ?? [])]) endReservation(state, reservation, 'canceled', ctx);
     ctx.tasksToRoute.delete(task);
     enterWorkflow(state, task, ctx);
-    // Matching no filter leaves it where it was, where its new attributes may suit other workers.
-    if (state.routing.isListed(task.sid)) ctx.tasksToRoute.add(task);
-  } else if (waiting) {
+  }
+  // Listed again where it waits, under its new sort keys; matching no filter leaves it where it was, where
+  // its new attributes may suit other workers.
+  if (task.assignmentStatus === 'pending' || task.assignmentStatus === 'reserved') {
     const queue = task.taskQueueSid ? state.taskQueues.get(task.taskQueueSid) : undefined;
     if (queue && state.pendingCount(task.sid) < queue.maxReservedWorkers) state.routing.list(task);
-    ctx.tasksToRoute.add(task);
+    if (state.routing.isListed(task.sid)) ctx.tasksToRoute.add(task);
   }
   return ok(task);
 }
