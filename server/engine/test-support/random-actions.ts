@@ -21,7 +21,7 @@ export type Action =
   | { kind: 'skills'; worker: number; mask: number }
   | { kind: 'rename'; worker: number; name: number }
   | { kind: 'priority'; pick: number; priority: number }
-  | { kind: 'retype'; pick: number; type: number; lang: number; agent: number }
+  | { kind: 'retype'; pick: number; type: number; lang: number; agent: number; priority: number | null }
   | { kind: 'advance'; ms: number }
   | { kind: 'direct'; worker: number; ignoreCapacity: boolean | null; queue: number | null; channel: number }
   | { kind: 'hire'; name: number; mask: number; lang: number; offline: boolean }
@@ -57,7 +57,7 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('skills' as const), worker: fc.nat({ max: 4 }), mask: fc.nat({ max: 3 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('rename' as const), worker: fc.nat({ max: 4 }), name: fc.nat({ max: 6 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('priority' as const), pick: nat, priority: fc.nat({ max: 5 }) }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('retype' as const), pick: nat, type: fc.nat({ max: 3 }), lang: fc.nat({ max: 1 }), agent: fc.nat({ max: 6 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('retype' as const), pick: nat, type: fc.nat({ max: 3 }), lang: fc.nat({ max: 1 }), agent: fc.nat({ max: 6 }), priority: fc.option(fc.nat({ max: 5 })) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 5_000, max: 120_000 })) }), weight: 4 },
   {
     arbitrary: fc.record({
@@ -389,7 +389,8 @@ export function applyAction(h: EngineHarness, queues: string[], action: Action):
     case 'retype': {
       const t = at(tasks(waiting), action.pick);
       const attributes = taskAttributes(action.type, action.lang, action.agent);
-      if (t) attempt(() => h.step({ type: 'task.update', sid: t.sid, attributes }), false, 'attributes change of a waiting task');
+      const priority = action.priority === null ? {} : { priority: action.priority };
+      if (t) attempt(() => h.step({ type: 'task.update', sid: t.sid, attributes, ...priority }), false, 'attributes change of a waiting task');
       break;
     }
     case 'rechannel': {
