@@ -5,7 +5,8 @@ import { timerOps } from './test-support/effect-views.js';
 import { WorkspaceEngine } from './engine.js';
 import { EngineHarness } from './test-support/engine-harness.js';
 import { InvariantChecker } from './test-support/invariants.js';
-import { actionArbitrary, applyAction, randomWorkspace } from './test-support/random-actions.js';
+import { actionArbitrary, applyAction } from './test-support/random-actions.js';
+import { randomWorkspace } from './test-support/random-workspace.js';
 
 const json = (effects: Effect[]): unknown => JSON.parse(JSON.stringify(effects));
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvariantChecker, unpersistedChanges } from './test-support/invariants.js';
-import { actionArbitrary, applyAction, randomWorkspace, type Action } from './test-support/random-actions.js';
+import { actionArbitrary, applyAction, type Action } from './test-support/random-actions.js';
+import { randomWorkspace } from './test-support/random-workspace.js';
 
 /** Runs actions on a fresh random workspace, checking every invariant after every step. */
 function runChecked(actions: Action[], options: { multiTaskEnabled: boolean; defaultFilter: boolean }): void {
