@@ -72,6 +72,9 @@ export function updateActivity(state: WorkspaceState, cmd: CommandOf<'activity.u
   if (cmd.friendlyName !== undefined) {
     const bad = checkName(cmd.friendlyName);
     if (bad) return bad;
+    for (const a of state.activities.values()) {
+      if (a !== activity && a.friendlyName === cmd.friendlyName) return err('CONFLICT', `An Activity named ${cmd.friendlyName} already exists`);
+    }
     activity.friendlyName = cmd.friendlyName;
   }
   activity.dateUpdated = ctx.now;

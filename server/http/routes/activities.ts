@@ -24,7 +24,7 @@ export function activityRoutes(api: Api): void {
     );
     return { status: 200, body: pageOf(call, 'activities', all, (a) => serializeActivity(s, a, call.base)) };
   }, anyWorker);
-  api.post(A, { summary: 'Create an activity', params: ActivityCreate }, async (call) => {
+  api.post(A, { summary: 'Create an activity', params: ActivityCreate, errors: [409] }, async (call) => {
     const s = stateOf(call);
     const p = call.params();
     const a = await dispatch<ActivityRecord>(call, { type: 'activity.create', friendlyName: p.FriendlyName, available: p.Available });
@@ -34,7 +34,7 @@ export function activityRoutes(api: Api): void {
     const s = stateOf(call);
     return { status: 200, body: serializeActivity(s, found(s.activities, call.path['sid'], 'Activity'), call.base) };
   }, anyWorker);
-  api.post(`${A}/:sid`, { summary: 'Update an activity', params: ActivityUpdate }, async (call) => {
+  api.post(`${A}/:sid`, { summary: 'Update an activity', params: ActivityUpdate, errors: [409] }, async (call) => {
     const s = stateOf(call);
     // `Available` is immutable after create; TaskRouter ignores it on update, and so do we.
     const p = call.params();
