@@ -41,7 +41,7 @@ export function activityRoutes(api: Api): void {
     const a = await dispatch<ActivityRecord>(call, { type: 'activity.update', sid: call.path['sid']!, friendlyName: p.FriendlyName });
     return { status: 200, body: serializeActivity(s, a, call.base) };
   });
-  api.delete(`${A}/:sid`, { summary: 'Delete an activity', errors: [409] }, async (call) => {
+  api.delete(`${A}/:sid`, { summary: 'Delete an activity', description: "The workspace's default or timeout activity, a worker's current one or a queue's is not deleted: 400.", errors: [400] }, async (call) => {
     stateOf(call);
     await dispatch(call, { type: 'activity.delete', sid: call.path['sid']! });
     return { status: 204 };
