@@ -11,19 +11,33 @@ import { Worker } from './worker.js';
 
 let running: RunningServer;
 const workers: Worker[] = [];
+/** Every socket the workers opened, so a test can cut one as a network loss would. */
+const opened: WebSocket[] = [];
+
+class TrackedWebSocket extends WebSocket {
+  constructor(url: string) {
+    super(url);
+    opened.push(this);
+  }
+}
 
 beforeEach(async () => {
   running = await startServer({ port: 0, host: '127.0.0.1', data: ':memory:', demo: true, logLevel: 'silent' }, { logRequests: false, closeGraceMs: 500 });
 });
 afterEach(async () => {
   for (const w of workers.splice(0)) w.disconnect();
+  opened.length = 0;
   await running.close();
 });
 
-async function connect(name: string): Promise<Worker> {
+async function demoToken(name: string): Promise<string> {
   const response = await fetch(`${running.url}/demo/token?worker=${name}`);
-  const { token } = (await response.json()) as { token: string };
-  const worker = new Worker(token, { url: running.url, WebSocket: WebSocket as unknown as WebSocketConstructor });
+  return ((await response.json()) as { token: string }).token;
+}
+
+async function connect(name: string): Promise<Worker> {
+  const token = await demoToken(name);
+  const worker = new Worker(token, { url: running.url, WebSocket: TrackedWebSocket as unknown as WebSocketConstructor });
   workers.push(worker);
   await new Promise<void>((resolve, reject) => {
     worker.once('ready', () => resolve());
@@ -113,6 +127,45 @@ describe('Worker against a real hub', () => {
     if (alice.activitySid !== unavailable.sid) await next((resolve) => alice.once('activity.update', resolve));
     expect(alice.activityName).toBe('Unavailable');
     expect(alice.reservations.size).toBe(0);
+  });
+
+  it('updateToken() refuses a token for another worker, connected or reconnecting, and stays the same worker', async () => {
+    const alice = await connect('Alice');
+    const aliceSid = alice.sid;
+    const bobToken = await demoToken('Bob');
+    await expect(alice.updateToken(bobToken)).rejects.toMatchObject({ name: 'SwitchboardError', status: 403 });
+
+    const events: string[] = [];
+    for (const name of ['reservation.rescinded', 'reservation.completed', 'activity.update', 'attributes.update'] as const) alice.on(name, () => events.push(name));
+    const refusedWhileAway = next<unknown>((resolve) =>
+      alice.once('disconnected', () => void alice.updateToken(bobToken).then(resolve, resolve)),
+    );
+    const back = next((resolve) => alice.once('connected', resolve));
+    opened.at(-1)!.terminate();
+    expect(await refusedWhileAway).toMatchObject({ status: 403 });
+    await back;
+    expect(alice.sid).toBe(aliceSid);
+    expect(alice.friendlyName).toBe('Alice');
+    expect(alice.attributes).toMatchObject({ skills: ['support', 'billing'] });
+    expect(events).toEqual([]);
+  });
+
+  it('a token the hub refuses in updateToken() does not replace the one that works', async () => {
+    const alice = await connect('Alice');
+    const token = await demoToken('Alice');
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}`;
+    await expect(alice.updateToken(forged)).rejects.toMatchObject({ status: 401 });
+
+    const back = new Promise<void>((resolve, reject) => {
+      alice.once('connected', () => resolve());
+      alice.on('disconnected', (info) => {
+        if (!info.willReconnect) reject(new Error(`gave up: ${info.reason}`));
+      });
+    });
+    opened.at(-1)!.terminate();
+    await back;
+    expect(alice.connectionState).toBe('connected');
   });
 
   it('a refused token is reported and not retried', async () => {

@@ -276,8 +276,8 @@ describe('Worker: updates', () => {
 
   it('updateToken() sends token.update when connected', async () => {
     const { worker, socket } = await connected();
-    const updating = worker.updateToken('new-token');
-    expect(socket.last('token.update').token).toBe('new-token');
+    const updating = worker.updateToken(token());
+    expect(socket.last('token.update').token).toBe(token());
     socket.reply('token.update');
     await updating;
   });

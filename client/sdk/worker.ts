@@ -170,12 +170,28 @@ export class Worker {
     return this;
   }
 
-  /** Gives the SDK a fresh token (after `token.expired`); reconnects if the old one was refused. */
+  /**
+   * Gives the SDK a fresh token for the same worker (after `token.expired`); reconnects if the old
+   * one was refused. A token for another worker rejects with status 403, and one the hub refuses
+   * rejects with its error: either way the SDK keeps the token it had.
+   */
   async updateToken(token: string): Promise<void> {
+    const grant = tokenGrant(token);
+    // One Worker speaks for one worker: the next reconnect must not authenticate as another.
+    if (this.sid !== '' && (grant.workerSid !== this.sid || grant.workspaceSid !== this.workspaceSid)) {
+      throw SwitchboardError.local('FORBIDDEN', `The token is not for worker ${this.sid}: create a new Worker for another worker`);
+    }
+    if (this.connection.isOpen) {
+      try {
+        await this.connection.request({ type: 'token.update', token });
+      } catch (error) {
+        // Only a token the hub answered about is kept out; one it never saw is for the reconnect.
+        if (!(error instanceof SwitchboardError) || error.status !== 503) throw error;
+      }
+    }
     this.token = token;
-    this.tokenExpiresAt = tokenGrant(token).expiresAt ?? this.tokenExpiresAt;
-    if (this.connection.isOpen) await this.connection.request({ type: 'token.update', token });
-    else this.connection.reconnectNow();
+    this.tokenExpiresAt = grant.expiresAt ?? this.tokenExpiresAt;
+    this.connection.reconnectNow();
   }
 
   /** Closes the connection for good (no reconnect); pending commands fail. */
