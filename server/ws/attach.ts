@@ -95,11 +95,17 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     }
   });
 
+  // A deleted workspace's workers are gone with it, as a deleted worker is.
+  const unsubscribeDeletions = hub.onWorkspaceDeleted((workspaceSid) => {
+    for (const session of registry.sockets()) if (session.workspaceSid === workspaceSid) session.end(CLOSE.WORKER_GONE);
+  });
+
   const close = async () => {
     shuttingDown = true;
     unroute();
     registry.stop();
     unsubscribe();
+    unsubscribeDeletions();
     await closeSessions(registry.sockets(), opts.closeGraceMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };
