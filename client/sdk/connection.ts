@@ -17,6 +17,9 @@ export type WebSocketConstructor = new (url: string) => SocketLike;
 /** A command without its `ref`, which the connection assigns. */
 export type Command = ClientMessage extends infer M ? (M extends { ref: string } ? Omit<M, 'ref'> : never) : never;
 
+/** Commands that timed out and are still remembered, so that their late replies can be used. */
+const MAX_UNANSWERED = 100;
+
 /** Close codes of the hub after which retrying with the same token is pointless. */
 const REPLACED = 4000;
 const UNAUTHORIZED = 4401;
@@ -63,6 +66,8 @@ export interface ConnectionEvents {
   refused: SwitchboardError;
   /** A frame could not be decoded. */
   error: SwitchboardError;
+  /** The data of a successful reply that came after its command had timed out (rejected with 503). */
+  late: unknown;
 }
 
 interface Pending {
@@ -85,6 +90,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   private attempt = 0;
   private nextRef = 0;
   private readonly pending = new Map<string, Pending>();
+  /** Refs of commands on the current socket that timed out: the hub may still answer them. */
+  private readonly unanswered = new Set<string>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private deadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -167,6 +174,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(ref);
+        this.unanswered.add(ref);
+        if (this.unanswered.size > MAX_UNANSWERED) this.unanswered.delete(this.unanswered.values().next().value!);
         reject(SwitchboardError.local('UNAVAILABLE', `The hub did not reply within ${this.timings.requestTimeoutMs} ms`));
       }, this.timings.requestTimeoutMs);
       this.pending.set(ref, { resolve, reject, timer });
@@ -235,7 +244,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     const message = parsed.data;
     if (message.type === 'reply') {
       const waiting = this.pending.get(message.ref);
-      if (!waiting) return; // a ping's reply, or one that arrived after its timeout
+      if (!waiting) {
+        // The change of a command that timed out is made all the same: what the reply carries is
+        // news to the page (the hub pushes no copy of it to the session that caused it).
+        if (this.unanswered.delete(message.ref) && message.ok) this.emit('late', message.data);
+        return; // else a reply nobody waits for
+      }
       this.pending.delete(message.ref);
       clearTimeout(waiting.timer);
       if (message.ok) waiting.resolve(message.data);
@@ -320,6 +334,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         // Closing a socket that never opened may throw in some implementations.
       }
     }
+    this.unanswered.clear();
     for (const [ref, waiting] of this.pending) {
       clearTimeout(waiting.timer);
       this.pending.delete(ref);

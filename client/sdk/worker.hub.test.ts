@@ -5,11 +5,31 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../server/server.js';
+import { MemoryStore } from '../../server/store/memory-store.js';
+import type { CommitBatch } from '../../server/store/store.js';
 import type { Reservation } from './reservation.js';
 import type { WebSocketConstructor } from './connection.js';
 import { Worker } from './worker.js';
 
+/** A store whose commits can be held back, as a disk that stalls holds them. */
+class StallingStore extends MemoryStore {
+  private stall: Promise<void> | undefined;
+  private end: (() => void) | undefined;
+  hold(): void {
+    this.stall = new Promise((resolve) => (this.end = resolve));
+  }
+  resume(): void {
+    this.end?.();
+    this.stall = undefined;
+  }
+  override async commit(batch: CommitBatch): Promise<void> {
+    await this.stall;
+    return super.commit(batch);
+  }
+}
+
 let running: RunningServer;
+let store: StallingStore;
 const workers: Worker[] = [];
 /** Every socket the workers opened, so a test can cut one as a network loss would. */
 const opened: WebSocket[] = [];
@@ -22,11 +42,13 @@ class TrackedWebSocket extends WebSocket {
 }
 
 beforeEach(async () => {
-  running = await startServer({ port: 0, host: '127.0.0.1', data: ':memory:', demo: true, logLevel: 'silent' }, { logRequests: false, closeGraceMs: 500 });
+  store = new StallingStore();
+  running = await startServer({ port: 0, host: '127.0.0.1', data: ':memory:', demo: true, logLevel: 'silent' }, { store, logRequests: false, closeGraceMs: 500 });
 });
 afterEach(async () => {
   for (const w of workers.splice(0)) w.disconnect();
   opened.length = 0;
+  store.resume();
   await running.close();
 });
 
@@ -35,9 +57,9 @@ async function demoToken(name: string): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-async function connect(name: string): Promise<Worker> {
+async function connect(name: string, options: { requestTimeoutMs?: number } = {}): Promise<Worker> {
   const token = await demoToken(name);
-  const worker = new Worker(token, { url: running.url, WebSocket: TrackedWebSocket as unknown as WebSocketConstructor });
+  const worker = new Worker(token, { url: running.url, WebSocket: TrackedWebSocket as unknown as WebSocketConstructor, ...options });
   workers.push(worker);
   await new Promise<void>((resolve, reject) => {
     worker.once('ready', () => resolve());
@@ -166,6 +188,24 @@ describe('Worker against a real hub', () => {
     opened.at(-1)!.terminate();
     await back;
     expect(alice.connectionState).toBe('connected');
+  });
+
+  it('an accept answered after it timed out still moves the offer to accepted, once', async () => {
+    const alice = await connect('Alice', { requestTimeoutMs: 200 });
+    const offer = next<Reservation>((r) => alice.once('reservation.created', r));
+    await createTask({ topic: 'Slow disk' });
+    const r = await offer;
+    const accepted: string[] = [];
+    alice.on('reservation.accepted', (x) => accepted.push(x.sid));
+    store.hold();
+    await expect(r.accept()).rejects.toMatchObject({ status: 503 });
+    const late = next((resolve) => r.once('accepted', resolve));
+    store.resume();
+    await late;
+    expect(r.status).toBe('accepted');
+    expect(r.task.assignmentStatus).toBe('assigned');
+    expect(alice.reservations.get(r.sid)).toBe(r);
+    expect(accepted).toEqual([r.sid]);
   });
 
   it('a refused token is reported and not retried', async () => {

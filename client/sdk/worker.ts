@@ -130,6 +130,11 @@ export class Worker {
       this.events.emit('error', error);
     });
     this.connection.on('error', (error) => this.events.emit('error', error));
+    // An answer that came too late for its promise: a reservation it carries is still the truth.
+    this.connection.on('late', (data) => {
+      const parsed = ReservationPayloadSchema.safeParse(data);
+      if (parsed.success) this.receive(parsed.data);
+    });
     // Connect on a later tick, so listeners added right after `new Worker()` miss nothing.
     queueMicrotask(() => this.connection.start());
   }
