@@ -33,10 +33,12 @@ let store: StallingStore;
 const workers: Worker[] = [];
 /** Every socket the workers opened, so a test can cut one as a network loss would. */
 const opened: WebSocket[] = [];
+/** While set, new sockets go to a port nobody listens on: the hub is out of reach. */
+let unreachable = false;
 
 class TrackedWebSocket extends WebSocket {
   constructor(url: string) {
-    super(url);
+    super(unreachable ? 'ws://127.0.0.1:1/v1/sockets' : url);
     opened.push(this);
   }
 }
@@ -48,6 +50,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const w of workers.splice(0)) w.disconnect();
   opened.length = 0;
+  unreachable = false;
   store.resume();
   await running.close();
 });
@@ -206,6 +209,39 @@ describe('Worker against a real hub', () => {
     expect(r.task.assignmentStatus).toBe('assigned');
     expect(alice.reservations.get(r.sid)).toBe(r);
     expect(accepted).toEqual([r.sid]);
+  });
+
+  it('catches up after being away: an offer taken meanwhile is rescinded, one canceled meanwhile never shows, a new one is created once', async () => {
+    const alice = await connect('Alice');
+    const alicesSocket = opened.at(-1)!;
+    const bob = await connect('Bob');
+    const offers = Promise.all([next<Reservation>((r) => alice.once('reservation.created', r)), next<Reservation>((r) => bob.once('reservation.created', r))]);
+    await createTask({ topic: 'Taken while away' });
+    const [taken, bobs] = await offers;
+
+    unreachable = true;
+    const away = next((resolve) => alice.once('disconnected', resolve));
+    alicesSocket.terminate();
+    await away;
+    await bobs.accept();
+    const auth = `Basic ${Buffer.from(`${running.credentials.accountSid}:${running.credentials.authToken}`).toString('base64')}`;
+    const tasks = `${running.url}/v1/Workspaces/${alice.workspaceSid}/Tasks`;
+    const canceled = await createTask({ topic: 'Canceled while away' });
+    expect((await fetch(`${tasks}/${canceled}`, { method: 'DELETE', headers: { authorization: auth } })).status).toBe(204);
+    const fresh = await createTask({ topic: 'Offered while away' });
+
+    const log: string[] = [];
+    for (const name of ['created', 'accepted', 'canceled', 'rescinded', 'timeout'] as const) {
+      alice.on(`reservation.${name}`, (r) => log.push(`${name} ${String(r.task.attributes['topic'])}`));
+    }
+    const back = next((resolve) => alice.once('connected', resolve));
+    unreachable = false;
+    await back;
+    // A command's round trip: any push held behind the snapshot has arrived by its reply.
+    await alice.update({});
+    expect(log).toEqual(['rescinded Taken while away', 'created Offered while away']);
+    expect(taken.status).toBe('rescinded');
+    expect([...alice.reservations.values()].map((r) => [r.task.sid, r.status])).toEqual([[fresh, 'pending']]);
   });
 
   it('a refused token is reported and not retried', async () => {
