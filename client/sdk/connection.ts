@@ -95,6 +95,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private deadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The token changed after the current socket's `auth` left: that socket presents an old one. */
+  private helloOutdated = false;
   /** When the last frame arrived (or the socket was opened): the dead timer measures silence from it. */
   private lastHeardAt = 0;
   private readonly timings: Required<Omit<ConnectionTimings, 'backoff'>> & { backoff: BackoffOptions };
@@ -145,6 +147,16 @@ export class Connection extends Emitter<ConnectionEvents> {
     clearTimeout(this.retryTimer);
     this.attempt = 0;
     this.open();
+  }
+
+  /**
+   * The token changed. A socket whose `auth` carried the old one presents the new one once it is
+   * in, or, if the hub refuses the old one, is followed at once by one that carries the new; a
+   * connection waiting or refused retries at once.
+   */
+  tokenChanged(): void {
+    if (this.phase === 'authenticating') this.helloOutdated = true;
+    else this.reconnectNow();
   }
 
   /** Closes for good: no more retries; pending commands fail. */
@@ -205,6 +217,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     socket.addEventListener('open', () => {
       if (this.socket !== socket) return;
       this.touch();
+      this.helloOutdated = false;
       this.send(socket, this.hello()).then(
         () => this.markOpen(socket),
         (error: SwitchboardError) => {
@@ -265,6 +278,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.socket !== socket || this.phase !== 'authenticating') return;
     this.phase = 'open';
     this.attempt = 0;
+    if (this.helloOutdated) {
+      this.helloOutdated = false;
+      this.send(socket, { type: 'token.update', token: this.hello().token }).catch(() => {});
+    }
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       // Fire and forget: the reply only matters as a frame that resets the dead timer. A recent
@@ -315,6 +332,14 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   private refuse(error: SwitchboardError, code = UNAUTHORIZED, reason = error.message): void {
     this.release(code, reason);
+    if (this.helloOutdated) {
+      // The hub refused a token the page has replaced already: try the new one now.
+      this.helloOutdated = false;
+      this.emit('down', { code, reason, willReconnect: true, retryInMs: 0 });
+      this.attempt = 0;
+      this.open();
+      return;
+    }
     this.phase = 'refused';
     this.emit('refused', error);
     this.emit('down', { code, reason, willReconnect: false, retryInMs: null });

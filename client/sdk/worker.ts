@@ -196,7 +196,7 @@ export class Worker {
     }
     this.token = token;
     this.tokenExpiresAt = grant.expiresAt ?? this.tokenExpiresAt;
-    this.connection.reconnectNow();
+    this.connection.tokenChanged();
   }
 
   /** Closes the connection for good (no reconnect); pending commands fail. */
