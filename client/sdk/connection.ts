@@ -1,4 +1,4 @@
-import { ServerMessageSchema, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
+import { MAX_FRAME_BYTES, ServerMessageSchema, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { SwitchboardError } from './sdk-error.js';
@@ -183,6 +183,15 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   private send(socket: SocketLike, command: Command): Promise<unknown> {
     const ref = String(++this.nextRef);
+    const frame = JSON.stringify({ ...command, ref });
+    // The hub closes the socket on a frame over its limit (1009), failing every command in flight
+    // with it; one that cannot pass is refused here instead. (A UTF-16 unit is at most 3 UTF-8 bytes.)
+    if (frame.length > MAX_FRAME_BYTES / 3) {
+      const bytes = new TextEncoder().encode(frame).length;
+      if (bytes > MAX_FRAME_BYTES) {
+        return Promise.reject(SwitchboardError.local('BAD_REQUEST', `The ${command.type} command is ${bytes} bytes; the hub accepts at most ${MAX_FRAME_BYTES} bytes`));
+      }
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(ref);
@@ -192,7 +201,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       }, this.timings.requestTimeoutMs);
       this.pending.set(ref, { resolve, reject, timer });
       try {
-        socket.send(JSON.stringify({ ...command, ref }));
+        socket.send(frame);
       } catch {
         clearTimeout(timer);
         this.pending.delete(ref);

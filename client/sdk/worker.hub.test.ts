@@ -2,9 +2,10 @@
  * The SDK against a real hub (port 0, in-memory store, demo seeded) over real sockets: the wire
  * protocol as both sides implement it, without a browser.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../server/server.js';
+import { MAX_FRAME_BYTES } from '../../shared/protocol.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import type { CommitBatch } from '../../server/store/store.js';
 import type { Reservation } from './reservation.js';
@@ -242,6 +243,17 @@ describe('Worker against a real hub', () => {
     expect(log).toEqual(['rescinded Taken while away', 'created Offered while away']);
     expect(taken.status).toBe('rescinded');
     expect([...alice.reservations.values()].map((r) => [r.task.sid, r.status])).toEqual([[fresh, 'pending']]);
+  });
+
+  it('refuses a command too big for the hub with a 400, and stays connected', async () => {
+    const alice = await connect('Alice');
+    const dropped = vi.fn();
+    alice.on('disconnected', dropped);
+    const huge = alice.update({ attributes: { notes: 'é'.repeat(MAX_FRAME_BYTES / 2) } });
+    await expect(huge).rejects.toMatchObject({ name: 'SwitchboardError', status: 400, message: expect.stringContaining(`${MAX_FRAME_BYTES} bytes`) });
+    await alice.update({ attributes: { notes: 'short' } });
+    expect(alice.attributes).toEqual({ notes: 'short' });
+    expect(dropped).not.toHaveBeenCalled();
   });
 
   it('a refused token is reported and not retried', async () => {
