@@ -183,7 +183,13 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   private send(socket: SocketLike, command: Command): Promise<unknown> {
     const ref = String(++this.nextRef);
-    const frame = JSON.stringify({ ...command, ref });
+    let frame: string;
+    try {
+      frame = JSON.stringify({ ...command, ref });
+    } catch (error) {
+      // A cycle or a BigInt in the attributes: the page's mistake, not the connection's.
+      return Promise.reject(SwitchboardError.local('BAD_REQUEST', `The ${command.type} command cannot be sent as JSON: ${(error as Error).message}`));
+    }
     // The hub closes the socket on a frame over its limit (1009), failing every command in flight
     // with it; one that cannot pass is refused here instead. (A UTF-16 unit is at most 3 UTF-8 bytes.)
     if (frame.length > MAX_FRAME_BYTES / 3) {

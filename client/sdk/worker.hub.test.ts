@@ -245,12 +245,15 @@ describe('Worker against a real hub', () => {
     expect([...alice.reservations.values()].map((r) => [r.task.sid, r.status])).toEqual([[fresh, 'pending']]);
   });
 
-  it('refuses a command too big for the hub with a 400, and stays connected', async () => {
+  it('refuses a command too big for the hub, or not JSON, with a 400, and stays connected', async () => {
     const alice = await connect('Alice');
     const dropped = vi.fn();
     alice.on('disconnected', dropped);
     const huge = alice.update({ attributes: { notes: 'é'.repeat(MAX_FRAME_BYTES / 2) } });
     await expect(huge).rejects.toMatchObject({ name: 'SwitchboardError', status: 400, message: expect.stringContaining(`${MAX_FRAME_BYTES} bytes`) });
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    await expect(alice.update({ attributes: cyclic })).rejects.toMatchObject({ name: 'SwitchboardError', status: 400, message: expect.stringContaining('cannot be sent as JSON') });
     await alice.update({ attributes: { notes: 'short' } });
     expect(alice.attributes).toEqual({ notes: 'short' });
     expect(dropped).not.toHaveBeenCalled();
