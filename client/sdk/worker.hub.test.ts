@@ -9,7 +9,7 @@ import { MAX_FRAME_BYTES } from '../../shared/protocol.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import type { CommitBatch } from '../../server/store/store.js';
 import type { Reservation } from './reservation.js';
-import type { WebSocketConstructor } from './connection.js';
+import type { ConnectionTimings, WebSocketConstructor } from './connection.js';
 import { Worker } from './worker.js';
 
 /** A store whose commits can be held back, as a disk that stalls holds them. */
@@ -61,7 +61,7 @@ async function demoToken(name: string): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-async function connect(name: string, options: { requestTimeoutMs?: number } = {}): Promise<Worker> {
+async function connect(name: string, options: ConnectionTimings = {}): Promise<Worker> {
   const token = await demoToken(name);
   const worker = new Worker(token, { url: running.url, WebSocket: TrackedWebSocket as unknown as WebSocketConstructor, ...options });
   workers.push(worker);
@@ -213,7 +213,8 @@ describe('Worker against a real hub', () => {
   });
 
   it('catches up after being away: an offer taken meanwhile is rescinded, one canceled meanwhile never shows, a new one is created once', async () => {
-    const alice = await connect('Alice');
+    // Short retries: however many attempts fail while the hub is out of reach, the next comes soon.
+    const alice = await connect('Alice', { backoff: { baseMs: 20, maxMs: 100 } });
     const alicesSocket = opened.at(-1)!;
     const bob = await connect('Bob');
     const offers = Promise.all([next<Reservation>((r) => alice.once('reservation.created', r)), next<Reservation>((r) => bob.once('reservation.created', r))]);
