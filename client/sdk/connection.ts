@@ -64,7 +64,7 @@ export interface ConnectionEvents {
   down: DownInfo;
   /** The hub refused the token (or it expired): no retry until a new one is given. */
   refused: SwitchboardError;
-  /** A frame could not be decoded. */
+  /** A problem outside any command: a frame that could not be decoded, a session replaced by another. */
   error: SwitchboardError;
   /** The data of a successful reply that came after its command had timed out (rejected with 503). */
   late: unknown;
@@ -341,6 +341,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (code === UNAUTHORIZED) this.refuse(SwitchboardError.local('UNAUTHORIZED', reason || 'The hub refused the token'), code, reason);
     else if (code === REPLACED) {
       this.phase = 'stopped';
+      this.emit('error', SwitchboardError.local('CONFLICT', reason || 'replaced by a new session'));
       this.emit('down', { code, reason: reason || 'replaced by a new session', willReconnect: false, retryInMs: null });
     } else this.retry(code, reason);
   }

@@ -61,7 +61,7 @@ async function demoToken(name: string): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-async function connect(name: string, options: ConnectionTimings = {}): Promise<Worker> {
+async function connect(name: string, options: ConnectionTimings & { closeExistingSessions?: boolean } = {}): Promise<Worker> {
   const token = await demoToken(name);
   const worker = new Worker(token, { url: running.url, WebSocket: TrackedWebSocket as unknown as WebSocketConstructor, ...options });
   workers.push(worker);
@@ -258,6 +258,17 @@ describe('Worker against a real hub', () => {
     await alice.update({ attributes: { notes: 'short' } });
     expect(alice.attributes).toEqual({ notes: 'short' });
     expect(dropped).not.toHaveBeenCalled();
+  });
+
+  it('a page replaced by another session of its worker is told with an error and does not come back', async () => {
+    const first = await connect('Alice');
+    const errors: Array<{ status: number; message: string }> = [];
+    first.on('error', (e) => errors.push(e));
+    const down = next<{ code: number; willReconnect: boolean }>((resolve) => first.once('disconnected', resolve));
+    await connect('Alice', { closeExistingSessions: true });
+    expect(await down).toMatchObject({ code: 4000, willReconnect: false });
+    expect(errors).toEqual([expect.objectContaining({ name: 'SwitchboardError', status: 409, message: 'replaced by a new session' })]);
+    expect(first.connectionState).toBe('disconnected');
   });
 
   it('a refused token is reported and not retried', async () => {
