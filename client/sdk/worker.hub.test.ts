@@ -135,6 +135,33 @@ describe('Worker against a real hub', () => {
     expect(winner.task.raw['reason']).toBe('done');
   });
 
+  it("a channel's load follows the offers and tasks on it, with a channel.update each time it changes", async () => {
+    const [alice, bob] = await Promise.all([connect('Alice'), connect('Bob')]);
+    const loads = (w: Worker) => {
+      const seen: string[] = [];
+      w.on('channel.update', (c) => seen.push(`${c.taskChannelUniqueName} ${c.assignedTasks} ${c.availableCapacityPercentage}%`));
+      return seen;
+    };
+    const [aliceSeen, bobSeen] = [loads(alice), loads(bob)];
+    const offered = Promise.all([next<Reservation>((r) => alice.once('reservation.created', r)), next<Reservation>((r) => bob.once('reservation.created', r))]);
+    await createTask({ topic: 'Load' });
+    const [ra, rb] = await offered;
+    const channel = ra.task.channel!;
+    const onChannel = (w: Worker) => [...w.channels.values()].find((c) => c.taskChannelUniqueName === channel)!;
+    expect([onChannel(alice).assignedTasks, onChannel(bob).assignedTasks]).toEqual([1, 1]);
+    // What the SDK counts is what the hub says: a second page of Alice's gets it in its snapshot.
+    const second = await connect('Alice');
+    expect(onChannel(second)).toMatchObject({ assignedTasks: 1, availableCapacityPercentage: 0 });
+    await ra.accept();
+    if (rb.status !== 'rescinded') await next((r) => rb.once('rescinded', r));
+    expect(onChannel(bob)).toMatchObject({ assignedTasks: 0, availableCapacityPercentage: 100 });
+    await ra.task.complete('done');
+    expect(onChannel(alice)).toMatchObject({ assignedTasks: 0, availableCapacityPercentage: 100 });
+    expect(aliceSeen).toEqual([`${channel} 1 0%`, `${channel} 0 100%`]);
+    expect(bobSeen).toEqual([`${channel} 1 0%`, `${channel} 0 100%`]);
+    expect(onChannel(second)).toMatchObject({ assignedTasks: 0, availableCapacityPercentage: 100 });
+  });
+
   it('update() changes the activity and attributes, and a reject can change the activity', async () => {
     const alice = await connect('Alice');
     const unavailable = [...alice.activities.values()].find((a) => a.friendlyName === 'Unavailable')!;

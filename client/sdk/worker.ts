@@ -229,6 +229,7 @@ export class Worker {
   }
 
   private move(r: Reservation, moves: Transition[]): void {
+    const held = this.reservations.has(r.sid);
     for (const t of moves) {
       r.status = t.status;
       if (FINAL_STATUSES.has(t.status)) {
@@ -240,6 +241,22 @@ export class Worker {
       }
       if (t.event !== 'reservation.created') r.emit(t.event.slice('reservation.'.length) as ReservationEventName);
       this.events.emit(t.event, r);
+    }
+    if (held !== this.reservations.has(r.sid)) this.followLoad(r.task.channel);
+  }
+
+  /**
+   * An offer takes a unit of its channel's capacity until it ends or its task is completed: the
+   * channel's load follows the worker's reservations there, as the hub counts it, with no frame of
+   * its own per offer.
+   */
+  private followLoad(channel: string | null): void {
+    if (channel === null) return;
+    for (const c of this.channels.values()) {
+      if (c.taskChannelUniqueName !== channel) continue;
+      let assigned = 0;
+      for (const r of this.reservations.values()) if (r.task.channel === channel) assigned += 1;
+      if (c.follow(assigned)) this.events.emit('channel.update', c);
     }
   }
 
