@@ -110,7 +110,7 @@ function reserveOrExhaust(state: WorkspaceState, task: TaskRecord, worker: Worke
   return true;
 }
 
-/** Finds the best waiting tasks for a worker that gained capacity, until it is full or none fit. */
+/** Finds the best waiting tasks for a worker that gained capacity or became available, until it is full or none fit. */
 export function routeWorker(state: WorkspaceState, worker: WorkerRecord, ctx: StepContext): void {
   const lifo = state.workspace.prioritizeQueueOrder === 'LIFO';
   for (;;) {
@@ -129,6 +129,12 @@ export function routeWorker(state: WorkspaceState, worker: WorkerRecord, ctx: St
           break;
         }
       }
+    }
+    // Tasks routed to this worker alone: their queue need not be one of its own, and one that ignores
+    // capacity may go to it while it is full.
+    for (const task of state.routing.directTasks(worker.sid)) {
+      if (best && !better(task, best, lifo)) continue;
+      if (knownWorkerEligible(state, task, worker) && accepts(state, task, worker, currentTarget(state, task))) best = task;
     }
     if (!best || !reserveOrExhaust(state, best, worker, ctx)) return;
   }

@@ -17,6 +17,11 @@ export class RoutingIndex {
   /** queue SID -> channel SID -> routable tasks. */
   private readonly waiting = new Map<string, Map<string, WaitingList>>();
   private readonly listedIn = new Map<string, WaitingList>();
+  /**
+   * worker SID -> routable tasks routed to that worker alone (a `RoutingTarget` of a worker), which
+   * may wait in a queue the worker is not a member of: the worker looks here when it gains capacity.
+   */
+  private readonly direct = new Map<string, Set<TaskRecord>>();
   /** worker channel SID -> whether it was ready at the last sync. */
   private readonly readyFlags = new Map<string, boolean>();
 
@@ -30,6 +35,11 @@ export class RoutingIndex {
   /** Waiting lists of a queue, per channel. */
   waitingLists(queueSid: string): ReadonlyMap<string, WaitingList> {
     return this.waiting.get(queueSid) ?? EMPTY_MAP;
+  }
+
+  /** Routable tasks routed to this worker alone (see `direct`). */
+  directTasks(workerSid: string): ReadonlySet<TaskRecord> {
+    return this.direct.get(workerSid) ?? EMPTY_TASKS;
   }
 
   /** True when the task is listed as routable. */
@@ -48,6 +58,11 @@ export class RoutingIndex {
     if (!list) byChannel.set(task.taskChannelSid, (list = new WaitingList(queue.taskOrder === 'LIFO')));
     list.insert(task);
     this.listedIn.set(task.sid, list);
+    const worker = directWorkerOf(task);
+    if (worker === null) return;
+    let tasks = this.direct.get(worker);
+    if (!tasks) this.direct.set(worker, (tasks = new Set()));
+    tasks.add(task);
   }
 
   /** Unlists a task (assigned, canceled, fully reserved, or about to change its sort keys). */
@@ -56,6 +71,9 @@ export class RoutingIndex {
     if (!list) return;
     list.remove(task);
     this.listedIn.delete(task.sid);
+    const worker = directWorkerOf(task);
+    const tasks = worker === null ? undefined : this.direct.get(worker);
+    if (tasks?.delete(task) && tasks.size === 0) this.direct.delete(worker!);
   }
 
   /** Rebuilds a queue's waiting lists, after its task order changed. */
@@ -227,5 +245,11 @@ export class RoutingIndex {
   }
 }
 
+/** The worker a task is routed to alone (`RoutingTarget` WK...), or null. */
+function directWorkerOf(task: TaskRecord): string | null {
+  return task.routingTarget?.startsWith('WK') ? task.routingTarget : null;
+}
+
 const EMPTY: ReadonlySet<string> = new Set();
+const EMPTY_TASKS: ReadonlySet<TaskRecord> = new Set();
 const EMPTY_MAP: ReadonlyMap<string, WaitingList> = new Map();
