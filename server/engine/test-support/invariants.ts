@@ -81,7 +81,7 @@ export class InvariantChecker {
     for (const t of everyTask(state)) this.taskStatus.set(t.sid, t.assignmentStatus);
     for (const r of state.reservations.values()) {
       const key = `${r.workerSid}/${r.taskChannelSid}`;
-      if (CAPACITY_HOLDING.has(r.status)) this.load.set(key, (this.load.get(key) ?? 0) + 1);
+      if (CAPACITY_HOLDING.has(r.status) && !state.tasks.get(r.taskSid)?.ignoreCapacity) this.load.set(key, (this.load.get(key) ?? 0) + 1);
     }
   }
 
@@ -89,6 +89,8 @@ export class InvariantChecker {
   check(state: WorkspaceState, now: number, options: { timersFired: boolean }): string[] {
     const problems: string[] = [];
     const holding = new Map<string, number>();
+    /** Holdings of tasks that respect capacity, per worker channel. */
+    const bounded = new Map<string, number>();
     const winners = new Map<string, number>();
     const pendingOf = new Map<string, number>();
     const offeredTo = new Map<string, Set<string>>();
@@ -98,7 +100,8 @@ export class InvariantChecker {
     problems.push(...checkWorkerNames(state));
     for (const r of everyReservation(state)) {
       const before = this.reservationStatus.get(r.sid);
-      if (before === undefined) created.add(`${r.workerSid}/${r.taskChannelSid}`);
+      const ignoresCapacity = state.findTask(r.taskSid)?.ignoreCapacity === true;
+      if (before === undefined && !ignoresCapacity) created.add(`${r.workerSid}/${r.taskChannelSid}`);
       if (before !== undefined && before !== r.status && !reachable(RESERVATION_TRANSITIONS, before, r.status)) {
         problems.push(`reservation ${r.sid} moved ${before} -> ${r.status}`);
       }
@@ -108,6 +111,7 @@ export class InvariantChecker {
       this.reservationStatus.set(r.sid, r.status);
       const channelKey = `${r.workerSid}/${r.taskChannelSid}`;
       if (CAPACITY_HOLDING.has(r.status)) holding.set(channelKey, (holding.get(channelKey) ?? 0) + 1);
+      if (CAPACITY_HOLDING.has(r.status) && !ignoresCapacity) bounded.set(channelKey, (bounded.get(channelKey) ?? 0) + 1);
       if (r.status === 'accepted' || r.status === 'wrapping' || r.status === 'completed') winners.set(r.taskSid, (winners.get(r.taskSid) ?? 0) + 1);
       if (r.status === 'pending') {
         pendingOf.set(r.taskSid, (pendingOf.get(r.taskSid) ?? 0) + 1);
@@ -153,15 +157,17 @@ export class InvariantChecker {
       const n = holding.get(key) ?? 0;
       if ((state.channelLoad.get(wc.sid) ?? 0) !== n) problems.push(`worker channel ${wc.sid}: index load ${state.channelLoad.get(wc.sid) ?? 0}, records ${n}`);
       // Lowering a capacity below the load is allowed; taking on more work beyond it is not.
-      const grew = n > (this.load.get(key) ?? 0) || created.has(key);
-      if (grew && n > wc.capacity) problems.push(`worker ${wc.workerSid} holds ${n} > capacity ${wc.capacity} on ${wc.taskChannelSid}`);
-      this.load.set(key, n);
+      // Tasks routed to their worker whatever its capacity (`IgnoreCapacity`) may take it past it: they are not counted.
+      const counted = bounded.get(key) ?? 0;
+      const grew = counted > (this.load.get(key) ?? 0) || created.has(key);
+      if (grew && counted > wc.capacity) problems.push(`worker ${wc.workerSid} holds ${counted} > capacity ${wc.capacity} on ${wc.taskChannelSid}`);
+      this.load.set(key, counted);
     }
 
     if (!state.workspace.multiTaskEnabled) {
       // Without multitasking a worker holds one task over all its channels.
       const perWorker = new Map<string, number>();
-      for (const [key, n] of holding) perWorker.set(key.split('/')[0]!, (perWorker.get(key.split('/')[0]!) ?? 0) + n);
+      for (const [key, n] of bounded) perWorker.set(key.split('/')[0]!, (perWorker.get(key.split('/')[0]!) ?? 0) + n);
       for (const [workerSid, n] of perWorker) {
         const grew = [...created].some((key) => key.startsWith(`${workerSid}/`));
         if (grew && n > 1) problems.push(`worker ${workerSid} holds ${n} tasks with multitasking off`);
@@ -210,6 +216,8 @@ export class InvariantChecker {
       if (task.assignmentStatus !== 'pending' && task.assignmentStatus !== 'reserved') continue;
       const queue = task.taskQueueSid ? state.taskQueues.get(task.taskQueueSid) : undefined;
       if (!queue || (pendingOf.get(task.sid) ?? 0) >= queue.maxReservedWorkers) continue;
+      // A task routed to one worker (`RoutingTarget`) waits for that worker only.
+      if (task.routingTarget?.startsWith('WK')) continue;
       const target = bruteTarget(state, task);
       const targetExpression = typeof target?.['expression'] === 'string' ? expression(target['expression']) : null;
       const offered = offeredTo.get(task.sid) ?? new Set<string>();

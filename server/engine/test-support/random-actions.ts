@@ -21,7 +21,14 @@ export type Action =
   | { kind: 'rename'; worker: number; name: number }
   | { kind: 'priority'; pick: number; priority: number }
   | { kind: 'retype'; pick: number; type: number; lang: number }
-  | { kind: 'advance'; ms: number };
+  | { kind: 'advance'; ms: number }
+  | { kind: 'direct'; worker: number; channel: number; ignoreCapacity: boolean }
+  | { kind: 'delete'; pick: number }
+  | { kind: 'channelAvailable'; worker: number; channel: number; available: boolean }
+  | { kind: 'queueTarget'; queue: number; target: number }
+  | { kind: 'taskOrder'; queue: number; lifo: boolean }
+  | { kind: 'workspace'; multiTask: boolean; lifo: boolean; timeoutActivity: number }
+  | { kind: 'virtualStart'; pick: number; ms: number };
 
 const nat = fc.nat({ max: 1000 });
 
@@ -44,7 +51,16 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('priority' as const), pick: nat, priority: fc.nat({ max: 5 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('retype' as const), pick: nat, type: fc.nat({ max: 2 }), lang: fc.nat({ max: 1 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 5_000, max: 120_000 })) }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('direct' as const), worker: fc.nat({ max: 4 }), channel: fc.nat({ max: 1 }), ignoreCapacity: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: nat }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('channelAvailable' as const), worker: fc.nat({ max: 4 }), channel: fc.nat({ max: 1 }), available: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('queueTarget' as const), queue: fc.nat({ max: 2 }), target: fc.nat({ max: 2 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('taskOrder' as const), queue: fc.nat({ max: 2 }), lifo: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('workspace' as const), multiTask: fc.boolean(), lifo: fc.boolean(), timeoutActivity: fc.nat({ max: 3 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('virtualStart' as const), pick: nat, ms: fc.integer({ min: 0, max: 60_000 }) }), weight: 1 },
 );
+
+const QUEUE_TARGETS = ["skills HAS 'a'", "skills HAS 'b'", '1==1'] as const;
 
 const TYPES = ['sales', 'support', 'other'] as const;
 const WORKERS = ['Ann', 'Ben', 'Cy', 'Dee', 'Eve'] as const;
@@ -258,6 +274,52 @@ export function applyAction(h: EngineHarness, workers: string[], queues: string[
     case 'advance':
       effects.push(...h.advance(action.ms));
       break;
+    case 'direct': {
+      const result = h.step({
+        type: 'task.create',
+        attributes: JSON.stringify({ type: 'direct' }),
+        taskChannel: CHANNELS[action.channel],
+        routingTarget: workers[action.worker]!,
+        ignoreCapacity: action.ignoreCapacity,
+      });
+      effects.push(...result.effects);
+      if (!result.ok) problems.push(`task.create with a RoutingTarget failed: ${result.error.message}`);
+      break;
+    }
+    case 'delete': {
+      const t = at([...h.state.tasks.values()], action.pick);
+      if (t) attempt(() => h.step({ type: 'task.delete', sid: t.sid }), false, `delete of ${t.sid}`);
+      break;
+    }
+    case 'channelAvailable': {
+      const sid = workers[action.worker]!;
+      attempt(() => h.step({ type: 'workerChannel.update', workerSid: sid, sid: CHANNELS[action.channel]!, available: action.available }), false, 'channel availability change');
+      break;
+    }
+    case 'queueTarget':
+      attempt(() => h.step({ type: 'taskQueue.update', sid: queues[action.queue]!, targetWorkers: QUEUE_TARGETS[action.target]! }), false, 'TargetWorkers change');
+      break;
+    case 'taskOrder':
+      attempt(() => h.step({ type: 'taskQueue.update', sid: queues[action.queue]!, taskOrder: action.lifo ? 'LIFO' : 'FIFO' }), false, 'TaskOrder change');
+      break;
+    case 'workspace':
+      attempt(
+        () =>
+          h.step({
+            type: 'workspace.update',
+            multiTaskEnabled: action.multiTask,
+            prioritizeQueueOrder: action.lifo ? 'LIFO' : 'FIFO',
+            timeoutActivitySid: h.activity(ACTIVITIES[action.timeoutActivity]!),
+          }),
+        true,
+        'workspace update',
+      );
+      break;
+    case 'virtualStart': {
+      const t = at(tasks((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved'), action.pick);
+      if (t) attempt(() => h.step({ type: 'task.update', sid: t.sid, virtualStartTime: h.clock.now - action.ms }), false, 'VirtualStartTime change');
+      break;
+    }
   }
   return { effects, problems };
 }
