@@ -9,7 +9,11 @@ import { actionArbitrary, applyAction, randomWorkspace } from './test-support/ra
 
 const json = (effects: Effect[]): unknown => JSON.parse(JSON.stringify(effects));
 
-/** A snapshot with each ready set sorted: what must survive a restore whatever the idle order. */
+/**
+ * A snapshot with each ready set sorted. Workers that went to the back in the same millisecond (the
+ * offers and the rescinds of one multi-reservation round) come back in SID order, not in the order
+ * they were handled; the tests below hold the idle order across a restore where times differ.
+ */
 function withoutIdleOrder(snapshot: unknown): unknown {
   const s = snapshot as { ready: [string, string, string[]][] };
   return { ...s, ready: s.ready.map(([q, c, workers]) => [q, c, [...workers].sort()]) };
@@ -196,5 +200,89 @@ describe('restore keeps the idle order', () => {
     const { twin } = h.restore();
     expect(twin.snapshot()).toEqual(h.snapshot());
     expect(twin.onlyPending(twin.addTask({ taskChannel: 'chat' }).sid).workerSid).toBe(ben.sid);
+  });
+});
+
+describe('restore keeps the idle order of workers who finished work', () => {
+  /** One queue of everyone, multi-reservation `maxReservedWorkers`; Ann then Ben become available a second apart. */
+  function twoAgents(maxReservedWorkers = 1) {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q', { maxReservedWorkers });
+    h.addWorkflow('W', { filters: [], default_filter: { queue: q.sid } });
+    const ann = h.addWorker('Ann');
+    h.clock.advance(1_000);
+    const ben = h.addWorker('Ben');
+    h.clock.advance(1_000);
+    return { h, ann, ben };
+  }
+
+  /** The worker the next task is offered to, in the original and in a twin restored now. */
+  function nextOffer(h: EngineHarness): [string, string] {
+    const { twin } = h.restore();
+    const live = h.addTask();
+    const restored = twin.addTask();
+    return [h.nameOf(h.onlyPending(live.sid).workerSid), twin.nameOf(twin.onlyPending(restored.sid).workerSid)];
+  }
+
+  it('one who finished a task later stays behind one who finished earlier, though offered it first', () => {
+    const { h, ann, ben } = twoAgents();
+    const long = h.addTask();
+    h.clock.advance(1_000);
+    const short = h.addTask();
+    expect([h.onlyPending(long.sid).workerSid, h.onlyPending(short.sid).workerSid]).toEqual([ann.sid, ben.sid]);
+    h.accept(h.onlyPending(long.sid).sid);
+    h.accept(h.onlyPending(short.sid).sid);
+    h.clock.advance(1_000);
+    h.setTaskStatus(short.sid, 'completed');
+    h.clock.advance(1_000);
+    h.setTaskStatus(long.sid, 'completed');
+    h.clock.advance(1_000);
+    expect(nextOffer(h)).toEqual(['Ben', 'Ben']);
+  });
+
+  it('and still once the finished tasks are purged, their reservations with them', () => {
+    const { h, ann } = twoAgents();
+    const long = h.addTask();
+    h.clock.advance(1_000);
+    const short = h.addTask();
+    expect(h.onlyPending(long.sid).workerSid).toBe(ann.sid);
+    h.accept(h.onlyPending(long.sid).sid);
+    h.accept(h.onlyPending(short.sid).sid);
+    h.clock.advance(1_000);
+    h.setTaskStatus(short.sid, 'completed');
+    h.clock.advance(1_000);
+    h.setTaskStatus(long.sid, 'completed');
+    h.advance(600_000);
+    expect(h.state.findTask(long.sid)).toBeUndefined();
+    expect(nextOffer(h)).toEqual(['Ben', 'Ben']);
+  });
+
+  it('in a multi-reservation round, the one whose offer was rescinded stays ahead of the one who took the task and finished it', () => {
+    const { h, ann, ben } = twoAgents(2);
+    const task = h.addTask();
+    h.clock.advance(1_000);
+    h.accept(h.reservationsOf(task.sid).find((r) => r.workerSid === ann.sid)!.sid);
+    expect(h.reservationsOf(task.sid).find((r) => r.workerSid === ben.sid)!.status).toBe('rescinded');
+    h.clock.advance(1_000);
+    h.setTaskStatus(task.sid, 'completed');
+    h.clock.advance(1_000);
+    const { twin } = h.restore();
+    const live = h.addTask();
+    const restored = twin.addTask();
+    const offered = (x: EngineHarness, sid: string) => x.reservationsOf(sid).map((r) => x.nameOf(r.workerSid));
+    expect([offered(h, live.sid), offered(twin, restored.sid)]).toEqual([['Ben', 'Ann'], ['Ben', 'Ann']]);
+  });
+
+  it('a worker who joins a queue takes its place by idle time there, as a rebuild and a restore give it, not the back', () => {
+    const h = EngineHarness.create();
+    const q = h.addQueue('Q', { targetWorkers: "skill == 'x'" });
+    h.addWorkflow('W', { filters: [], default_filter: { queue: q.sid } });
+    const ann = h.addWorker('Ann', { attributes: { skill: 'y' } });
+    h.clock.advance(1_000);
+    h.addWorker('Ben', { attributes: { skill: 'x' } });
+    h.clock.advance(1_000);
+    h.run({ type: 'worker.update', sid: ann.sid, attributes: JSON.stringify({ skill: 'x' }) });
+    h.clock.advance(1_000);
+    expect(nextOffer(h)).toEqual(['Ann', 'Ann']);
   });
 });

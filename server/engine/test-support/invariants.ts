@@ -249,8 +249,10 @@ function withOfferMarks(state: WorkspaceState, texts: ReadonlyMap<string, string
     const channelKey = `workerChannel:${state.channelsOfWorker.get(r.workerSid)?.get(r.taskChannelSid)?.sid}`;
     const channelText = stored.get(channelKey);
     if (channelText !== undefined) {
-      const channel = JSON.parse(channelText) as WorkerChannelRecord;
-      if (r.dateCreated > channel.lastReservedAt) stored.set(channelKey, JSON.stringify({ ...channel, lastReservedAt: r.dateCreated }));
+      let channel = JSON.parse(channelText) as WorkerChannelRecord;
+      if (r.dateCreated > channel.lastReservedAt) channel = { ...channel, lastReservedAt: r.dateCreated };
+      if (r.readied && r.dateUpdated > (channel.lastFreedAt ?? 0)) channel = { ...channel, lastFreedAt: r.dateUpdated };
+      stored.set(channelKey, JSON.stringify(channel));
     }
   }
   return stored;
