@@ -232,6 +232,17 @@ describe('target expressions, skip_if and known workers', () => {
     // A name that is not a string names nobody.
     expect(h.reservationsOf(h.addTask({ attributes: { agent_name: 7 } }).sid)).toEqual([]);
   });
+
+  it('a worker renamed to the name a waiting task wants is offered it at once, as a restart would', () => {
+    const { h, fallback } = threeQueues();
+    h.addWorkflow('W', { filters: [{ targets: [{ queue: fallback, known_worker_friendly_name: 'task.agent_name' }] }] });
+    const ann = h.addWorker('Ann');
+    const task = h.addTask({ attributes: { agent_name: 'Anna' } });
+    expect(h.reservationsOf(task.sid)).toEqual([]);
+    h.run({ type: 'worker.update', sid: ann.sid, friendlyName: 'Anna' });
+    expect(h.onlyPending(task.sid).workerSid).toBe(ann.sid);
+    expect(h.restore().twin.engine.routeAll(h.clock.now)).toEqual([]);
+  });
 });
 
 describe('worker names', () => {

@@ -71,6 +71,8 @@ export function updateWorker(state: WorkspaceState, cmd: CommandOf<'worker.updat
       state.workerByName.delete(worker.friendlyName);
       state.workerByName.set(cmd.friendlyName, worker.sid);
       worker.friendlyName = cmd.friendlyName;
+      // A waiting task may want a worker of this name (`known_worker_friendly_name`, `worker.friendly_name`): it looks again.
+      ctx.workersToRoute.add(worker.sid);
     }
     const attributesChanged = cmd.attributes !== undefined && cmd.attributes !== worker.attributes;
     if (cmd.attributes !== undefined) worker.attributes = cmd.attributes;
