@@ -219,11 +219,14 @@ export class InvariantChecker {
       // A task routed to one worker (`RoutingTarget`) waits for that worker only.
       if (task.routingTarget?.startsWith('WK')) continue;
       const target = bruteTarget(state, task);
+      // A known-worker target waits for that worker alone.
+      const known = target?.['known_worker_sid'] ?? target?.['known_worker_friendly_name'];
+      const isKnown = (worker: WorkerRecord) => known === undefined || known === worker.sid || known === worker.friendlyName;
       const targetExpression = typeof target?.['expression'] === 'string' ? expression(target['expression']) : null;
       const offered = offeredTo.get(task.sid) ?? new Set<string>();
       const taskAttributes = targetExpression ? (JSON.parse(task.attributes) as unknown) : null;
       for (const worker of members.get(queue.sid) ?? []) {
-        if (offered.has(worker.sid) || task.rejectedWorkerSids.includes(worker.sid) || !free(worker, task.taskChannelSid)) continue;
+        if (offered.has(worker.sid) || task.rejectedWorkerSids.includes(worker.sid) || !free(worker, task.taskChannelSid) || !isKnown(worker)) continue;
         if (targetExpression && !targetExpression.evaluate({ task: taskAttributes, worker: views.get(worker.sid) })) continue;
         problems.push(`worker ${worker.friendlyName} is idle while task ${task.sid} waits in ${queue.friendlyName}`);
       }

@@ -28,7 +28,8 @@ export type Action =
   | { kind: 'queueTarget'; queue: number; target: number }
   | { kind: 'taskOrder'; queue: number; lifo: boolean }
   | { kind: 'workspace'; multiTask: boolean; lifo: boolean; timeoutActivity: number }
-  | { kind: 'virtualStart'; pick: number; ms: number };
+  | { kind: 'virtualStart'; pick: number; ms: number }
+  | { kind: 'reconfigure'; variant: number; reEvaluate: boolean };
 
 const nat = fc.nat({ max: 1000 });
 
@@ -58,6 +59,7 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('taskOrder' as const), queue: fc.nat({ max: 2 }), lifo: fc.boolean() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('workspace' as const), multiTask: fc.boolean(), lifo: fc.boolean(), timeoutActivity: fc.nat({ max: 3 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('virtualStart' as const), pick: nat, ms: fc.integer({ min: 0, max: 60_000 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('reconfigure' as const), variant: fc.nat({ max: 2 }), reEvaluate: fc.boolean() }), weight: 1 },
 );
 
 const QUEUE_TARGETS = ["skills HAS 'a'", "skills HAS 'b'", '1==1'] as const;
@@ -82,32 +84,7 @@ export function randomWorkspace(options: { multiTaskEnabled?: boolean; defaultFi
   const qa = h.addQueue('Skill A', { targetWorkers: "skills HAS 'a'" });
   const qb = h.addQueue('Skill B', { targetWorkers: "skills HAS 'b'", maxReservedWorkers: 2, taskOrder: 'LIFO' });
   const all = h.addQueue('Everyone', { maxReservedWorkers: 3, assignmentActivity: 'Busy' });
-  h.addWorkflow(
-    'Main',
-    {
-      filters: [
-        {
-          filter_friendly_name: 'Sales',
-          expression: "type == 'sales'",
-          targets: [
-            { queue: qa.sid, timeout: 30, expression: 'task.lang == worker.lang' },
-            { queue: qb.sid, priority: 5, timeout: 60, order_by: 'worker.level DESC' },
-            { queue: all.sid },
-          ],
-        },
-        {
-          filter_friendly_name: 'Support',
-          expression: "type == 'support'",
-          targets: [
-            { queue: qb.sid, skip_if: 'workers.available == 0' },
-            { queue: all.sid, timeout: 90 },
-          ],
-        },
-      ],
-      ...(defaultFilter ? { default_filter: { queue: all.sid } } : {}),
-    },
-    { taskReservationTimeout: 20 },
-  );
+  h.addWorkflow('Main', routing([qa.sid, qb.sid, all.sid], 0, defaultFilter), { taskReservationTimeout: 20 });
   const workers = WORKERS.map(
     (name, i) =>
       h.addWorker(name, {
@@ -117,6 +94,37 @@ export function randomWorkspace(options: { multiTaskEnabled?: boolean; defaultFi
       }).sid,
   );
   return { h, queues: [qa.sid, qb.sid, all.sid], workers };
+}
+
+/**
+ * The main workflow's routing: variant 0 as created (target expressions, priority overrides,
+ * cumulative timeouts, `order_by`, `skip_if`); 1 moves the Sales targets around with other
+ * timeouts; 2 sends Sales to a known worker (Ann) first.
+ */
+function routing([qa, qb, all]: string[], variant: number, defaultFilter: boolean): object {
+  const sales = [
+    [
+      { queue: qa, timeout: 30, expression: 'task.lang == worker.lang' },
+      { queue: qb, priority: 5, timeout: 60, order_by: 'worker.level DESC' },
+      { queue: all },
+    ],
+    [{ queue: qb, timeout: 10 }, { queue: qa, timeout: 45, expression: 'task.lang == worker.lang' }, { queue: all, priority: 2 }],
+    [{ queue: all, known_worker_friendly_name: 'Ann', timeout: 15 }, { queue: all }],
+  ][variant]!;
+  return {
+    filters: [
+      { filter_friendly_name: 'Sales', expression: "type == 'sales'", targets: sales },
+      {
+        filter_friendly_name: 'Support',
+        expression: "type == 'support'",
+        targets: [
+          { queue: qb, skip_if: 'workers.available == 0' },
+          { queue: all, timeout: 90 },
+        ],
+      },
+    ],
+    ...(defaultFilter ? { default_filter: { queue: all } } : {}),
+  };
 }
 
 const at = <T>(list: readonly T[], pick: number): T | undefined => (list.length === 0 ? undefined : list[pick % list.length]);
@@ -315,6 +323,13 @@ export function applyAction(h: EngineHarness, workers: string[], queues: string[
         'workspace update',
       );
       break;
+    case 'reconfigure': {
+      const workflow = [...h.state.workflows.values()][0]!;
+      const defaultFilter = 'default_filter' in (JSON.parse(workflow.configuration) as { task_routing: object }).task_routing;
+      const configuration = JSON.stringify({ task_routing: routing(queues, action.variant, defaultFilter) });
+      attempt(() => h.step({ type: 'workflow.update', sid: workflow.sid, configuration, reEvaluateTasks: action.reEvaluate }), false, 'workflow reconfiguration');
+      break;
+    }
     case 'virtualStart': {
       const t = at(tasks((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved'), action.pick);
       if (t) attempt(() => h.step({ type: 'task.update', sid: t.sid, virtualStartTime: h.clock.now - action.ms }), false, 'VirtualStartTime change');
