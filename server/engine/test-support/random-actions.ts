@@ -29,7 +29,10 @@ export type Action =
   | { kind: 'taskOrder'; queue: number; lifo: boolean }
   | { kind: 'workspace'; multiTask: boolean; lifo: boolean; timeoutActivity: number }
   | { kind: 'virtualStart'; pick: number; ms: number }
-  | { kind: 'reconfigure'; variant: number; reEvaluate: boolean };
+  | { kind: 'reconfigure'; variant: number; reEvaluate: boolean }
+  | { kind: 'hire'; mask: number; available: boolean }
+  | { kind: 'fire'; pick: number }
+  | { kind: 'rechannel'; pick: number; channel: number };
 
 const nat = fc.nat({ max: 1000 });
 
@@ -60,6 +63,9 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('workspace' as const), multiTask: fc.boolean(), lifo: fc.boolean(), timeoutActivity: fc.nat({ max: 3 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('virtualStart' as const), pick: nat, ms: fc.integer({ min: 0, max: 60_000 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('reconfigure' as const), variant: fc.nat({ max: 2 }), reEvaluate: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('hire' as const), mask: fc.nat({ max: 3 }), available: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('fire' as const), pick: nat }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('rechannel' as const), pick: nat, channel: fc.nat({ max: 1 }) }), weight: 1 },
 );
 
 const QUEUE_TARGETS = ["skills HAS 'a'", "skills HAS 'b'", '1==1'] as const;
@@ -328,6 +334,31 @@ export function applyAction(h: EngineHarness, workers: string[], queues: string[
       const defaultFilter = 'default_filter' in (JSON.parse(workflow.configuration) as { task_routing: object }).task_routing;
       const configuration = JSON.stringify({ task_routing: routing(queues, action.variant, defaultFilter) });
       attempt(() => h.step({ type: 'workflow.update', sid: workflow.sid, configuration, reEvaluateTasks: action.reEvaluate }), false, 'workflow reconfiguration');
+      break;
+    }
+    case 'hire': {
+      const name = `Temp ${h.state.workers.size + 1}-${h.clock.now}`;
+      if (h.state.workerByName.has(name)) break;
+      const activitySid = h.activity(action.available ? 'Available' : 'Offline');
+      const attributes = JSON.stringify({ skills: SKILLS[action.mask], lang: 'en' });
+      attempt(() => h.step({ type: 'worker.create', friendlyName: name, activitySid, attributes }), false, 'worker.create');
+      break;
+    }
+    case 'fire': {
+      // Only workers hired on the way: the actions above address the first five by index.
+      const w = at([...h.state.workers.values()].filter((w) => !workers.includes(w.sid)), action.pick);
+      if (!w) break;
+      const holds = [...(h.state.reservationsOfWorker.get(w.sid) ?? [])].some((r) => r.status === 'accepted' || r.status === 'wrapping');
+      const before = JSON.stringify(h.snapshot());
+      const result = h.step({ type: 'worker.delete', sid: w.sid });
+      effects.push(...result.effects);
+      if (holds !== !result.ok) problems.push(`worker.delete of a worker ${holds ? 'holding' : 'not holding'} a task ${result.ok ? 'succeeded' : 'failed'}`);
+      if (!result.ok && (result.effects.length > 0 || JSON.stringify(h.snapshot()) !== before)) problems.push('a refused worker.delete changed something');
+      break;
+    }
+    case 'rechannel': {
+      const t = at(tasks((t) => t.assignmentStatus === 'pending' || t.assignmentStatus === 'reserved'), action.pick);
+      if (t) attempt(() => h.step({ type: 'task.update', sid: t.sid, taskChannel: CHANNELS[action.channel]! }), true, 'TaskChannel change of a waiting task');
       break;
     }
     case 'virtualStart': {
