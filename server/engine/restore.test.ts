@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Effect } from './effects.js';
 import { timerOps } from './test-support/effect-views.js';
 import { WorkspaceEngine } from './engine.js';
+import { currentTarget } from './route.js';
 import { EngineHarness } from './test-support/engine-harness.js';
 import { InvariantChecker } from './test-support/invariants.js';
 import { actionArbitrary, applyAction, randomWorkspace } from './test-support/random-actions.js';
@@ -153,6 +154,49 @@ describe('restore', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  }, 60_000);
+});
+
+describe('restore after a downtime', () => {
+  it('fires every deadline that passed while the hub was down at once, first due first: every invariant holds and nothing is left overdue', () => {
+    fc.assert(
+      fc.property(
+        fc.array(actionArbitrary, { maxLength: 40, size: 'max' }),
+        fc.integer({ min: 1, max: 400_000 }),
+        fc.array(actionArbitrary, { maxLength: 10 }),
+        (history, downtime, future) => {
+          const { h, workers, queues } = randomWorkspace();
+          for (const action of history) applyAction(h, workers, queues, action);
+          const { twin } = h.restore();
+          const checker = new InvariantChecker();
+          checker.observe(twin.state);
+          // As the hub does on open: every timer due by now fires now, in deadline order.
+          twin.clock.moveTo(twin.clock.now + downtime);
+          const now = twin.clock.now;
+          for (let due = twin.timers.takeDue(now); due; due = twin.timers.takeDue(now)) twin.step({ type: 'timer.fired', key: due.key }, { type: 'system' });
+          const overdue: string[] = [];
+          for (const task of twin.state.tasks.values()) {
+            if (task.assignmentStatus !== 'pending' && task.assignmentStatus !== 'reserved') continue;
+            if (task.dateCreated + task.timeout * 1000 <= now) overdue.push(`task ${task.sid} waits past its TTL`);
+            const offset = currentTarget(twin.state, task)?.deadlineOffsetMs;
+            if (offset != null && task.workflowEnteredAt + offset <= now) overdue.push(`task ${task.sid} waits on a target past its timeout`);
+          }
+          for (const sid of twin.state.purgeQueue) {
+            const purgeAt = twin.state.findTask(sid)?.purgeAt;
+            if (purgeAt != null && purgeAt <= now - 1_000) overdue.push(`finished task ${sid} is kept past its purge`);
+          }
+          expect(overdue).toEqual([]);
+          expect(twin.engine.routeAll(now)).toEqual([]);
+          expect(checker.check(twin.state, now, { timersFired: true }).filter((p) => !p.includes(' holds '))).toEqual([]);
+          for (const action of future) {
+            const { problems } = applyAction(twin, workers, queues, action);
+            problems.push(...checker.check(twin.state, twin.clock.now, { timersFired: true }));
+            expect(problems).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   }, 60_000);
 });
