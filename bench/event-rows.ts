@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import type { EventRecord } from '../server/engine/model.js';
 import { JsonStrings, storedEventJson } from '../server/store/event-json.js';
 import { MemoryStore } from '../server/store/memory-store.js';
-import { inColumn } from '../server/store/sqlite-store.js';
+import { inColumn } from '../server/store/sqlite-events.js';
 import { benchHub } from './lib/bench-hub.js';
 import { intOptions } from './lib/int-options.js';
 import { median } from './lib/median.js';

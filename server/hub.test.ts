@@ -270,6 +270,26 @@ describe('Hub on SQLite: restart', () => {
     expect(states[2]).toBe(states[0]);
   });
 
+  it('keeps the idle order across a restart: the worker who finished last is offered the next task last', async () => {
+    // Every reading of the clock a millisecond later: no two steps share a time.
+    let clock = Date.now();
+    const { dir, hub, w, run } = await world({ reservationTimeout: 600, hub: { now: () => (clock += 1) } });
+    const first = await run<TaskRecord>({ type: 'task.create', attributes: '{"n":1}', workflowSid: w.workflow });
+    const second = await run<TaskRecord>({ type: 'task.create', attributes: '{"n":2}', workflowSid: w.workflow });
+    const [annOffer] = reservationsOf(hub, w, first.sid);
+    const [benOffer] = reservationsOf(hub, w, second.sid);
+    expect([annOffer!.workerSid, benOffer!.workerSid]).toEqual([w.ann, w.ben]);
+    for (const offer of [annOffer!, benOffer!]) expect((await accept(hub, w, offer.sid)).ok).toBe(true);
+    // Ann was offered her task first but finishes it last: Ben has been free longer.
+    await run({ type: 'task.update', sid: second.sid, assignmentStatus: 'completed' });
+    await run({ type: 'task.update', sid: first.sid, assignmentStatus: 'completed' });
+    await stop(hub);
+
+    const again = await start(dir, { now: () => (clock += 1) });
+    const next = (await again.dispatch(w.ws, { type: 'task.create', attributes: '{"n":3}', workflowSid: w.workflow })) as { ok: true; value: TaskRecord };
+    expect(reservationsOf(again, w, next.value.sid).map((r) => r.workerSid)).toEqual([w.ben]);
+  });
+
   it('commits everything queued before a graceful close: no acknowledged change is lost', async () => {
     const { dir, hub, w } = await world({ reservationTimeout: 600 });
     const acks = Array.from({ length: 200 }, (_, i) => hub.dispatch(w.ws, { type: 'task.create', attributes: `{"n":${i}}`, workflowSid: w.workflow }));

@@ -61,6 +61,7 @@ export class Hub {
   /** Steps performed so far: numbers each step for the event listeners. */
   private steps = 0;
   private readonly callbackListeners = new Set<CallbackListener>();
+  private readonly workspaceDeletedListeners = new Set<(workspaceSid: string) => void>();
   private batch: CommitBatch = { changes: [], events: [], deletedWorkspaces: [] };
   private afterCommit: Array<() => void> = [];
   private flushScheduled = false;
@@ -111,6 +112,12 @@ export class Hub {
     return () => this.eventListeners.delete(listener);
   }
 
+  /** Subscribes to workspace deletions, told once each is durable; returns the unsubscribe function. */
+  onWorkspaceDeleted(listener: (workspaceSid: string) => void): () => void {
+    this.workspaceDeletedListeners.add(listener);
+    return () => this.workspaceDeletedListeners.delete(listener);
+  }
+
   /** Subscribes to assignment callbacks; returns the unsubscribe function. */
   onAssignmentCallback(listener: CallbackListener): () => void {
     this.callbackListeners.add(listener);
@@ -145,6 +152,8 @@ export class Hub {
     this.batch.deletedWorkspaces.push(sid);
     this.batch.changes = this.batch.changes.filter((c) => c.workspaceSid !== sid);
     await this.flush();
+    // No engine step deletes a workspace, so no event tells the transports: their sessions of it end here.
+    for (const listener of this.workspaceDeletedListeners) listener(sid);
     return true;
   }
 

@@ -24,7 +24,8 @@ import type { EventRecord } from '../../server/engine/model.js';
 import { JsonStrings, storedEventJson } from '../../server/store/event-json.js';
 import type { EventSummary } from '../../server/store/event-summary.js';
 import { migrate } from '../../server/store/migrations.js';
-import { inColumn, WRITER_SQL } from '../../server/store/sqlite-store.js';
+import { inColumn } from '../../server/store/sqlite-events.js';
+import { WRITER_SQL } from '../../server/store/sqlite-store.js';
 import type { CommitBatch, Store } from '../../server/store/store.js';
 
 const FILTERS = [

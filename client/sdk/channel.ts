@@ -9,12 +9,10 @@ export class Channel {
   /** How many tasks of this channel the worker takes at once. */
   capacity = 1;
   available = true;
-  /** Reservations now holding capacity on this channel. */
+  /** Reservations now holding capacity on this channel (pending, accepted, wrapping up). */
   assignedTasks = 0;
   /** Free capacity, 0..100. */
   availableCapacityPercentage = 0;
-  /** @internal JSON text of the last payload, to tell a real change from a repeat. */
-  fingerprint = '';
 
   /** @internal */
   constructor(payload: Json) {
@@ -24,15 +22,29 @@ export class Channel {
 
   /** @internal Takes a fresh payload; returns whether anything changed. */
   absorb(payload: Json): boolean {
-    const fingerprint = JSON.stringify(payload);
-    if (fingerprint === this.fingerprint) return false;
-    this.fingerprint = fingerprint;
+    const before = this.state();
     this.taskChannelUniqueName = strOrNull(payload, 'task_channel_unique_name');
     this.taskChannelSid = str(payload, 'task_channel_sid');
     this.capacity = num(payload, 'configured_capacity', this.capacity);
     this.available = bool(payload, 'available', this.available);
     this.assignedTasks = num(payload, 'assigned_tasks', this.assignedTasks);
     this.availableCapacityPercentage = num(payload, 'available_capacity_percentage', this.availableCapacityPercentage);
+    return this.state() !== before;
+  }
+
+  /**
+   * @internal Takes the number of the worker's reservations holding this channel's capacity, which
+   * the hub counts the same way; returns whether the load changed.
+   */
+  follow(assigned: number): boolean {
+    if (assigned === this.assignedTasks) return false;
+    this.assignedTasks = assigned;
+    const free = this.available && this.capacity > 0 ? Math.max(0, this.capacity - assigned) : 0;
+    this.availableCapacityPercentage = this.capacity > 0 ? Math.floor((free * 100) / this.capacity) : 0;
     return true;
+  }
+
+  private state(): string {
+    return `${this.taskChannelUniqueName} ${this.taskChannelSid} ${this.capacity} ${this.available} ${this.assignedTasks} ${this.availableCapacityPercentage}`;
   }
 }

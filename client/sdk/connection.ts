@@ -1,4 +1,4 @@
-import { ServerMessageSchema, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
+import { MAX_FRAME_BYTES, ServerMessageSchema, type ClientMessage, type ServerMessage } from '../../shared/protocol.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { SwitchboardError } from './sdk-error.js';
@@ -16,6 +16,9 @@ export type WebSocketConstructor = new (url: string) => SocketLike;
 
 /** A command without its `ref`, which the connection assigns. */
 export type Command = ClientMessage extends infer M ? (M extends { ref: string } ? Omit<M, 'ref'> : never) : never;
+
+/** Commands that timed out and are still remembered, so that their late replies can be used. */
+const MAX_UNANSWERED = 100;
 
 /** Close codes of the hub after which retrying with the same token is pointless. */
 const REPLACED = 4000;
@@ -61,8 +64,10 @@ export interface ConnectionEvents {
   down: DownInfo;
   /** The hub refused the token (or it expired): no retry until a new one is given. */
   refused: SwitchboardError;
-  /** A frame could not be decoded. */
+  /** A problem outside any command: a frame that could not be decoded, a session replaced by another. */
   error: SwitchboardError;
+  /** The data of a successful reply that came after its command had timed out (rejected with 503). */
+  late: unknown;
 }
 
 interface Pending {
@@ -85,9 +90,13 @@ export class Connection extends Emitter<ConnectionEvents> {
   private attempt = 0;
   private nextRef = 0;
   private readonly pending = new Map<string, Pending>();
+  /** Refs of commands on the current socket that timed out: the hub may still answer them. */
+  private readonly unanswered = new Set<string>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private deadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The token changed after the current socket's `auth` left: that socket presents an old one. */
+  private helloOutdated = false;
   /** When the last frame arrived (or the socket was opened): the dead timer measures silence from it. */
   private lastHeardAt = 0;
   private readonly timings: Required<Omit<ConnectionTimings, 'backoff'>> & { backoff: BackoffOptions };
@@ -140,6 +149,16 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.open();
   }
 
+  /**
+   * The token changed. A socket whose `auth` carried the old one presents the new one once it is
+   * in, or, if the hub refuses the old one, is followed at once by one that carries the new; a
+   * connection waiting or refused retries at once.
+   */
+  tokenChanged(): void {
+    if (this.phase === 'authenticating') this.helloOutdated = true;
+    else this.reconnectNow();
+  }
+
   /** Closes for good: no more retries; pending commands fail. */
   stop(): void {
     if (this.phase === 'stopped') return;
@@ -164,14 +183,31 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   private send(socket: SocketLike, command: Command): Promise<unknown> {
     const ref = String(++this.nextRef);
+    let frame: string;
+    try {
+      frame = JSON.stringify({ ...command, ref });
+    } catch (error) {
+      // A cycle or a BigInt in the attributes: the page's mistake, not the connection's.
+      return Promise.reject(SwitchboardError.local('BAD_REQUEST', `The ${command.type} command cannot be sent as JSON: ${(error as Error).message}`));
+    }
+    // The hub closes the socket on a frame over its limit (1009), failing every command in flight
+    // with it; one that cannot pass is refused here instead. (A UTF-16 unit is at most 3 UTF-8 bytes.)
+    if (frame.length > MAX_FRAME_BYTES / 3) {
+      const bytes = new TextEncoder().encode(frame).length;
+      if (bytes > MAX_FRAME_BYTES) {
+        return Promise.reject(SwitchboardError.local('BAD_REQUEST', `The ${command.type} command is ${bytes} bytes; the hub accepts at most ${MAX_FRAME_BYTES} bytes`));
+      }
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(ref);
+        this.unanswered.add(ref);
+        if (this.unanswered.size > MAX_UNANSWERED) this.unanswered.delete(this.unanswered.values().next().value!);
         reject(SwitchboardError.local('UNAVAILABLE', `The hub did not reply within ${this.timings.requestTimeoutMs} ms`));
       }, this.timings.requestTimeoutMs);
       this.pending.set(ref, { resolve, reject, timer });
       try {
-        socket.send(JSON.stringify({ ...command, ref }));
+        socket.send(frame);
       } catch {
         clearTimeout(timer);
         this.pending.delete(ref);
@@ -196,6 +232,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     socket.addEventListener('open', () => {
       if (this.socket !== socket) return;
       this.touch();
+      this.helloOutdated = false;
       this.send(socket, this.hello()).then(
         () => this.markOpen(socket),
         (error: SwitchboardError) => {
@@ -235,7 +272,12 @@ export class Connection extends Emitter<ConnectionEvents> {
     const message = parsed.data;
     if (message.type === 'reply') {
       const waiting = this.pending.get(message.ref);
-      if (!waiting) return; // a ping's reply, or one that arrived after its timeout
+      if (!waiting) {
+        // The change of a command that timed out is made all the same: what the reply carries is
+        // news to the page (the hub pushes no copy of it to the session that caused it).
+        if (this.unanswered.delete(message.ref) && message.ok) this.emit('late', message.data);
+        return; // else a reply nobody waits for
+      }
       this.pending.delete(message.ref);
       clearTimeout(waiting.timer);
       if (message.ok) waiting.resolve(message.data);
@@ -251,6 +293,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.socket !== socket || this.phase !== 'authenticating') return;
     this.phase = 'open';
     this.attempt = 0;
+    if (this.helloOutdated) {
+      this.helloOutdated = false;
+      this.send(socket, { type: 'token.update', token: this.hello().token }).catch(() => {});
+    }
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       // Fire and forget: the reply only matters as a frame that resets the dead timer. A recent
@@ -295,12 +341,21 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (code === UNAUTHORIZED) this.refuse(SwitchboardError.local('UNAUTHORIZED', reason || 'The hub refused the token'), code, reason);
     else if (code === REPLACED) {
       this.phase = 'stopped';
+      this.emit('error', SwitchboardError.local('CONFLICT', reason || 'replaced by a new session'));
       this.emit('down', { code, reason: reason || 'replaced by a new session', willReconnect: false, retryInMs: null });
     } else this.retry(code, reason);
   }
 
   private refuse(error: SwitchboardError, code = UNAUTHORIZED, reason = error.message): void {
     this.release(code, reason);
+    if (this.helloOutdated) {
+      // The hub refused a token the page has replaced already: try the new one now.
+      this.helloOutdated = false;
+      this.emit('down', { code, reason, willReconnect: true, retryInMs: 0 });
+      this.attempt = 0;
+      this.open();
+      return;
+    }
     this.phase = 'refused';
     this.emit('refused', error);
     this.emit('down', { code, reason, willReconnect: false, retryInMs: null });
@@ -320,6 +375,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         // Closing a socket that never opened may throw in some implementations.
       }
     }
+    this.unanswered.clear();
     for (const [ref, waiting] of this.pending) {
       clearTimeout(waiting.timer);
       this.pending.delete(ref);

@@ -92,9 +92,9 @@ const snapshot = (reservations: unknown[] = [], worker = workerPayload()) => ({
   token_expires_at: new Date(T0 + 3600_000).toISOString(),
 });
 
-function token(): string {
+function token(ttl = 3600): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  return `${b64({ alg: 'HS256' })}.${b64({ exp: T0 / 1000 + 3600, grants: { task_router: { worker_sid: WK, workspace_sid: sid('WS', 1) } } })}.sig`;
+  return `${b64({ alg: 'HS256' })}.${b64({ exp: T0 / 1000 + ttl, grants: { task_router: { worker_sid: WK, workspace_sid: sid('WS', 1) } } })}.sig`;
 }
 
 /** Starts a worker and plays the hub up to `ready`. */
@@ -274,10 +274,37 @@ describe('Worker: updates', () => {
     expect(errors).toEqual(['bad frame', 'The hub sent a frame that is not JSON', 'The hub sent a frame this SDK cannot read (type what.is.this)']);
   });
 
+  it('a token given while the handshake is under way replaces a refused one at once, or follows an accepted one', async () => {
+    const refused = new Worker(token(), { url: 'http://hub.test', WebSocket: FakeSocket });
+    const expired = vi.fn();
+    refused.on('token.expired', expired);
+    await Promise.resolve();
+    FakeSocket.last.open();
+    await refused.updateToken(token(7200));
+    FakeSocket.last.fail('auth', 401, 'Token has expired');
+    await Promise.resolve(); // the auth reply settles a promise
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.last.open();
+    expect(FakeSocket.last.last('auth').token).toBe(token(7200));
+    expect(expired).not.toHaveBeenCalled();
+    refused.disconnect();
+
+    const accepted = new Worker(token(), { url: 'http://hub.test', WebSocket: FakeSocket });
+    await Promise.resolve();
+    const socket = FakeSocket.last;
+    socket.open();
+    await accepted.updateToken(token(7200));
+    socket.reply('auth');
+    socket.push(snapshot());
+    await Promise.resolve();
+    expect(socket.last('token.update').token).toBe(token(7200));
+    accepted.disconnect();
+  });
+
   it('updateToken() sends token.update when connected', async () => {
     const { worker, socket } = await connected();
-    const updating = worker.updateToken('new-token');
-    expect(socket.last('token.update').token).toBe('new-token');
+    const updating = worker.updateToken(token());
+    expect(socket.last('token.update').token).toBe(token());
     socket.reply('token.update');
     await updating;
   });

@@ -130,6 +130,11 @@ export class Worker {
       this.events.emit('error', error);
     });
     this.connection.on('error', (error) => this.events.emit('error', error));
+    // An answer that came too late for its promise: a reservation it carries is still the truth.
+    this.connection.on('late', (data) => {
+      const parsed = ReservationPayloadSchema.safeParse(data);
+      if (parsed.success) this.receive(parsed.data);
+    });
     // Connect on a later tick, so listeners added right after `new Worker()` miss nothing.
     queueMicrotask(() => this.connection.start());
   }
@@ -170,12 +175,28 @@ export class Worker {
     return this;
   }
 
-  /** Gives the SDK a fresh token (after `token.expired`); reconnects if the old one was refused. */
+  /**
+   * Gives the SDK a fresh token for the same worker (after `token.expired`); reconnects if the old
+   * one was refused. A token for another worker rejects with status 403, and one the hub refuses
+   * rejects with its error: either way the SDK keeps the token it had.
+   */
   async updateToken(token: string): Promise<void> {
+    const grant = tokenGrant(token);
+    // One Worker speaks for one worker: the next reconnect must not authenticate as another.
+    if (this.sid !== '' && (grant.workerSid !== this.sid || grant.workspaceSid !== this.workspaceSid)) {
+      throw SwitchboardError.local('FORBIDDEN', `The token is not for worker ${this.sid}: create a new Worker for another worker`);
+    }
+    if (this.connection.isOpen) {
+      try {
+        await this.connection.request({ type: 'token.update', token });
+      } catch (error) {
+        // Only a token the hub answered about is kept out; one it never saw is for the reconnect.
+        if (!(error instanceof SwitchboardError) || error.status !== 503) throw error;
+      }
+    }
     this.token = token;
-    this.tokenExpiresAt = tokenGrant(token).expiresAt ?? this.tokenExpiresAt;
-    if (this.connection.isOpen) await this.connection.request({ type: 'token.update', token });
-    else this.connection.reconnectNow();
+    this.tokenExpiresAt = grant.expiresAt ?? this.tokenExpiresAt;
+    this.connection.tokenChanged();
   }
 
   /** Closes the connection for good (no reconnect); pending commands fail. */
@@ -208,6 +229,7 @@ export class Worker {
   }
 
   private move(r: Reservation, moves: Transition[]): void {
+    const held = this.reservations.has(r.sid);
     for (const t of moves) {
       r.status = t.status;
       if (FINAL_STATUSES.has(t.status)) {
@@ -219,6 +241,22 @@ export class Worker {
       }
       if (t.event !== 'reservation.created') r.emit(t.event.slice('reservation.'.length) as ReservationEventName);
       this.events.emit(t.event, r);
+    }
+    if (held !== this.reservations.has(r.sid)) this.followLoad(r.task.channel);
+  }
+
+  /**
+   * An offer takes a unit of its channel's capacity until it ends or its task is completed: the
+   * channel's load follows the worker's reservations there, as the hub counts it, with no frame of
+   * its own per offer.
+   */
+  private followLoad(channel: string | null): void {
+    if (channel === null) return;
+    for (const c of this.channels.values()) {
+      if (c.taskChannelUniqueName !== channel) continue;
+      let assigned = 0;
+      for (const r of this.reservations.values()) if (r.task.channel === channel) assigned += 1;
+      if (c.follow(assigned)) this.events.emit('channel.update', c);
     }
   }
 

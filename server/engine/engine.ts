@@ -2,7 +2,6 @@ import { fail, SwitchboardError } from '../../shared/errors.js';
 import { archiveAll } from './archive.js';
 import type { Actor, Command, CommandOf, CommandType } from './commands.js';
 import type { Effect } from './effects.js';
-import { compileExpression } from './expression/index.js';
 import type { RecordChange } from './effects.js';
 import { TERMINAL_TASK_STATUSES, type WorkspaceRecord } from './model.js';
 import type { Outcome } from './outcome.js';
@@ -141,7 +140,7 @@ export class WorkspaceEngine {
     restoreOfferMarks(s);
     for (const task of s.tasks.values()) s.taskTally.update(task.sid, task);
     for (const queue of s.taskQueues.values()) {
-      const compiled = compileExpression(queue.targetWorkers);
+      const compiled = queues.compileTargetWorkers(queue.targetWorkers);
       if (compiled.ok) s.queueExpressions.set(queue.sid, compiled.expression);
     }
     for (const workflow of s.workflows.values()) {

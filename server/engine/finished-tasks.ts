@@ -36,7 +36,7 @@ const TASK_KEYS = keysOf<TaskRecord>({
 });
 const RESERVATION_KEYS = keysOf<ReservationRecord>({
   sid: true, workspaceSid: true, taskSid: true, workerSid: true, taskQueueSid: true, workflowSid: true, taskChannelSid: true,
-  status: true, timeoutAt: true, dateCreated: true, dateUpdated: true, version: true, workerVersion: true,
+  status: true, timeoutAt: true, dateCreated: true, dateUpdated: true, version: true, workerVersion: true, readied: true,
 });
 
 function keysOf<T>(keys: { [K in keyof Required<T>]: true }): ReadonlyArray<keyof T> {
@@ -49,7 +49,7 @@ function valuesOf<T>(record: T, keys: ReadonlyArray<keyof T>): unknown[] {
 }
 
 /** The optional keys of the records (absent when archived: null in the entry, absent again when read). */
-const OPTIONAL_KEYS: ReadonlySet<string> = new Set<keyof ReservationRecord>(['workerVersion']);
+const OPTIONAL_KEYS: ReadonlySet<string> = new Set<keyof ReservationRecord>(['workerVersion', 'readied']);
 
 /** A record from its values. */
 function recordOf<T>(values: readonly unknown[], keys: ReadonlyArray<keyof T>): T {

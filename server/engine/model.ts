@@ -79,6 +79,12 @@ export interface WorkerChannelRecord {
   available: boolean;
   /** When the worker last got a reservation on this channel; orders longest-idle selection. */
   lastReservedAt: number;
+  /**
+   * When this channel last became ready for work again (a task or an offer left it full, or it was
+   * given room): orders longest-idle selection with `lastReservedAt`. A reservation whose end did it
+   * carries the mark (`ReservationRecord.readied`), as an offer carries `lastReservedAt`. Absent: never.
+   */
+  lastFreedAt?: number;
   dateCreated: number;
   dateUpdated: number;
 }
@@ -169,6 +175,8 @@ export interface ReservationRecord {
    * `keepOfferMarks`). Absent in reservations written before it existed.
    */
   workerVersion?: number;
+  /** True when this reservation's end made its worker channel ready again, at `dateUpdated` (see `WorkerChannelRecord.lastFreedAt`). */
+  readied?: true;
 }
 
 /** A fact for the Events resource, the event callback and the SDK. */

@@ -45,9 +45,16 @@ export function checkName(name: string, param = 'FriendlyName'): { ok: false; er
   return null;
 }
 
-/** Checks an `If-Match` header against a record's version. */
+/**
+ * Checks an `If-Match` header against a record's version, as HTTP reads it: `*` (any version) or a
+ * comma-separated list of ETags, one of which must be the current version.
+ */
 export function checkVersion(ifMatch: string | undefined, version: number): { ok: false; error: SwitchboardError } | null {
   if (ifMatch === undefined) return null;
-  const wanted = ifMatch.replace(/^W\//, '').replace(/"/g, '').trim();
-  return wanted === String(version) ? null : err('PRECONDITION_FAILED', `If-Match ${ifMatch} does not match the current version ${version}`);
+  const current = String(version);
+  const matches = ifMatch.split(',').some((tag) => {
+    const wanted = tag.trim().replace(/^W\//, '').replace(/"/g, '').trim();
+    return wanted === '*' || wanted === current;
+  });
+  return matches ? null : err('PRECONDITION_FAILED', `If-Match ${ifMatch} does not match the current version ${version}`);
 }

@@ -72,7 +72,7 @@ export function createReservation(state: WorkspaceState, task: TaskRecord, worke
   // The new version and offer time are durable in the reservation: no worker or channel record to write per offer.
   const channel = state.channelsOfWorker.get(worker.sid)?.get(task.taskChannelSid);
   if (channel) channel.lastReservedAt = ctx.now;
-  state.routing.syncReadiness(worker, task.taskChannelSid);
+  state.routing.syncReadiness(worker, ctx.now, task.taskChannelSid);
 
   if (task.assignmentStatus === 'pending') {
     task.assignmentStatus = 'reserved';
@@ -115,15 +115,10 @@ export function endReservation(
   reservation.dateUpdated = ctx.now;
   reservation.version += 1;
   state.unlistPending(reservation);
-  state.adjustLoad(reservation, -1);
+  releaseCapacity(state, reservation, ctx);
   ctx.clearTimer(timerKey.reservation(reservation.sid));
   ctx.save('reservation', reservation);
 
-  const worker = state.workers.get(reservation.workerSid);
-  if (worker) {
-    state.routing.syncReadiness(worker);
-    ctx.workersToRoute.add(worker.sid);
-  }
   const task = state.tasks.get(reservation.taskSid);
   if (task && (task.assignmentStatus === 'reserved' || task.assignmentStatus === 'pending')) {
     if (state.pendingCount(task.sid) === 0) {
@@ -181,16 +176,25 @@ export function settleReservation(
   reservation.status = status;
   reservation.dateUpdated = ctx.now;
   reservation.version += 1;
+  if (status === 'completed') releaseCapacity(state, reservation, ctx);
   ctx.save('reservation', reservation);
-  if (status === 'completed') {
-    state.adjustLoad(reservation, -1);
-    const worker = state.workers.get(reservation.workerSid);
-    if (worker) {
-      state.routing.syncReadiness(worker);
-      ctx.workersToRoute.add(worker.sid);
-    }
-  }
   emitReservationEvent(state, reservation, status === 'wrapping' ? 'reservation.wrapup' : 'reservation.completed', ctx);
+}
+
+/**
+ * Gives a reservation's unit of capacity back and lets its worker look for work. A channel that
+ * became ready again by it is marked (`lastFreedAt`): the reservation carries the mark of its own
+ * channel (`readied`); another channel (single-tasking frees them all) is saved with its mark.
+ */
+export function releaseCapacity(state: WorkspaceState, reservation: ReservationRecord, ctx: StepContext): void {
+  state.adjustLoad(reservation, -1);
+  const worker = state.workers.get(reservation.workerSid);
+  if (!worker) return;
+  ctx.workersToRoute.add(worker.sid);
+  for (const channel of state.routing.syncReadiness(worker, ctx.now)) {
+    if (channel.taskChannelSid === reservation.taskChannelSid) reservation.readied = true;
+    else ctx.save('workerChannel', channel);
+  }
 }
 
 /**
@@ -203,12 +207,15 @@ export function keepOfferMarks(state: WorkspaceState, reservation: ReservationRe
   if (!worker) return;
   if (reservation.workerVersion === worker.version) ctx.save('worker', worker);
   const channel = state.channelsOfWorker.get(worker.sid)?.get(reservation.taskChannelSid);
-  if (channel && channel.lastReservedAt === reservation.dateCreated) ctx.save('workerChannel', channel);
+  if (!channel) return;
+  const freedMark = reservation.readied === true && channel.lastFreedAt === reservation.dateUpdated;
+  if (channel.lastReservedAt === reservation.dateCreated || freedMark) ctx.save('workerChannel', channel);
 }
 
 /**
- * At restore, each worker's version and each channel's last offer time as the newest of their
- * saved records and their offers (see `ReservationRecord.workerVersion`).
+ * At restore, each worker's version and each channel's last offer time and last time it became
+ * ready again as the newest of their saved records and their reservations (see
+ * `ReservationRecord.workerVersion` and `readied`).
  */
 export function restoreOfferMarks(state: WorkspaceState): void {
   for (const reservation of state.reservations.values()) {
@@ -217,5 +224,6 @@ export function restoreOfferMarks(state: WorkspaceState): void {
     if (reservation.workerVersion !== undefined && reservation.workerVersion > worker.version) worker.version = reservation.workerVersion;
     const channel = state.channelsOfWorker.get(worker.sid)?.get(reservation.taskChannelSid);
     if (channel && reservation.dateCreated > channel.lastReservedAt) channel.lastReservedAt = reservation.dateCreated;
+    if (channel && reservation.readied && reservation.dateUpdated > (channel.lastFreedAt ?? 0)) channel.lastFreedAt = reservation.dateUpdated;
   }
 }

@@ -125,7 +125,7 @@ function reserveOrExhaust(state: WorkspaceState, task: TaskRecord, worker: Worke
   return true;
 }
 
-/** Finds the best waiting tasks for a worker that gained capacity, until it is full or none fit. */
+/** Finds the best waiting tasks for a worker that gained capacity or became available, until it is full or none fit. */
 export function routeWorker(state: WorkspaceState, worker: WorkerRecord, ctx: StepContext): void {
   const lifo = state.workspace.prioritizeQueueOrder === 'LIFO';
   for (;;) {

@@ -157,15 +157,16 @@ export class RoutingIndex {
   }
 
   /**
-   * Idle order on a channel: the worker idle there longest first, idle since the later of its last
-   * activity change and its last offer on that channel; then by worker SID.
+   * Idle order on a channel: the worker idle there longest first, idle since the latest of its last
+   * activity change, its last offer on that channel and the last time that channel became ready
+   * again; then by worker SID.
    */
   compareIdle(a: WorkerChannelRecord, b: WorkerChannelRecord): number {
     return this.idleSince(a) - this.idleSince(b) || (a.workerSid < b.workerSid ? -1 : a.workerSid > b.workerSid ? 1 : 0);
   }
 
   private idleSince(channel: WorkerChannelRecord): number {
-    return Math.max(channel.lastReservedAt, this.state.workers.get(channel.workerSid)?.dateStatusChanged ?? 0);
+    return Math.max(channel.lastReservedAt, channel.lastFreedAt ?? 0, this.state.workers.get(channel.workerSid)?.dateStatusChanged ?? 0);
   }
 
   /** Drops a queue from every index. */
@@ -184,18 +185,26 @@ export class RoutingIndex {
   }
 
   /**
-   * Puts a worker in or out of the ready sets of its queues after its activity, capacity or load changed.
-   * `touched` moves it to the back of the idle order: on every channel (true) or on one channel SID.
+   * Puts a worker in or out of the ready sets of its queues after its activity, capacity or load changed,
+   * at time `now`. `touched` moves it to the back of the idle order: on every channel (true) or on one
+   * channel SID. A channel that becomes ready untouched goes to the back too, marked so (`lastFreedAt`,
+   * which the caller makes durable): those channels are returned.
    */
-  syncReadiness(worker: WorkerRecord, touched: boolean | string = false): void {
+  syncReadiness(worker: WorkerRecord, now: number, touched: boolean | string = false): WorkerChannelRecord[] {
+    const freed: WorkerChannelRecord[] = [];
     const channels = this.state.channelsOfWorker.get(worker.sid);
-    if (!channels) return;
+    if (!channels) return freed;
     const queues = this.queuesOfWorker.get(worker.sid);
     for (const channel of channels.values()) {
       const isReady = this.state.freeCapacity(worker, channel) > 0;
       const touch = touched === true || touched === channel.taskChannelSid;
       const was = this.readyFlags.get(channel.sid) ?? false;
       this.readyFlags.set(channel.sid, isReady);
+      if (isReady && !was && !touch) {
+        // Touched, the offer or the activity change that moved it marks it already.
+        channel.lastFreedAt = now;
+        freed.push(channel);
+      }
       if (!queues || (was === isReady && !touch)) continue;
       for (const queueSid of queues) {
         const set = this.readySet(queueSid, channel.taskChannelSid);
@@ -206,6 +215,7 @@ export class RoutingIndex {
         }
       }
     }
+    return freed;
   }
 
   private membersOf(queueSid: string): Set<string> {
@@ -227,9 +237,33 @@ export class RoutingIndex {
     this.addQueueOf(workerSid, queueSid);
     const worker = this.state.workers.get(workerSid);
     for (const channel of this.state.channelsOfWorker.get(workerSid)?.values() ?? []) {
-      if (worker && this.state.freeCapacity(worker, channel) > 0) this.readySet(queueSid, channel.taskChannelSid).add(workerSid);
+      if (worker && this.state.freeCapacity(worker, channel) > 0) this.addInIdleOrder(queueSid, channel);
     }
   }
+
+  /**
+   * Adds a worker channel to its queue's ready set at its place in idle order (`compareIdle`), as a
+   * rebuild or a restore places it: a worker that joins a queue has been idle as long as it has.
+   * Usually that is the back; otherwise the set is rebuilt around it.
+   */
+  private addInIdleOrder(queueSid: string, channel: WorkerChannelRecord): void {
+    const set = this.readySet(queueSid, channel.taskChannelSid);
+    const order = [...set];
+    // From the back: workers idle since later than this one stay behind it.
+    let at = order.length;
+    while (at > 0) {
+      const other = this.state.channelsOfWorker.get(order[at - 1]!)?.get(channel.taskChannelSid);
+      if (!other || this.compareIdle(other, channel) <= 0) break;
+      at -= 1;
+    }
+    if (at === order.length) {
+      set.add(channel.workerSid);
+      return;
+    }
+    order.splice(at, 0, channel.workerSid);
+    this.ready.get(queueSid)!.set(channel.taskChannelSid, new Set(order));
+  }
+
 
   private addQueueOf(workerSid: string, queueSid: string): void {
     let queues = this.queuesOfWorker.get(workerSid);

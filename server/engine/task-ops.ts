@@ -1,7 +1,7 @@
 import type { TaskRecord } from './model.js';
 import { queueArchive } from './archive.js';
 import { taskEventData } from './event-data.js';
-import { emitReservationEvent, endReservation, keepOfferMarks, settleReservation } from './reservation-ops.js';
+import { emitReservationEvent, endReservation, keepOfferMarks, releaseCapacity, settleReservation } from './reservation-ops.js';
 import { currentTarget, routeTask } from './route.js';
 import { timerKey, wholeSecondFrom, type StepContext } from './step-context.js';
 import type { WorkspaceState } from './workspace-state.js';
@@ -257,12 +257,10 @@ export function dropTask(state: WorkspaceState, task: TaskRecord, ctx: StepConte
     if (reservation.status === 'accepted' || reservation.status === 'wrapping') {
       // The worker holds this task: tell it, or its page keeps a task that no longer exists.
       emitReservationEvent(state, reservation, 'reservation.canceled', ctx, { reservation_status: 'canceled', reason: 'task deleted' });
-      state.adjustLoad(reservation, -1);
-      const worker = state.workers.get(reservation.workerSid);
-      if (worker) {
-        state.routing.syncReadiness(worker);
-        ctx.workersToRoute.add(worker.sid);
-      }
+      releaseCapacity(state, reservation, ctx);
+      // The reservation goes: its channel keeps the mark of being ready again itself.
+      const channel = state.channelsOfWorker.get(reservation.workerSid)?.get(reservation.taskChannelSid);
+      if (channel && reservation.readied) ctx.save('workerChannel', channel);
     }
     keepOfferMarks(state, reservation, ctx);
     state.reservations.delete(reservation.sid);

@@ -18,7 +18,7 @@ export function setWorkerActivity(state: WorkspaceState, worker: WorkerRecord, a
   state.refreshWorkerView(worker);
   // Activity names may appear in queue expressions (`activity_name IN [...]`).
   state.routing.syncMembership(worker);
-  state.routing.syncReadiness(worker, true);
+  state.routing.syncReadiness(worker, ctx.now, true);
   ctx.save('worker', worker);
   const timeInPrevious = ctx.now - previousSince;
   ctx.emit({

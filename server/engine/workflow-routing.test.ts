@@ -262,6 +262,7 @@ describe('target expressions, skip_if and known workers', () => {
     expect(h.reservationsOf(task.sid)).toEqual([]);
     h.run({ type: 'worker.update', sid: ann.sid, friendlyName: 'Anna' });
     expect(h.onlyPending(task.sid).workerSid).toBe(ann.sid);
+    expect(h.restore().twin.engine.routeAll(h.clock.now)).toEqual([]);
   });
 });
 

@@ -163,15 +163,24 @@ export class Api {
       hub: this.hub,
       ifMatch: typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined,
     };
-    if (principal.type === 'worker') this.admit(call, principal.grant, access);
-    const key = req.method === 'POST' ? req.headers['idempotency-key'] : undefined;
     let result: Reply;
-    if (typeof key === 'string') {
-      const scope = principal.type === 'worker' ? `worker:${principal.grant.workerSid}` : 'account';
-      const once = await this.idempotency.run(scope, key, [req.method, req.url.split('?')[0], input], async () => handler(call));
-      result = once.result;
-      if (once.replayed) reply.header('idempotent-replayed', 'true');
-    } else result = await handler(call);
+    try {
+      if (principal.type === 'worker') this.admit(call, principal.grant, access);
+      const key = req.method === 'POST' ? req.headers['idempotency-key'] : undefined;
+      if (typeof key === 'string') {
+        const scope = principal.type === 'worker' ? `worker:${principal.grant.workerSid}` : 'account';
+        const once = await this.idempotency.run(scope, key, [req.method, req.url.split('?')[0], input], async () => handler(call));
+        result = once.result;
+        if (once.replayed) reply.header('idempotent-replayed', 'true');
+      } else result = await handler(call);
+    } catch (error) {
+      // A refusal may rest on changes of this tick whose commit is not done: it waits for them too.
+      await this.hub.flush();
+      throw error;
+    }
+    // A read may show changes of this tick whose commit is not done: it leaves once they are durable,
+    // as a command's reply does (`dispatch` waited for its commit), and after a failed commit it is the hub's 503.
+    if (req.method === 'GET') await this.hub.flush();
     reply.code(result.status);
     if (result.etag !== undefined) reply.header('etag', `"${result.etag}"`);
     return result.status === 204 ? reply.send() : reply.send(result.body);

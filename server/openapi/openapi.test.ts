@@ -134,6 +134,31 @@ describe('the OpenAPI document', () => {
     expect(checked).toBeGreaterThanOrEqual(7);
   });
 
+  it('lists the status each delete of a resource still in use answers', async () => {
+    const post = async (url: string, payload: Json) => (await app.inject({ method: 'POST', url, headers: auth, payload })).json() as Json;
+    const ws = await post('/v1/Workspaces', { FriendlyName: 'In use' });
+    const base = `/v1/Workspaces/${ws.sid}`;
+    const queue = await post(`${base}/TaskQueues`, { FriendlyName: 'Q' });
+    const workflow = await post(`${base}/Workflows`, { FriendlyName: 'W', Configuration: JSON.stringify({ task_routing: { filters: [], default_filter: { queue: queue.sid } } }) });
+    const available = ((await app.inject({ method: 'GET', url: `${base}/Activities?FriendlyName=Available`, headers: auth })).json() as Json).activities[0];
+    const worker = await post(`${base}/Workers`, { FriendlyName: 'Ann', ActivitySid: available.sid });
+    const task = await post(`${base}/Tasks`, { WorkflowSid: workflow.sid });
+    const reservation = ((await app.inject({ method: 'GET', url: `${base}/Tasks/${task.sid}/Reservations`, headers: auth })).json() as Json).reservations[0];
+    await post(`${base}/Tasks/${task.sid}/Reservations/${reservation.sid}`, { ReservationStatus: 'accepted' });
+    const inUse: [string, string][] = [
+      ['/v1/Workspaces/{ws}/Activities/{sid}', `${base}/Activities/${available.sid}`],
+      ['/v1/Workspaces/{ws}/TaskChannels/{sid}', `${base}/TaskChannels/default`],
+      ['/v1/Workspaces/{ws}/TaskQueues/{wq}', `${base}/TaskQueues/${queue.sid}`],
+      ['/v1/Workspaces/{ws}/Workflows/{ww}', `${base}/Workflows/${workflow.sid}`],
+      ['/v1/Workspaces/{ws}/Workers/{wk}', `${base}/Workers/${worker.sid}`],
+    ];
+    for (const [path, url] of inUse) {
+      const res = await app.inject({ method: 'DELETE', url, headers: auth });
+      expect(res.statusCode, path).toBeGreaterThanOrEqual(400);
+      expect(Object.keys((doc['paths'] as Json)[path].delete.responses), path).toContain(String(res.statusCode));
+    }
+  });
+
   it('is served without credentials', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/openapi.json' });
     expect(res.statusCode).toBe(200);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { APPLICATION_ID, migrate, MIGRATIONS, type Migration } from './migrations.js';
-import { DATABASE_FILE, eventQuerySql, SqliteStore } from './sqlite-store.js';
+import { eventQuerySql } from './sqlite-events.js';
+import { DATABASE_FILE, SqliteStore } from './sqlite-store.js';
 import type { EventQuery } from './store.js';
 
 const dirs: string[] = [];

@@ -55,6 +55,20 @@ describe('the event-bridge socket', () => {
     expect((await gone.closed).code).toBe(4004);
   });
 
+  it("closes with 4004 when the worker's workspace is deleted, and leaves other workspaces' sockets open", async () => {
+    const { h, ws, url, token } = await setup();
+    const socket = await rawSocket(url(token()));
+    await socket.frame('init');
+    const other = await seedWorkspace(h, { workers: 1 });
+    const elsewhere = await rawSocket(url(mintToken(h.credentials, { workspaceSid: other.ws.sid, workerSid: other.workers[0].sid })));
+    await elsewhere.frame('init');
+    expect((await h.request('DELETE', `/v1/Workspaces/${ws.sid}`)).status).toBe(204);
+    expect((await socket.closed).code).toBe(4004);
+    await h.request('POST', `/v1/Workspaces/${other.ws.sid}/Tasks`, { WorkflowSid: other.workflow.sid });
+    expect((await elsewhere.frame('reservation.created')).payload['worker_sid']).toBe(other.workers[0].sid);
+    elsewhere.ws.close();
+  });
+
   it('pushes events in the SDK’s internal shapes: epoch seconds, attributes as text, every required key', async () => {
     const { h, ws, workers, workflow, url, token } = await setup();
     const socket = await rawSocket(url(token()));

@@ -13,7 +13,7 @@ import type { EventRecord } from '../engine/model.js';
 import type { WorkspaceEngine } from '../engine/engine.js';
 import type { Hub } from '../hub.js';
 import { SessionRegistry, type SocketStats } from '../ws/session-registry.js';
-import { closeSessions, moveOffline } from '../ws/endpoint-shared.js';
+import { closeSessions, endSessionsOfDeletedWorkspaces, moveOffline } from '../ws/endpoint-shared.js';
 import { CLOSE, DEFAULT_SOCKETS_PER_WORKER } from '../ws/socket-options.js';
 import type { UpgradeRouter } from '../ws/upgrade-router.js';
 import { BridgeSession, type BridgeSessionHost } from './bridge-session.js';
@@ -126,11 +126,14 @@ export function attachBridgeSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     }
   });
 
+  const unsubscribeDeletions = endSessionsOfDeletedWorkspaces(hub, () => registry.sockets());
+
   const close = async () => {
     shuttingDown = true;
     unroute();
     registry.stop();
     unsubscribe();
+    unsubscribeDeletions();
     await closeSessions(registry.sockets(), host.closeGraceMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };

@@ -11,7 +11,7 @@ import type { Credentials } from '../auth/tokens.js';
 import type { WorkspaceEngine } from '../engine/engine.js';
 import type { EventRecord } from '../engine/model.js';
 import type { Hub } from '../hub.js';
-import { closeSessions, moveOffline } from './endpoint-shared.js';
+import { closeSessions, endSessionsOfDeletedWorkspaces, moveOffline } from './endpoint-shared.js';
 import { PushEncoder } from './payloads.js';
 import { SessionRegistry, type SocketStats } from './session-registry.js';
 import { CLOSE, resolveSocketOptions, type SocketOptions } from './socket-options.js';
@@ -95,11 +95,14 @@ export function attachWorkerSockets(upgrades: UpgradeRouter, hub: Hub, credentia
     }
   });
 
+  const unsubscribeDeletions = endSessionsOfDeletedWorkspaces(hub, () => registry.sockets());
+
   const close = async () => {
     shuttingDown = true;
     unroute();
     registry.stop();
     unsubscribe();
+    unsubscribeDeletions();
     await closeSessions(registry.sockets(), opts.closeGraceMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   };

@@ -147,4 +147,17 @@ describe('worker socket commands and pushes', () => {
     expect(await socket.closed).toEqual({ code: 4004, reason: 'worker not found' });
     expect(sockets.sessionCount()).toBe(0);
   });
+
+  it("closes the sessions of a deleted workspace's workers with 4004, and only those", async () => {
+    const { h, wsUrl, ws, token, sockets } = await setup(2);
+    const other = await seedWorkspace(h, { workers: 1 });
+    const { socket: a } = await connectWorker(wsUrl, await token(0));
+    const { socket: b } = await connectWorker(wsUrl, await token(1));
+    const { socket: elsewhere } = await connectWorker(wsUrl, await h.token(other.ws.sid, other.workers[0].sid));
+    expect((await h.request('DELETE', `/v1/Workspaces/${ws.sid}`)).status).toBe(204);
+    expect(await a.closed).toEqual({ code: 4004, reason: 'worker not found' });
+    expect(await b.closed).toEqual({ code: 4004, reason: 'worker not found' });
+    expect(sockets.sessionCount()).toBe(1);
+    expect(await elsewhere.request({ type: 'ping' })).toMatchObject({ ok: true });
+  });
 });

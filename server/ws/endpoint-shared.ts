@@ -1,6 +1,7 @@
 /**
  * What both worker-socket endpoints (the native one and the event bridge for Twilio's SDK) do the
- * same way: move a worker offline when its last socket drops, and close their sessions on shutdown.
+ * same way: move a worker offline when its last socket drops, end a deleted workspace's sessions,
+ * and close their sessions on shutdown.
  */
 import type { Hub } from '../hub.js';
 import { CLOSE, type CloseReason } from './socket-options.js';
@@ -26,6 +27,16 @@ export function moveOffline(hub: Hub, workspaceSid: string, workerSid: string): 
   if (!offline || worker.activitySid === offline.sid) return;
   const command = { type: 'worker.update', sid: workerSid, activitySid: offline.sid } as const;
   hub.dispatch(workspaceSid, command, { type: 'worker', sid: workerSid }).catch(() => undefined);
+}
+
+/**
+ * Ends the sessions of a workspace once its deletion is durable, with 4004 as for a deleted worker
+ * (no engine step deletes a workspace, so no event tells the endpoints); returns the unsubscribe function.
+ */
+export function endSessionsOfDeletedWorkspaces(hub: Hub, sessions: () => Iterable<ClosableSession & { readonly workspaceSid: string | undefined }>): () => void {
+  return hub.onWorkspaceDeleted((workspaceSid) => {
+    for (const session of sessions()) if (session.workspaceSid === workspaceSid) session.end(CLOSE.WORKER_GONE);
+  });
 }
 
 /** Closes sessions with 1001 (going away), waits up to `graceMs` for their peers, then cuts what is left. */

@@ -38,6 +38,22 @@ describe('taskQueue.create', () => {
     expect(h.mustFail({ type: 'taskQueue.create', ...fields }).code).toBe(code);
   });
 
+  it('with an empty TargetWorkers admits no worker: its tasks wait, after a restore too, until it admits some', () => {
+    const h = EngineHarness.create();
+    const ann = h.addWorker('Ann');
+    const q = h.addQueue('Parked', { targetWorkers: '' });
+    expect(q.targetWorkers).toBe('');
+    const task = h.addTask({ taskQueueSid: q.sid });
+    expect(h.state.routing.members.get(q.sid)?.size ?? 0).toBe(0);
+    expect(h.reservationsOf(task.sid)).toEqual([]);
+    const { twin } = h.restore();
+    expect(twin.snapshot()).toEqual(h.snapshot());
+    twin.run({ type: 'taskQueue.update', sid: q.sid, targetWorkers: '1==1' });
+    expect(twin.onlyPending(task.sid).workerSid).toBe(ann.sid);
+    twin.run({ type: 'taskQueue.update', sid: q.sid, targetWorkers: ' ' });
+    expect(twin.state.routing.members.get(q.sid)?.size ?? 0).toBe(0);
+  });
+
   it.each([1, 50])('accepts MaxReservedWorkers %i', (n) => {
     const h = EngineHarness.create();
     expect(h.addQueue('Q', { maxReservedWorkers: n }).maxReservedWorkers).toBe(n);

@@ -1,5 +1,5 @@
 import type { CommandOf } from '../commands.js';
-import { compileExpression } from '../expression/index.js';
+import { compileExpression, type CompileResult } from '../expression/index.js';
 import type { TaskQueueRecord, WorkflowRecord } from '../model.js';
 import { checkName, err, ok, type Outcome } from '../outcome.js';
 import { timerKey, type StepContext } from '../step-context.js';
@@ -13,6 +13,14 @@ export const MAX_RESERVED_WORKERS = 50;
 export const MAX_RESERVATION_TIMEOUT_S = 86_400;
 
 type QueueFields = Omit<CommandOf<'taskQueue.update'>, 'type' | 'sid'>;
+
+/**
+ * Compiles a queue's `TargetWorkers`. Empty text admits no worker: the queue's tasks wait until
+ * they are moved or deleted, as TaskRouter documents for an empty `TargetWorkers`.
+ */
+export function compileTargetWorkers(source: string): CompileResult {
+  return compileExpression(source.trim() === '' ? '1==2' : source);
+}
 
 function checkQueueFields(state: WorkspaceState, cmd: QueueFields): Outcome<ReturnType<typeof compileExpression> | null> {
   if (cmd.friendlyName !== undefined) {
@@ -29,7 +37,7 @@ function checkQueueFields(state: WorkspaceState, cmd: QueueFields): Outcome<Retu
     if (sid && !state.activities.has(sid)) return err('BAD_REQUEST', `${param} ${sid} is not an Activity of this workspace`);
   }
   if (cmd.targetWorkers === undefined) return ok(null);
-  const compiled = compileExpression(cmd.targetWorkers);
+  const compiled = compileTargetWorkers(cmd.targetWorkers);
   if (!compiled.ok) return err('BAD_REQUEST', `TargetWorkers is not a valid expression: ${compiled.error.message}`);
   return ok(compiled);
 }

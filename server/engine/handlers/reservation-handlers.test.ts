@@ -122,6 +122,14 @@ describe('reservation.update on a live reservation', () => {
     expect([error.code, error.status]).toEqual([code, httpStatus]);
   });
 
+  it.each<[string, Update, string]>([
+    ['no status', {}, 'ReservationStatus or Instruction is required'],
+    ['an unknown instruction', { instruction: 'dance' }, 'Instruction dance must be accept or reject'],
+  ])('names what is wrong with %s', (_, update, message) => {
+    const { h, sid } = reservationIn('pending');
+    expect(h.mustFail({ type: 'reservation.update', sid, ...update }).message).toBe(message);
+  });
+
   it('an unknown reservation is not found', () => {
     const { h } = reservationIn('pending');
     expect(h.mustFail({ type: 'reservation.update', sid: 'WRnope', status: 'accepted' }).status).toBe(404);

@@ -40,7 +40,10 @@ export function updateReservation(state: WorkspaceState, cmd: CommandOf<'reserva
     if (overdue) return timedOut();
     return err('BAD_REQUEST', `Instruction ${cmd.instruction} needs telephony, which this hub does not provide`);
   }
-  if (status === undefined) return err('BAD_REQUEST', 'ReservationStatus or Instruction is required');
+  if (status === undefined) {
+    if (cmd.instruction === undefined) return err('BAD_REQUEST', 'ReservationStatus or Instruction is required');
+    return err('BAD_REQUEST', `Instruction ${cmd.instruction} must be accept or reject`);
+  }
   switch (status) {
     case 'accepted':
       if (reservation.status !== 'pending') return gone();

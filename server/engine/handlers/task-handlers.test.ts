@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../commands.js';
 import type { TaskRecord } from '../model.js';
-import { eventTypes, persistedKeys, timerOps } from '../test-support/effect-views.js';
+import { eventsOf, eventTypes, persistedKeys, timerOps } from '../test-support/effect-views.js';
 import { EngineHarness } from '../test-support/engine-harness.js';
 import { singleQueueWorkspace } from '../test-support/fixtures.js';
 
@@ -67,6 +67,22 @@ describe('task.update', () => {
     const { effects } = h.run({ type: 'task.update', sid: task.sid, attributes: '{"a":2}', priority: 7 });
     expect(h.task(task.sid)).toMatchObject({ attributes: '{"a":2}', priority: 7, version: 1 });
     expect(eventTypes(effects)).toContain('task.updated');
+  });
+
+  it.each<[string, 'none' | 'assigned', 'canceled' | 'wrapping' | 'completed', string]>([
+    ['cancels a pending task', 'none', 'canceled', 'task.canceled'],
+    ['wraps up an assigned task', 'assigned', 'wrapping', 'task.wrapup'],
+    ['completes an assigned task', 'assigned', 'completed', 'task.completed'],
+  ])('%s with the attributes given in the same update', (_, start, assignmentStatus, eventType) => {
+    const { h } = singleQueueWorkspace();
+    const task = h.addTask({ attributes: { a: 1 } });
+    if (start === 'assigned') {
+      h.addWorker('Ann');
+      h.accept(h.onlyPending(task.sid).sid);
+    }
+    const { effects } = h.run({ type: 'task.update', sid: task.sid, assignmentStatus, attributes: '{"a":2,"why":"done"}', reason: 'r' });
+    expect(h.task(task.sid)).toMatchObject({ assignmentStatus, attributes: '{"a":2,"why":"done"}' });
+    expect(eventsOf(effects).find((e) => e.eventType === eventType)?.data).toMatchObject({ task_attributes: '{"a":2,"why":"done"}' });
   });
 
   it.each<[string, 'none' | 'reserved' | 'assigned' | 'wrapping' | 'completed' | 'canceled', Partial<Extract<Command, { type: 'task.update' }>>, string, number]>([

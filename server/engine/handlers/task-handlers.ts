@@ -133,13 +133,11 @@ export function updateTask(state: WorkspaceState, cmd: CommandOf<'task.update'>,
   // Checked: a finished task comes back from the archive to change (see archive.ts).
   const task = liveTask(state, found.sid, ctx)!;
 
-  if (status === 'canceled') {
-    cancelTask(state, task, cmd.reason ?? 'Task canceled', ctx);
-    return ok(task);
-  }
-  if (status === 'wrapping' || status === 'completed') {
+  if (status !== undefined) {
+    // Attributes sent with the move are kept, whichever end it is.
     if (cmd.attributes !== undefined) applyAttributes(state, task, cmd.attributes);
-    settleTask(state, task, status, cmd.reason ?? null, ctx);
+    if (status === 'canceled') cancelTask(state, task, cmd.reason ?? 'Task canceled', ctx);
+    else settleTask(state, task, status, cmd.reason ?? null, ctx);
     return ok(task);
   }
 

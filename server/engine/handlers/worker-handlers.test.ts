@@ -86,6 +86,19 @@ describe('worker.update', () => {
     expect([error.code, error.status]).toEqual(['PRECONDITION_FAILED', 412]);
   });
 
+  it.each([
+    ['any version', '*', 200],
+    ['a list holding the current version', '"7", "1"', 200],
+    ['a list without it', '"0", W/"7"', 412],
+  ])('reads If-Match as HTTP does: %s', (_, ifMatch, status) => {
+    const h = EngineHarness.create();
+    const w = h.addWorker('Ann');
+    h.run({ type: 'worker.update', sid: w.sid, attributes: '{"a":1}' });
+    const result = h.step({ type: 'worker.update', sid: w.sid, friendlyName: 'Anna', ifMatch });
+    expect(result.ok ? 200 : result.error.status).toBe(status);
+    expect(h.worker(w.sid).friendlyName).toBe(status === 200 ? 'Anna' : 'Ann');
+  });
+
   it.each<[string, (h: EngineHarness, w: WorkerRecord) => Command, string]>([
     ['an unknown worker', () => ({ type: 'worker.update', sid: 'WKnope', friendlyName: 'x' }), 'NOT_FOUND'],
     ['an unknown activity', (_, w) => ({ type: 'worker.update', sid: w.sid, activitySid: 'WAnope' }), 'BAD_REQUEST'],

@@ -34,7 +34,7 @@ export function createWorker(state: WorkspaceState, cmd: CommandOf<'worker.creat
   state.refreshWorkerView(worker);
   for (const channel of state.taskChannels.values()) addWorkerChannel(state, worker.sid, channel.sid, ctx);
   state.routing.syncMembership(worker);
-  state.routing.syncReadiness(worker, true);
+  state.routing.syncReadiness(worker, ctx.now, true);
   ctx.save('worker', worker);
   ctx.emit({
     eventType: 'worker.created',
@@ -161,7 +161,7 @@ export function updateWorkerChannel(state: WorkspaceState, cmd: CommandOf<'worke
   wc.dateUpdated = ctx.now;
   worker.version += 1;
   ctx.save('worker', worker);
-  state.routing.syncReadiness(worker);
+  for (const freed of state.routing.syncReadiness(worker, ctx.now)) ctx.save('workerChannel', freed);
   ctx.workersToRoute.add(worker.sid);
   ctx.save('workerChannel', wc);
   const channel = state.taskChannels.get(wc.taskChannelSid);

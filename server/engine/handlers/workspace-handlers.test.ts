@@ -88,6 +88,7 @@ describe('activities', () => {
     expect(eventTypes(created.effects)).toEqual(['activity.created']);
     h.run({ type: 'activity.update', sid: created.value.sid, friendlyName: 'Break' });
     expect(h.activity('Break')).toBe(created.value.sid);
+    h.run({ type: 'activity.update', sid: created.value.sid, friendlyName: 'Break' });
     const deleted = h.run({ type: 'activity.delete', sid: created.value.sid });
     expect(persistedKeys(deleted.effects)).toEqual([`activity:${created.value.sid}-`]);
     expect(h.state.activities.has(created.value.sid)).toBe(false);
@@ -115,6 +116,7 @@ describe('activities', () => {
     ['a duplicate name', () => ({ type: 'activity.create', friendlyName: 'Available' }), 'CONFLICT'],
     ['renaming an unknown activity', () => ({ type: 'activity.update', sid: 'WAnope', friendlyName: 'x' }), 'NOT_FOUND'],
     ['renaming to an empty name', (h) => ({ type: 'activity.update', sid: h.activity('Available'), friendlyName: '' }), 'BAD_REQUEST'],
+    ['renaming to the name of another activity', (h) => ({ type: 'activity.update', sid: h.activity('Unavailable'), friendlyName: 'Available' }), 'CONFLICT'],
     ['deleting an unknown activity', () => ({ type: 'activity.delete', sid: 'WAnope' }), 'NOT_FOUND'],
     ['deleting the default activity', (h) => ({ type: 'activity.delete', sid: h.activity('Offline') }), 'BAD_REQUEST'],
     ['deleting an activity a worker is in', (h) => (h.addWorker('Ann'), { type: 'activity.delete', sid: h.activity('Available') }), 'BAD_REQUEST'],

@@ -30,7 +30,7 @@ export function updateWorkspace(state: WorkspaceState, cmd: CommandOf<'workspace
   ws.dateUpdated = ctx.now;
   if (modeChanged) {
     for (const worker of state.workers.values()) {
-      state.routing.syncReadiness(worker);
+      for (const channel of state.routing.syncReadiness(worker, ctx.now)) ctx.save('workerChannel', channel);
       ctx.workersToRoute.add(worker.sid);
     }
   }
@@ -72,6 +72,9 @@ export function updateActivity(state: WorkspaceState, cmd: CommandOf<'activity.u
   if (cmd.friendlyName !== undefined) {
     const bad = checkName(cmd.friendlyName);
     if (bad) return bad;
+    for (const a of state.activities.values()) {
+      if (a !== activity && a.friendlyName === cmd.friendlyName) return err('CONFLICT', `An Activity named ${cmd.friendlyName} already exists`);
+    }
     activity.friendlyName = cmd.friendlyName;
   }
   activity.dateUpdated = ctx.now;
@@ -129,7 +132,7 @@ export function createTaskChannel(state: WorkspaceState, cmd: CommandOf<'taskCha
   ctx.save('taskChannel', channel);
   for (const worker of state.workers.values()) {
     addWorkerChannel(state, worker.sid, channel.sid, ctx);
-    state.routing.syncReadiness(worker, channel.sid);
+    state.routing.syncReadiness(worker, ctx.now, channel.sid);
   }
   emitResource(ctx, 'task-channel.created', 'task_channel', channel.sid, `TaskChannel ${channel.uniqueName} created`);
   return ok(channel);
@@ -192,7 +195,7 @@ export function deleteTaskChannel(state: WorkspaceState, cmd: CommandOf<'taskCha
     state.workerChannels.delete(wc.sid);
     ctx.remove('workerChannel', wc.sid);
     const worker = state.workers.get(workerSid);
-    if (worker) state.routing.syncReadiness(worker);
+    if (worker) for (const freed of state.routing.syncReadiness(worker, ctx.now)) ctx.save('workerChannel', freed);
   }
   emitResource(ctx, 'task-channel.deleted', 'task_channel', channel.sid, `TaskChannel ${channel.uniqueName} deleted`);
   return ok(channel);

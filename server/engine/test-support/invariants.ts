@@ -40,7 +40,7 @@ export class InvariantChecker {
     for (const t of everyTask(state)) this.taskStatus.set(t.sid, t.assignmentStatus);
     for (const r of state.reservations.values()) {
       const key = `${r.workerSid}/${r.taskChannelSid}`;
-      if (CAPACITY_HOLDING.has(r.status)) this.load.set(key, (this.load.get(key) ?? 0) + 1);
+      if (CAPACITY_HOLDING.has(r.status) && !state.tasks.get(r.taskSid)?.ignoreCapacity) this.load.set(key, (this.load.get(key) ?? 0) + 1);
     }
   }
 
@@ -247,8 +247,10 @@ function withOfferMarks(state: WorkspaceState, texts: ReadonlyMap<string, string
     const channelKey = `workerChannel:${state.channelsOfWorker.get(r.workerSid)?.get(r.taskChannelSid)?.sid}`;
     const channelText = stored.get(channelKey);
     if (channelText !== undefined) {
-      const channel = JSON.parse(channelText) as WorkerChannelRecord;
-      if (r.dateCreated > channel.lastReservedAt) stored.set(channelKey, JSON.stringify({ ...channel, lastReservedAt: r.dateCreated }));
+      let channel = JSON.parse(channelText) as WorkerChannelRecord;
+      if (r.dateCreated > channel.lastReservedAt) channel = { ...channel, lastReservedAt: r.dateCreated };
+      if (r.readied && r.dateUpdated > (channel.lastFreedAt ?? 0)) channel = { ...channel, lastFreedAt: r.dateUpdated };
+      stored.set(channelKey, JSON.stringify(channel));
     }
   }
   return stored;

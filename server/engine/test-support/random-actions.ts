@@ -29,7 +29,8 @@ export type Action =
   | { kind: 'fire'; worker: number }
   | { kind: 'lang'; worker: number }
   | { kind: 'channelAvailable'; worker: number; channel: number; available: boolean }
-  | { kind: 'multitask'; on: boolean }
+  | { kind: 'workspace'; multiTask: boolean; lifo: boolean; timeoutActivity: number }
+  | { kind: 'virtualStart'; pick: number; ms: number }
   | { kind: 'queueTarget'; queue: number; expression: number }
   | { kind: 'queueOrder'; queue: number; lifo: boolean }
   | { kind: 'reconfigure'; variant: number; reEvaluate: boolean }
@@ -71,7 +72,8 @@ export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('fire' as const), worker: nat }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('lang' as const), worker: nat }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('channelAvailable' as const), worker: nat, channel: fc.nat({ max: 1 }), available: fc.boolean() }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('multitask' as const), on: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('workspace' as const), multiTask: fc.boolean(), lifo: fc.boolean(), timeoutActivity: fc.nat({ max: ACTIVITIES.length - 1 }) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('virtualStart' as const), pick: nat, ms: fc.integer({ min: 0, max: 60_000 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('queueTarget' as const), queue: fc.nat({ max: 2 }), expression: fc.nat({ max: QUEUE_TARGETS.length - 1 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('queueOrder' as const), queue: fc.nat({ max: 2 }), lifo: fc.boolean() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('reconfigure' as const), variant: fc.nat({ max: 2 }), reEvaluate: fc.boolean() }), weight: 1 },
@@ -257,9 +259,24 @@ export function applyAction(h: EngineHarness, queues: string[], action: Action):
       else attempt(() => h.step({ type: 'worker.delete', sid }), false, 'deleting a worker');
       break;
     }
-    case 'multitask':
-      attempt(() => h.step({ type: 'workspace.update', multiTaskEnabled: action.on }), false, 'multitasking change');
+    case 'workspace':
+      attempt(
+        () =>
+          h.step({
+            type: 'workspace.update',
+            multiTaskEnabled: action.multiTask,
+            prioritizeQueueOrder: action.lifo ? 'LIFO' : 'FIFO',
+            timeoutActivitySid: h.activity(ACTIVITIES[action.timeoutActivity]!),
+          }),
+        true,
+        'workspace update',
+      );
       break;
+    case 'virtualStart': {
+      const t = at(tasks(waiting), action.pick);
+      if (t) attempt(() => h.step({ type: 'task.update', sid: t.sid, virtualStartTime: h.clock.now - action.ms }), false, 'VirtualStartTime change');
+      break;
+    }
     case 'queueTarget':
       attempt(() => h.step({ type: 'taskQueue.update', sid: queues[action.queue]!, targetWorkers: QUEUE_TARGETS[action.expression]! }), false, 'TargetWorkers change');
       break;

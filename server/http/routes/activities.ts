@@ -24,7 +24,7 @@ export function activityRoutes(api: Api): void {
     );
     return { status: 200, body: pageOf(call, 'activities', all, (a) => serializeActivity(s, a, call.base)) };
   }, anyWorker);
-  api.post(A, { summary: 'Create an activity', params: ActivityCreate }, async (call) => {
+  api.post(A, { summary: 'Create an activity', params: ActivityCreate, errors: [409] }, async (call) => {
     const s = stateOf(call);
     const p = call.params();
     const a = await dispatch<ActivityRecord>(call, { type: 'activity.create', friendlyName: p.FriendlyName, available: p.Available });
@@ -34,14 +34,14 @@ export function activityRoutes(api: Api): void {
     const s = stateOf(call);
     return { status: 200, body: serializeActivity(s, found(s.activities, call.path['sid'], 'Activity'), call.base) };
   }, anyWorker);
-  api.post(`${A}/:sid`, { summary: 'Update an activity', params: ActivityUpdate }, async (call) => {
+  api.post(`${A}/:sid`, { summary: 'Update an activity', params: ActivityUpdate, errors: [409] }, async (call) => {
     const s = stateOf(call);
     // `Available` is immutable after create; TaskRouter ignores it on update, and so do we.
     const p = call.params();
     const a = await dispatch<ActivityRecord>(call, { type: 'activity.update', sid: call.path['sid']!, friendlyName: p.FriendlyName });
     return { status: 200, body: serializeActivity(s, a, call.base) };
   });
-  api.delete(`${A}/:sid`, { summary: 'Delete an activity', errors: [409] }, async (call) => {
+  api.delete(`${A}/:sid`, { summary: 'Delete an activity', description: "The workspace's default or timeout activity, a worker's current one or a queue's is not deleted: 400.", errors: [400] }, async (call) => {
     stateOf(call);
     await dispatch(call, { type: 'activity.delete', sid: call.path['sid']! });
     return { status: 204 };

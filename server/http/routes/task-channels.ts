@@ -39,7 +39,7 @@ export function taskChannelRoutes(api: Api): void {
     const c = await dispatch<TaskChannelRecord>(call, { type: 'taskChannel.update', sid, friendlyName: p.FriendlyName, channelOptimizedRouting: p.ChannelOptimizedRouting });
     return { status: 200, body: serializeTaskChannel(s, c, call.base) };
   });
-  api.delete(`${C}/:sid`, { summary: 'Delete a task channel', errors: [409] }, async (call) => {
+  api.delete(`${C}/:sid`, { summary: 'Delete a task channel', description: 'A channel that tasks still use is not deleted: 400.', errors: [400] }, async (call) => {
     const s = stateOf(call);
     const sid = s.findTaskChannel(call.path['sid']!)?.sid ?? call.path['sid']!;
     await dispatch(call, { type: 'taskChannel.delete', sid });

@@ -88,7 +88,7 @@ export function taskQueueRoutes(api: Api): void {
     });
     return { status: 200, body: serializeTaskQueue(s, tq, call.base) };
   });
-  api.delete(`${Q}/:wq`, { summary: 'Delete a task queue', errors: [409] }, async (call) => {
+  api.delete(`${Q}/:wq`, { summary: 'Delete a task queue', description: 'A queue that a workflow routes to, or that holds tasks, is not deleted: 400.', errors: [400] }, async (call) => {
     stateOf(call);
     await dispatch(call, { type: 'taskQueue.delete', sid: call.path['wq']! });
     return { status: 204 };

@@ -56,7 +56,7 @@ export function workflowRoutes(api: Api): void {
     });
     return { status: 200, body: serializeWorkflow(s, w, call.base) };
   });
-  api.delete(`${F}/:ww`, { summary: 'Delete a workflow', errors: [409] }, async (call) => {
+  api.delete(`${F}/:ww`, { summary: 'Delete a workflow', description: 'A workflow with active tasks is not deleted: 400.', errors: [400] }, async (call) => {
     stateOf(call);
     await dispatch(call, { type: 'workflow.delete', sid: call.path['ww']! });
     return { status: 204 };
