@@ -21,6 +21,11 @@ export class RoutingIndex {
   private readonly targeting = new Map<string, Set<TaskRecord>>();
   /** worker channel SID -> whether it was ready at the last sync. */
   private readonly readyFlags = new Map<string, boolean>();
+  /**
+   * No ready worker channel has been idle since later than this (the latest time a sync saw, or a
+   * rebuild placed): one idle since then or later joins a ready set at its back, without a search.
+   */
+  private latestIdle = 0;
 
   constructor(private readonly state: WorkspaceState) {}
 
@@ -125,6 +130,7 @@ export class RoutingIndex {
     }
     ready.sort((a, b) => this.compareIdle(a, b));
     for (const channel of ready) this.readySet(queueSid, channel.taskChannelSid).add(channel.workerSid);
+    if (ready.length > 0) this.latestIdle = Math.max(this.latestIdle, this.idleSince(ready.at(-1)!));
   }
 
   /**
@@ -147,6 +153,7 @@ export class RoutingIndex {
       }
     }
     const byIdle = [...this.state.workerChannels.values()].sort((a, b) => this.compareIdle(a, b));
+    if (byIdle.length > 0) this.latestIdle = Math.max(this.latestIdle, this.idleSince(byIdle.at(-1)!));
     for (const channel of byIdle) {
       const worker = this.state.workers.get(channel.workerSid);
       const isReady = worker !== undefined && this.state.freeCapacity(worker, channel) > 0;
@@ -192,6 +199,7 @@ export class RoutingIndex {
    */
   syncReadiness(worker: WorkerRecord, now: number, touched: boolean | string = false): WorkerChannelRecord[] {
     const freed: WorkerChannelRecord[] = [];
+    if (now > this.latestIdle) this.latestIdle = now;
     const channels = this.state.channelsOfWorker.get(worker.sid);
     if (!channels) return freed;
     const queues = this.queuesOfWorker.get(worker.sid);
@@ -244,10 +252,17 @@ export class RoutingIndex {
   /**
    * Adds a worker channel to its queue's ready set at its place in idle order (`compareIdle`), as a
    * rebuild or a restore places it: a worker that joins a queue has been idle as long as it has.
-   * Usually that is the back; otherwise the set is rebuilt around it.
+   * Usually that is the back (a new worker, one whose activity just changed); otherwise the set is
+   * rebuilt around it.
    */
   private addInIdleOrder(queueSid: string, channel: WorkerChannelRecord): void {
     const set = this.readySet(queueSid, channel.taskChannelSid);
+    const since = this.idleSince(channel);
+    if (since >= this.latestIdle) {
+      this.latestIdle = since;
+      set.add(channel.workerSid);
+      return;
+    }
     const order = [...set];
     // From the back: workers idle since later than this one stay behind it.
     let at = order.length;
@@ -263,7 +278,6 @@ export class RoutingIndex {
     order.splice(at, 0, channel.workerSid);
     this.ready.get(queueSid)!.set(channel.taskChannelSid, new Set(order));
   }
-
 
   private addQueueOf(workerSid: string, queueSid: string): void {
     let queues = this.queuesOfWorker.get(workerSid);
