@@ -269,8 +269,8 @@ describe('restore keeps the idle order of workers who finished work', () => {
     return [h.nameOf(h.onlyPending(live.sid).workerSid), twin.nameOf(twin.onlyPending(restored.sid).workerSid)];
   }
 
-  it('one who finished a task later stays behind one who finished earlier, though offered it first', () => {
-    const { h, ann, ben } = twoAgents();
+  /** Ann is offered a long task, then Ben a short one; both take them, and Ben finishes first. */
+  function shortBeforeLong(h: EngineHarness, ann: { sid: string }, ben: { sid: string }): { long: { sid: string } } {
     const long = h.addTask();
     h.clock.advance(1_000);
     const short = h.addTask();
@@ -281,22 +281,19 @@ describe('restore keeps the idle order of workers who finished work', () => {
     h.setTaskStatus(short.sid, 'completed');
     h.clock.advance(1_000);
     h.setTaskStatus(long.sid, 'completed');
+    return { long };
+  }
+
+  it('one who finished a task later stays behind one who finished earlier, though offered it first', () => {
+    const { h, ann, ben } = twoAgents();
+    shortBeforeLong(h, ann, ben);
     h.clock.advance(1_000);
     expect(nextOffer(h)).toEqual(['Ben', 'Ben']);
   });
 
   it('and still once the finished tasks are purged, their reservations with them', () => {
-    const { h, ann } = twoAgents();
-    const long = h.addTask();
-    h.clock.advance(1_000);
-    const short = h.addTask();
-    expect(h.onlyPending(long.sid).workerSid).toBe(ann.sid);
-    h.accept(h.onlyPending(long.sid).sid);
-    h.accept(h.onlyPending(short.sid).sid);
-    h.clock.advance(1_000);
-    h.setTaskStatus(short.sid, 'completed');
-    h.clock.advance(1_000);
-    h.setTaskStatus(long.sid, 'completed');
+    const { h, ann, ben } = twoAgents();
+    const { long } = shortBeforeLong(h, ann, ben);
     h.advance(600_000);
     expect(h.state.findTask(long.sid)).toBeUndefined();
     expect(nextOffer(h)).toEqual(['Ben', 'Ben']);
