@@ -38,6 +38,20 @@ export function checkAttributes(text: string, param = 'Attributes'): { ok: false
   return read.ok ? null : read;
 }
 
+/**
+ * A 409 when another of `records` than `self` has the name `name` (`kind` names them in the
+ * message), else null: the names a workspace keeps unique.
+ */
+export function checkNameFree(
+  records: Iterable<{ friendlyName: string }>,
+  name: string,
+  kind: string,
+  self?: { friendlyName: string },
+): { ok: false; error: SwitchboardError } | null {
+  for (const r of records) if (r !== self && r.friendlyName === name) return err('CONFLICT', `${kind} named ${name} already exists`);
+  return null;
+}
+
 /** Checks a FriendlyName: 1 to 64 characters. */
 export function checkName(name: string, param = 'FriendlyName'): { ok: false; error: SwitchboardError } | null {
   if (name.trim().length === 0) return err('BAD_REQUEST', `${param} must not be empty`);

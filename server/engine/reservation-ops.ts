@@ -198,6 +198,14 @@ export function releaseCapacity(state: WorkspaceState, reservation: ReservationR
 }
 
 /**
+ * Puts a worker in or out of its queues' ready sets after its capacity, its channels or the
+ * workspace's multitasking changed: a channel that became ready again by it is saved with its mark.
+ */
+export function resyncReadiness(state: WorkspaceState, worker: WorkerRecord, ctx: StepContext): void {
+  for (const channel of state.routing.syncReadiness(worker, ctx.now)) ctx.save('workerChannel', channel);
+}
+
+/**
  * Before a reservation is dropped for good: if it is what makes its worker's version or its
  * channel's last offer time durable (the newest offer, see `ReservationRecord.workerVersion`), the
  * worker or channel record is saved with it. Any older offer is covered by a newer one, kept or saved.

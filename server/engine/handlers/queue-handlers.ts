@@ -1,7 +1,7 @@
 import type { CommandOf } from '../commands.js';
 import { compileExpression, type CompileResult } from '../expression/index.js';
 import type { TaskQueueRecord, WorkflowRecord } from '../model.js';
-import { checkName, err, ok, type Outcome } from '../outcome.js';
+import { checkName, checkNameFree, err, ok, type Outcome } from '../outcome.js';
 import { timerKey, type StepContext } from '../step-context.js';
 import { advanceTarget, enterWorkflow } from '../task-ops.js';
 import { compileWorkflow } from '../workflow-config.js';
@@ -48,9 +48,8 @@ export function createTaskQueue(state: WorkspaceState, cmd: CommandOf<'taskQueue
   if (bad) return bad;
   const checked = checkQueueFields(state, { ...cmd, targetWorkers: cmd.targetWorkers ?? '1==1' });
   if (!checked.ok) return checked;
-  for (const q of state.taskQueues.values()) {
-    if (q.friendlyName === cmd.friendlyName) return err('CONFLICT', `A TaskQueue named ${cmd.friendlyName} already exists`);
-  }
+  const taken = checkNameFree(state.taskQueues.values(), cmd.friendlyName, 'A TaskQueue');
+  if (taken) return taken;
   const queue: TaskQueueRecord = {
     sid: ctx.ids('WQ'),
     workspaceSid: state.workspace.sid,
@@ -77,11 +76,8 @@ export function updateTaskQueue(state: WorkspaceState, cmd: CommandOf<'taskQueue
   if (!queue) return err('NOT_FOUND', `TaskQueue ${cmd.sid} not found`);
   const checked = checkQueueFields(state, cmd);
   if (!checked.ok) return checked;
-  if (cmd.friendlyName !== undefined && cmd.friendlyName !== queue.friendlyName) {
-    for (const q of state.taskQueues.values()) {
-      if (q.friendlyName === cmd.friendlyName) return err('CONFLICT', `A TaskQueue named ${cmd.friendlyName} already exists`);
-    }
-  }
+  const taken = cmd.friendlyName === undefined ? null : checkNameFree(state.taskQueues.values(), cmd.friendlyName, 'A TaskQueue', queue);
+  if (taken) return taken;
   const expressionChanged = cmd.targetWorkers !== undefined && cmd.targetWorkers !== queue.targetWorkers;
   const orderChanged = cmd.taskOrder !== undefined && cmd.taskOrder !== queue.taskOrder;
   if (cmd.friendlyName !== undefined) queue.friendlyName = cmd.friendlyName;

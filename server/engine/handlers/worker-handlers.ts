@@ -2,7 +2,7 @@ import type { CommandOf } from '../commands.js';
 import { workerEventData } from '../event-data.js';
 import type { WorkerRecord } from '../model.js';
 import { checkAttributes, checkName, checkVersion, err, ok, type Outcome } from '../outcome.js';
-import { endReservation } from '../reservation-ops.js';
+import { endReservation, resyncReadiness } from '../reservation-ops.js';
 import type { StepContext } from '../step-context.js';
 import { setWorkerActivity } from '../worker-activity.js';
 import type { WorkspaceState } from '../workspace-state.js';
@@ -161,7 +161,7 @@ export function updateWorkerChannel(state: WorkspaceState, cmd: CommandOf<'worke
   wc.dateUpdated = ctx.now;
   worker.version += 1;
   ctx.save('worker', worker);
-  for (const freed of state.routing.syncReadiness(worker, ctx.now)) ctx.save('workerChannel', freed);
+  resyncReadiness(state, worker, ctx);
   ctx.workersToRoute.add(worker.sid);
   ctx.save('workerChannel', wc);
   const channel = state.taskChannels.get(wc.taskChannelSid);

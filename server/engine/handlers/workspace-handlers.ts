@@ -1,6 +1,7 @@
 import type { CommandOf } from '../commands.js';
 import type { ActivityRecord, TaskChannelRecord, WorkerChannelRecord } from '../model.js';
-import { checkName, err, ok, type Outcome } from '../outcome.js';
+import { checkName, checkNameFree, err, ok, type Outcome } from '../outcome.js';
+import { resyncReadiness } from '../reservation-ops.js';
 import type { StepContext } from '../step-context.js';
 import type { WorkspaceState } from '../workspace-state.js';
 
@@ -30,7 +31,7 @@ export function updateWorkspace(state: WorkspaceState, cmd: CommandOf<'workspace
   ws.dateUpdated = ctx.now;
   if (modeChanged) {
     for (const worker of state.workers.values()) {
-      for (const channel of state.routing.syncReadiness(worker, ctx.now)) ctx.save('workerChannel', channel);
+      resyncReadiness(state, worker, ctx);
       ctx.workersToRoute.add(worker.sid);
     }
   }
@@ -48,9 +49,8 @@ export function definedOnly<T extends object>(value: T): Partial<T> {
 export function createActivity(state: WorkspaceState, cmd: CommandOf<'activity.create'>, ctx: StepContext): Outcome {
   const bad = checkName(cmd.friendlyName);
   if (bad) return bad;
-  for (const a of state.activities.values()) {
-    if (a.friendlyName === cmd.friendlyName) return err('CONFLICT', `An Activity named ${cmd.friendlyName} already exists`);
-  }
+  const taken = checkNameFree(state.activities.values(), cmd.friendlyName, 'An Activity');
+  if (taken) return taken;
   const activity: ActivityRecord = {
     sid: ctx.ids('WA'),
     workspaceSid: state.workspace.sid,
@@ -72,9 +72,8 @@ export function updateActivity(state: WorkspaceState, cmd: CommandOf<'activity.u
   if (cmd.friendlyName !== undefined) {
     const bad = checkName(cmd.friendlyName);
     if (bad) return bad;
-    for (const a of state.activities.values()) {
-      if (a !== activity && a.friendlyName === cmd.friendlyName) return err('CONFLICT', `An Activity named ${cmd.friendlyName} already exists`);
-    }
+    const taken = checkNameFree(state.activities.values(), cmd.friendlyName, 'An Activity', activity);
+    if (taken) return taken;
     activity.friendlyName = cmd.friendlyName;
   }
   activity.dateUpdated = ctx.now;
@@ -195,7 +194,7 @@ export function deleteTaskChannel(state: WorkspaceState, cmd: CommandOf<'taskCha
     state.workerChannels.delete(wc.sid);
     ctx.remove('workerChannel', wc.sid);
     const worker = state.workers.get(workerSid);
-    if (worker) for (const freed of state.routing.syncReadiness(worker, ctx.now)) ctx.save('workerChannel', freed);
+    if (worker) resyncReadiness(state, worker, ctx);
   }
   emitResource(ctx, 'task-channel.deleted', 'task_channel', channel.sid, `TaskChannel ${channel.uniqueName} deleted`);
   return ok(channel);
