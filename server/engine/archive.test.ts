@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARCHIVE_DELAY_MS, archiveDeadline } from './archive.js';
+import { ARCHIVE_DELAY_MS, ARCHIVE_SLICE_RECORDS, archiveDeadline } from './archive.js';
 import { eventTypes, persistedKeys, timerOps } from './test-support/effect-views.js';
 import { checkArchive, everyTask } from './test-support/every-record.js';
 import { checkTaskTally } from './test-support/invariants.js';
@@ -41,6 +41,36 @@ describe('archive of finished tasks', () => {
     expect(offersOf(bob.sid)).toEqual([`${done.sid} rescinded`, `${dropped.sid} canceled`]);
     expect(h.state.settlesTask(ann.sid, done.sid)).toBe(true);
     expect(h.state.settlesTask(bob.sid, done.sid)).toBe(false);
+    expect([...checkArchive(h.state), ...checkTaskTally(h.state)]).toEqual([]);
+  });
+
+  it('archives a second of many finished tasks in slices, one turn of the loop each, oldest first', () => {
+    const { h } = singleQueueWorkspace({ maxReservedWorkers: 50 });
+    const workers = Array.from({ length: 50 }, (_, i) => h.addWorker(`W${i}`));
+    // Each task: 50 offers, one accepted and completed, 49 rescinded: 51 records.
+    const tasks = Array.from({ length: 25 }, () => {
+      const task = h.addTask();
+      h.accept(h.reservationsOf(task.sid)[0]!.sid);
+      h.setTaskStatus(task.sid, 'completed', 'resolved');
+      return task;
+    });
+    expect(workers).toHaveLength(50);
+    const deadline = archiveDeadline(h.clock.now);
+    expect(h.timers.entries().get('archive')).toBe(deadline);
+    h.clock.moveTo(deadline);
+
+    const perSlice = Math.ceil(ARCHIVE_SLICE_RECORDS / 51);
+    const archived: number[] = [];
+    const rearmed: string[][] = [];
+    for (let due = h.timers.takeDue(deadline); due; due = h.timers.takeDue(deadline)) {
+      expect(due).toEqual({ key: 'archive', at: deadline }); // the next slice is due at once
+      rearmed.push(timerOps(h.step({ type: 'timer.fired', key: due.key }, { type: 'system' }).effects));
+      archived.push(h.state.finished.size);
+    }
+    expect(archived).toEqual([perSlice, 2 * perSlice, 25]);
+    expect(rearmed).toEqual([[`set archive@${deadline}`], [`set archive@${deadline}`], []]);
+    expect([...h.state.finished.places()].map((p) => h.state.finished.at(p).task.sid)).toEqual(tasks.map((t) => t.sid));
+    expect(h.state.tasks.size).toBe(0);
     expect([...checkArchive(h.state), ...checkTaskTally(h.state)]).toEqual([]);
   });
 

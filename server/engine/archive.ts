@@ -11,6 +11,14 @@ import type { WorkspaceState } from './workspace-state.js';
 /** How long a finished task stays live (unchanged) before it is archived. */
 export const ARCHIVE_DELAY_MS = 2_000;
 
+/**
+ * Records (a task and each of its reservations) one firing of the archive timer takes at most. A
+ * second's finished tasks can be thousands of records (a multi-reservation task has up to 50
+ * offers): archived in one step they held the loop for 10-15 ms, so every offer and reply of that
+ * moment waited. The rest goes in the next turn, after the loop has served what came in between.
+ */
+export const ARCHIVE_SLICE_RECORDS = 512;
+
 /** When the archive timer fires for a task finished or changed at `at`: the whole second after the delay, so a second's tasks go in one batch. */
 export function archiveDeadline(at: number): number {
   return wholeSecondFrom(at + ARCHIVE_DELAY_MS);
@@ -23,26 +31,33 @@ export function queueArchive(state: WorkspaceState, task: TaskRecord, ctx: StepC
   if (idle) ctx.setTimer(timerKey.archive, archiveDeadline(ctx.now));
 }
 
-/** Applies the archive timer: archives the finished tasks left unchanged for the delay, in one batch, and re-arms it. */
+/**
+ * Applies the archive timer: archives the finished tasks left unchanged for the delay, in one batch
+ * of `ARCHIVE_SLICE_RECORDS` records at most, and re-arms it: for now if more are due, else for the
+ * next task to come.
+ */
 export function archiveDue(state: WorkspaceState, ctx: StepContext): void {
   const due: FinishedTask[] = [];
   const queue = state.archiveQueue;
   let next: number | undefined;
+  let records = 0;
   for (let sid = queue.first(); sid !== undefined; sid = queue.first()) {
     const task = state.tasks.get(sid);
     // Gone (dropped, or archived from an earlier place in the queue) or not finished: nothing to do.
     if (task && TERMINAL_TASK_STATUSES.has(task.assignmentStatus)) {
       const at = archiveDeadline(task.dateUpdated);
-      if (at > ctx.now) {
-        next = at;
+      if (at > ctx.now || records >= ARCHIVE_SLICE_RECORDS) {
+        next = at > ctx.now ? at : ctx.now;
         break;
       }
-      due.push(detach(state, task));
+      const entry = detach(state, task);
+      records += 1 + entry.reservations.length;
+      due.push(entry);
     }
     queue.shift();
   }
   state.finished.add(due);
-  // The timer fired: it is armed again only for a task still to come.
+  // The timer fired: it is armed again only for tasks still due (at once, for the next slice) or still to come.
   if (next !== undefined) ctx.setTimer(timerKey.archive, next);
 }
 
