@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ARCHIVE_DELAY_MS, ARCHIVE_SLICE_RECORDS, archiveDeadline } from './archive.js';
+import { ARCHIVE_DELAY_MS, archiveDeadline } from './archive.js';
+import { RECORDS_PER_SLICE } from './step-context.js';
 import { eventTypes, persistedKeys, timerOps } from './test-support/effect-views.js';
 import { checkArchive, everyTask } from './test-support/every-record.js';
 import { checkTaskTally } from './test-support/invariants.js';
@@ -59,7 +60,7 @@ describe('archive of finished tasks', () => {
     expect(h.timers.entries().get('archive')).toBe(deadline);
     h.clock.moveTo(deadline);
 
-    const perSlice = Math.ceil(ARCHIVE_SLICE_RECORDS / 51);
+    const perSlice = Math.ceil(RECORDS_PER_SLICE / 51);
     const archived: number[] = [];
     const rearmed: string[][] = [];
     for (let due = h.timers.takeDue(deadline); due; due = h.timers.takeDue(deadline)) {

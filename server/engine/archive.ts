@@ -5,19 +5,11 @@
  */
 import type { FinishedTask } from './finished-tasks.js';
 import { TERMINAL_TASK_STATUSES, type TaskRecord } from './model.js';
-import { timerKey, wholeSecondFrom, type StepContext } from './step-context.js';
+import { RECORDS_PER_SLICE, timerKey, wholeSecondFrom, type StepContext } from './step-context.js';
 import type { WorkspaceState } from './workspace-state.js';
 
 /** How long a finished task stays live (unchanged) before it is archived. */
 export const ARCHIVE_DELAY_MS = 2_000;
-
-/**
- * Records (a task and each of its reservations) one firing of the archive timer takes at most. A
- * second's finished tasks can be thousands of records (a multi-reservation task has up to 50
- * offers): archived in one step they held the loop for 10-15 ms, so every offer and reply of that
- * moment waited. The rest goes in the next turn, after the loop has served what came in between.
- */
-export const ARCHIVE_SLICE_RECORDS = 512;
 
 /** When the archive timer fires for a task finished or changed at `at`: the whole second after the delay, so a second's tasks go in one batch. */
 export function archiveDeadline(at: number): number {
@@ -33,7 +25,7 @@ export function queueArchive(state: WorkspaceState, task: TaskRecord, ctx: StepC
 
 /**
  * Applies the archive timer: archives the finished tasks left unchanged for the delay, in one batch
- * of `ARCHIVE_SLICE_RECORDS` records at most, and re-arms it: for now if more are due, else for the
+ * of `RECORDS_PER_SLICE` records at most, and re-arms it: for now if more are due, else for the
  * next task to come.
  */
 export function archiveDue(state: WorkspaceState, ctx: StepContext): void {
@@ -46,7 +38,7 @@ export function archiveDue(state: WorkspaceState, ctx: StepContext): void {
     // Gone (dropped, or archived from an earlier place in the queue) or not finished: nothing to do.
     if (task && TERMINAL_TASK_STATUSES.has(task.assignmentStatus)) {
       const at = archiveDeadline(task.dateUpdated);
-      if (at > ctx.now || records >= ARCHIVE_SLICE_RECORDS) {
+      if (at > ctx.now || records >= RECORDS_PER_SLICE) {
         next = at > ctx.now ? at : ctx.now;
         break;
       }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Effect } from './effects.js';
 import type { ReservationStatus, TaskStatus } from './model.js';
 import { archiveDeadline } from './archive.js';
+import { RECORDS_PER_SLICE } from './step-context.js';
 import { purgeDeadline } from './task-ops.js';
 import { eventsOf, eventTypes, persistedKeys, timerOps } from './test-support/effect-views.js';
 import { EngineHarness } from './test-support/engine-harness.js';
@@ -150,16 +151,38 @@ describe('purge of finished tasks', () => {
     expect(h.advance(400_000)).toEqual([]);
   });
 
-  it('drops at most 500 tasks per step and comes back at once for the rest', () => {
+  it('drops at most RECORDS_PER_SLICE tasks without offers per step and comes back at once for the rest', () => {
     const { h } = singleQueueWorkspace();
     const tasks = Array.from({ length: 1_200 }, () => h.addTask());
     for (const t of tasks) h.setTaskStatus(t.sid, 'canceled');
     h.clock.advance(300_000);
     const first = h.step({ type: 'timer.fired', key: 'purge' }, { type: 'system' });
-    expect(everyTask(h.state)).toHaveLength(700);
+    expect(everyTask(h.state)).toHaveLength(1_200 - RECORDS_PER_SLICE);
     expect(timerOps(first.effects).filter((op) => op.includes('purge'))).toEqual([`set purge@${h.clock.now}`]);
     h.advance(0);
     expect(everyTask(h.state)).toHaveLength(0);
+  });
+
+  it('counts a task\'s reservations in the slice: multi-offer tasks go a few at a time', () => {
+    const { h } = singleQueueWorkspace({ maxReservedWorkers: 50 });
+    for (let i = 0; i < 50; i += 1) h.addWorker(`W${i}`);
+    const tasks = Array.from({ length: 25 }, () => {
+      const task = h.addTask();
+      h.accept(h.reservationsOf(task.sid)[0]!.sid);
+      h.setTaskStatus(task.sid, 'completed', 'resolved');
+      return task;
+    });
+    h.clock.moveTo(h.task(tasks[0]!.sid).purgeAt!);
+    // 51 records a task: a slice stops once it holds 512 or more, after 11 tasks.
+    const left: number[] = [];
+    for (let due = h.timers.takeDue(h.clock.now); due; due = h.timers.takeDue(h.clock.now)) {
+      const { effects } = h.step({ type: 'timer.fired', key: due.key }, { type: 'system' });
+      if (due.key !== 'purge') continue;
+      left.push(everyTask(h.state).length);
+      expect(persistedKeys(effects).filter((key) => key.startsWith('reservation:')).length).toBeLessThanOrEqual(11 * 50);
+    }
+    expect(left).toEqual([14, 3, 0]);
+    expect(h.state.reservations.size).toBe(0);
   });
 });
 

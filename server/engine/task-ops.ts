@@ -3,7 +3,7 @@ import { queueArchive } from './archive.js';
 import { taskEventData } from './event-data.js';
 import { emitReservationEvent, endReservation, keepOfferMarks, releaseCapacity, settleReservation } from './reservation-ops.js';
 import { currentTarget, routeTask } from './route.js';
-import { timerKey, wholeSecondFrom, type StepContext } from './step-context.js';
+import { RECORDS_PER_SLICE, timerKey, wholeSecondFrom, type StepContext } from './step-context.js';
 import type { WorkspaceState } from './workspace-state.js';
 
 /** How long a completed or canceled task stays readable before it is dropped (TaskRouter: ~5 minutes). */
@@ -196,26 +196,23 @@ function closeTask(state: WorkspaceState, task: TaskRecord, ctx: StepContext): v
   ctx.save('task', task);
 }
 
-/** Finished tasks dropped by one step at most; past that the purge timer comes back on the next turn. */
-const PURGES_PER_STEP = 500;
-
-/** When the purge timer fires for a task due at `at`: the whole second at or after, so a second's finished tasks go in one step. */
+/** When the purge timer fires for a task due at `at`: the whole second at or after, so a second's finished tasks go in one firing. */
 export function purgeDeadline(at: number): number {
   return wholeSecondFrom(at);
 }
 
-/** Applies the purge timer: drops the finished tasks that are due, first due first, and re-arms it for the next. */
+/** Applies the purge timer: drops the finished tasks that are due, first due first, `RECORDS_PER_SLICE` records at most, and re-arms it for the next (at once if more are due). */
 export function purgeDue(state: WorkspaceState, ctx: StepContext): void {
-  for (let dropped = 0, sid = state.purgeQueue.first(); sid !== undefined && dropped < PURGES_PER_STEP; sid = state.purgeQueue.first()) {
+  for (let records = 0, sid = state.purgeQueue.first(); sid !== undefined && records < RECORDS_PER_SLICE; sid = state.purgeQueue.first()) {
     const purgeAt = purgeAtOf(state, sid);
     if (purgeAt !== undefined && purgeAt > ctx.now) break;
     state.purgeQueue.shift();
-    if (purgeAt !== undefined) {
-      const live = state.tasks.get(sid);
-      if (live) dropTask(state, live, ctx);
-      else dropArchived(state, sid, ctx);
-      dropped += 1;
-    }
+    if (purgeAt === undefined) continue;
+    const live = state.tasks.get(sid);
+    if (live) {
+      records += 1 + (state.reservationsOfTask.get(sid)?.length ?? 0);
+      dropTask(state, live, ctx);
+    } else records += 1 + dropArchived(state, sid, ctx);
   }
   armPurge(state, ctx);
 }
@@ -239,15 +236,16 @@ function armPurge(state: WorkspaceState, ctx: StepContext): void {
 /**
  * Drops an archived task at its purge, straight from the archive: a finished task holds no capacity,
  * no offer and no timer, so what is left is what `dropTask` does last (its records' removal, and the
- * offer marks its reservations carried).
+ * offer marks its reservations carried). Returns how many reservations it had.
  */
-function dropArchived(state: WorkspaceState, sid: string, ctx: StepContext): void {
+function dropArchived(state: WorkspaceState, sid: string, ctx: StepContext): number {
   const { reservations } = state.finished.take(sid)!;
   for (const reservation of reservations) {
     keepOfferMarks(state, reservation, ctx);
     ctx.remove('reservation', reservation.sid);
   }
   ctx.remove('task', sid);
+  return reservations.length;
 }
 
 /** Drops a task and its reservations from the workspace (API delete or retention). */
