@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Timers } from './timers.js';
+import { FIRES_PER_TURN, Timers } from './timers.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => vi.useRealTimers());
@@ -52,6 +52,20 @@ describe('Timers', () => {
     expect(fired).toEqual(['first@0']);
     vi.advanceTimersToNextTimer();
     expect(fired).toEqual(['first@0', 'then@1']);
+  });
+
+  it('fires at most FIRES_PER_TURN keys a turn, the rest on the next turns, in the order they were set', () => {
+    const { t, fired } = timers();
+    const keys = Array.from({ length: 2 * FIRES_PER_TURN + 10 }, (_, i) => `k${i}`);
+    for (const key of keys) t.set(key, 1_000_100);
+    vi.advanceTimersByTime(100);
+    const turns = [fired.length];
+    while (t.size > 0) {
+      vi.advanceTimersToNextTimer();
+      turns.push(fired.length);
+    }
+    expect(turns).toEqual([FIRES_PER_TURN, 2 * FIRES_PER_TURN, keys.length]);
+    expect(fired.map((f) => f.split('@')[0])).toEqual(keys);
   });
 
   it('does not fire before the clock reaches a deadline, even if woken early', () => {

@@ -2,6 +2,12 @@
 const MAX_DELAY_MS = 2_147_483_647;
 /** Entries of cleared or re-set keys are dropped from the queue once they outnumber the armed ones by this much. */
 const STALE_SLACK = 1_024;
+/**
+ * Keys one turn of the loop fires at most; the rest fire on the next turns, after the loop has read
+ * its sockets. Each firing is an engine step: thousands of offers made in one step time out in the
+ * same millisecond, and firing them all at once held every request and frame of that moment.
+ */
+export const FIRES_PER_TURN = 64;
 
 /** What the hub needs of its timers: one per key, absolute deadlines, setting a key again replaces it. */
 export interface TimerTable {
@@ -19,7 +25,7 @@ export interface TimerTable {
  * thousands. They share one Node timer, armed for the
  * earliest deadline of a priority queue: each armed key costs a map entry and three array slots
  * rather than a Node `Timeout` and its closure, which the garbage collector would trace on every
- * collection. Keys due at the same moment fire in the order they were set.
+ * collection. Keys due at the same moment fire in the order they were set, `FIRES_PER_TURN` a turn.
  */
 export class Timers implements TimerTable {
   /** key -> the arming that is current (its sequence number). */
@@ -83,14 +89,14 @@ export class Timers implements TimerTable {
     this.handleAt = Infinity;
   }
 
-  /** Fires every key whose deadline has come, earliest first. */
+  /** Fires the keys whose deadline has come, earliest first, `FIRES_PER_TURN` at most. */
   private run(): void {
     this.handle = undefined;
     this.handleAt = Infinity;
     // Node may wake ~1 ms before `now()` reaches a deadline (and caps long delays): what is not due waits.
     const now = this.now();
     const due: string[] = [];
-    while (this.ats.length > 0 && this.ats[0]! <= now) {
+    while (this.ats.length > 0 && this.ats[0]! <= now && due.length < FIRES_PER_TURN) {
       const seq = this.seqs[0]!;
       const key = this.keys[0]!;
       this.pop();
@@ -99,7 +105,7 @@ export class Timers implements TimerTable {
         due.push(key);
       }
     }
-    // Armed again before firing, so a key the firing sets (even for now) gets its own turn.
+    // Armed again before firing, so the keys left due, and a key the firing sets (even for now), get turns of their own.
     this.schedule();
     for (const key of due) this.fire(key);
   }
