@@ -25,8 +25,8 @@ export function queueArchive(state: WorkspaceState, task: TaskRecord, ctx: StepC
 
 /**
  * Applies the archive timer: archives the finished tasks left unchanged for the delay, in one batch
- * of `RECORDS_PER_SLICE` records at most, and re-arms it: for now if more are due, else for the
- * next task to come.
+ * of about `RECORDS_PER_SLICE` records, and re-arms it: for now if more are due, else for the next
+ * task to come.
  */
 export function archiveDue(state: WorkspaceState, ctx: StepContext): void {
   const due: FinishedTask[] = [];

@@ -87,11 +87,11 @@ export function wholeSecondFrom(at: number): number {
 }
 
 /**
- * Records (a task and each of its reservations) one step of the archive or the purge takes at
- * most; the rest goes in the next turn, after the loop has served what came in between. Counted in
- * records, not tasks: a multi-reservation task has up to 50 offers, and a second's worth of them at
- * 100 tasks/s (5,100 records) held the loop for 20-28 ms in one step, every offer and reply of that
- * moment waiting.
+ * Records (a task and each of its reservations) one step of the archive or the purge takes: it
+ * stops once it has this many (a task is never split from its offers), and the rest goes in the
+ * next turn, after the loop has served what came in between. Counted in records, not tasks: a
+ * multi-reservation task has up to 50 offers, and a second's worth of them at 100 tasks/s (5,100
+ * records) held the loop for 20-28 ms in one step, every offer and reply of that moment waiting.
  */
 export const RECORDS_PER_SLICE = 512;
 

@@ -201,7 +201,7 @@ export function purgeDeadline(at: number): number {
   return wholeSecondFrom(at);
 }
 
-/** Applies the purge timer: drops the finished tasks that are due, first due first, `RECORDS_PER_SLICE` records at most, and re-arms it for the next (at once if more are due). */
+/** Applies the purge timer: drops the finished tasks that are due, first due first, about `RECORDS_PER_SLICE` records, and re-arms it for the next (at once if more are due). */
 export function purgeDue(state: WorkspaceState, ctx: StepContext): void {
   for (let records = 0, sid = state.purgeQueue.first(); sid !== undefined && records < RECORDS_PER_SLICE; sid = state.purgeQueue.first()) {
     const purgeAt = purgeAtOf(state, sid);
