@@ -11,9 +11,18 @@ import { defineConfig } from 'vitest/config';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+const exclude = ['**/node_modules/**', 'dist/**', 'e2e/**'];
+/**
+ * Tests whose verdict compares latencies measured on this machine (a p99 beside hostile input, a
+ * commit beside a long purge, a slow client's neighbours): they run one at a time after the rest,
+ * so another test file's load on the two cores does not decide them.
+ */
+const timed = ['server/reliability/fuzz.test.ts', 'server/http/slow-clients.test.ts', 'server/reliability/chaos/mass-reconnect.test.ts', 'server/store/sqlite-store.test.ts'];
 const test = {
-  include: ['**/*.test.ts'],
-  exclude: ['**/node_modules/**', 'dist/**', 'e2e/**'],
+  projects: [
+    { test: { name: 'parallel', include: ['**/*.test.ts'], exclude: [...exclude, ...timed], sequence: { groupOrder: 0 } } },
+    { test: { name: 'timed', include: timed, exclude, fileParallelism: false, sequence: { groupOrder: 1 } } },
+  ],
 };
 
 export default defineConfig(({ mode }) => {
